@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import { McpSseError } from "../errors.js";
+import type { CliIO, Command } from "./io.js";
+
+/**
+ * The thin CLI (STYLE.md #10): `run(argv, io)` dispatches to a command and returns an exit
+ * code; only `main` touches `process`. Commands are imported lazily so `mcp-sse tools`
+ * does not load the server.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: "serve an MCP server over SSE + Streamable HTTP (--demo | --stdio CMD)",
+    load: async () => (await import("./commands/serve.js")).serve,
+  },
+  demo: {
+    summary: "start the demo server, connect to it, list and call tools, show live events",
+    load: async () => (await import("./commands/demo.js")).demo,
+  },
+  tools: {
+    summary: "list the tools of every configured server",
+    load: async () => (await import("./commands/tools.js")).tools,
+  },
+  call: {
+    summary: "call a tool: call <server> <tool> ['<json args>']",
+    load: async () => (await import("./commands/call.js")).call,
+  },
+  watch: {
+    summary: "show live server events",
+    load: async () => (await import("./commands/watch.js")).watch,
+  },
+  doctor: {
+    summary: "diagnose the connection to a server URL",
+    load: async () => (await import("./commands/doctor.js")).doctor,
+  },
+  proxy: {
+    summary: "bridge a remote server to stdio",
+    load: async () => (await import("./commands/proxy.js")).proxy,
+  },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `usage: mcp-sse <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'mcp-sse <command> --help' for a command's options. --debug shows stack traces.\n`;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const debug = argv.includes("--debug") || Boolean(io.env["DEBUG"]);
+  const args = argv.filter((a) => a !== "--debug");
+  const name = args[0];
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout("mcp-sse 0.1.0\n");
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    io.stderr(`mcp-sse: unknown command '${name}'. Run 'mcp-sse --help'.\n`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command(args.slice(1), io);
+  } catch (error) {
+    io.stderr(`mcp-sse ${name}: ${describeError(error)}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return error instanceof McpSseError && error.code === "CLI_USAGE" ? 2 : 1;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof McpSseError) return `${error.message} [${error.code}]`;
+  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
+  return String(error);
+}
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const code = await run(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    signal: controller.signal,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+}
+
+// Run only when executed directly (bin or `node src/cli/main.ts`), not when imported by tests.
+const invoked = process.argv[1] ?? "";
+if (/(?:^|[\\/])(?:main\.[jt]s|mcp-sse)$/.test(invoked)) void main();

@@ -1,0 +1,56 @@
+/**
+ * The normalized configuration that `loadConfig` produces from a YAML/JSON file or object.
+ * Times are converted from the file's seconds to milliseconds here, once, so nothing
+ * downstream has to remember the unit.
+ */
+
+export type TransportKind = "sse" | "streamable-http" | "stdio" | "auto";
+
+export interface TlsConfig {
+  /** PEM text of extra CA certificates (read from the file the config names). */
+  ca?: string;
+  /** PEM client certificate and key for mutual TLS. */
+  cert?: string;
+  key?: string;
+  /** Skip certificate verification. Dangerous: the loader logs a loud warning. */
+  insecure: boolean;
+}
+
+export interface ServerConfig {
+  /** Unique name; used in qualified tool names and every message about this server. */
+  name: string;
+  /** `http` in a file is normalized to `streamable-http`. */
+  transport: TransportKind;
+  /** http(s) URL, for every transport but stdio. */
+  url?: string;
+  /** stdio: program, arguments, extra environment and working directory. */
+  command?: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** Sent on every HTTP request (GET stream and every POST). Values are secrets: never log. */
+  headers: Record<string, string>;
+  /** Request timeout for each call, ms (file: `timeout`, seconds). */
+  timeoutMs: number;
+  /** Base delay between reconnect attempts, ms (file: `reconnect_interval`, seconds). */
+  reconnectIntervalMs: number;
+  /** Reconnect attempts before the server is `failed` (file: `max_reconnects`); 0 = never reconnect. */
+  maxReconnects: number;
+  /** Send an MCP ping this often, ms (file: `ping_interval`, seconds); 0 disables. */
+  pingIntervalMs: number;
+  enabled: boolean;
+  tools: { allow?: string[]; deny?: string[] };
+  tls?: TlsConfig;
+  /** Fernet key (url-safe base64) to decrypt `encrypted_payload` in events. A secret. */
+  encryptionKey?: string;
+  /** Extra header names (lower case) to redact in logs, beyond the built-in list. */
+  secretHeaders: string[];
+}
+
+export interface McpsConfig {
+  servers: ServerConfig[];
+  /** Separator in qualified tool names (`server__tool`). */
+  toolSeparator: string;
+  /** Where the config came from (a path, or "<object>"), for messages. */
+  source: string;
+}
