@@ -1,0 +1,27 @@
+/** Stable error codes of the Fernet layer (see docs/errors.md). */
+
+/** The key is not 32 bytes of url-safe base64. */
+export const FERNET_INVALID_KEY = "FERNET_INVALID_KEY";
+/**
+ * The token cannot be trusted: bad base64, wrong version, too short, wrong HMAC (tampered or
+ * wrong key), bad padding, invalid UTF-8, or a timestamp too far in the future.
+ */
+export const FERNET_INVALID_TOKEN = "FERNET_INVALID_TOKEN";
+/** The token is authentic but older than the TTL the caller asked for. */
+export const FERNET_TOKEN_EXPIRED = "FERNET_TOKEN_EXPIRED";
+
+/** Why a token was rejected, in `error.details.reason` (stable, for tests and metrics). */
+export type FernetInvalidReason =
+  | "base64"
+  | "version"
+  | "length"
+  | "hmac"
+  | "padding"
+  | "utf8"
+  | "future";
+/** `encrypt` was given an IV that is not 16 bytes (tests only should pass one). */
+export const FERNET_INVALID_IV = "FERNET_INVALID_IV";
+/** `encrypt` was given a negative or non-finite `now`. */
+export const FERNET_INVALID_TIME = "FERNET_INVALID_TIME";
+/** No WebCrypto in this runtime (`globalThis.crypto.subtle` missing). */
+export const FERNET_UNSUPPORTED = "FERNET_UNSUPPORTED";
