@@ -1,0 +1,23 @@
+/**
+ * Every config default, declared once. File values are in seconds (the seed format);
+ * `loadConfig` converts them to milliseconds in `McpsConfig`.
+ */
+
+/** `timeout`: per-request timeout, seconds. */
+export const DEFAULT_TIMEOUT_S = 30;
+/** `reconnect_interval`: base delay between reconnect attempts, seconds. */
+export const DEFAULT_RECONNECT_INTERVAL_S = 5;
+/** `max_reconnects`: attempts before a server is `failed`; 0 = never reconnect. */
+export const DEFAULT_MAX_RECONNECTS = 10;
+/** `ping_interval`: MCP ping period, seconds; 0 disables pings. */
+export const DEFAULT_PING_INTERVAL_S = 0;
+/** `tool_separator`: joins server and tool in qualified names (`server__tool`). */
+export const DEFAULT_TOOL_SEPARATOR = "__";
+/** `enabled`: servers are connected unless disabled. */
+export const DEFAULT_ENABLED = true;
+/** `tls.insecure`: certificates are verified unless explicitly disabled. */
+export const DEFAULT_TLS_INSECURE = false;
+/** The source name used in messages for a config given as an object. */
+export const OBJECT_SOURCE = "<object>";
+/** Allowed server names (used in qualified tool names, metrics labels and logs). */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;

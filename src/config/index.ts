@@ -1,0 +1,29 @@
+/** The config layer: load, interpolate, validate and normalize `mcps` files and objects. */
+export {
+  DEFAULT_ENABLED,
+  DEFAULT_MAX_RECONNECTS,
+  DEFAULT_PING_INTERVAL_S,
+  DEFAULT_RECONNECT_INTERVAL_S,
+  DEFAULT_TIMEOUT_S,
+  DEFAULT_TLS_INSECURE,
+  DEFAULT_TOOL_SEPARATOR,
+  OBJECT_SOURCE,
+  SERVER_NAME_PATTERN,
+} from "./defaults.js";
+export { type Env, interpolateString } from "./interpolate.js";
+export {
+  type ConfigFormat,
+  type LoadConfigOptions,
+  loadConfig,
+  type ParseConfigOptions,
+  parseConfig,
+} from "./load.js";
+export {
+  CONFIG_INVALID,
+  CONFIG_NOT_FOUND,
+  CONFIG_PARSE,
+  CONFIG_READ_FAILED,
+  type ConfigProblem,
+} from "./problems.js";
+export { isToolAllowed, matchesToolPattern } from "./tools.js";
+export type { McpsConfig, ServerConfig, TlsConfig, TransportKind } from "./types.js";

@@ -1,0 +1,178 @@
+/**
+ * `loadConfig` / `parseConfig`: file or object in, validated `McpsConfig` out.
+ * Node modules (`fs`, `path`) are imported dynamically, only when a file is read, so that
+ * importing the root package stays runtime-agnostic.
+ */
+
+import { LineCounter, parseDocument } from "yaml";
+import { McpSseError } from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { OBJECT_SOURCE } from "./defaults.js";
+import { type Env, interpolateTree } from "./interpolate.js";
+import { normalize, readTlsFiles } from "./normalize.js";
+import { CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_READ_FAILED, ProblemList } from "./problems.js";
+import type { McpsConfig } from "./types.js";
+import { serverNameFinder, validateTree } from "./validate.js";
+
+export type ConfigFormat = "yaml" | "json";
+
+export interface LoadConfigOptions {
+  /** Variables for `${VAR}` interpolation. Default: `process.env`. */
+  env?: Env;
+  /** Directory that a relative config path (and, for objects, TLS files and `cwd`) is resolved against. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Receives the `tls.insecure` warning and debug notes. Default: silent. */
+  logger?: Logger;
+}
+
+export interface ParseConfigOptions extends LoadConfigOptions {
+  /** Default: sniffed (`{` or `[` first → JSON, else YAML). */
+  format?: ConfigFormat;
+  /** Where the text came from, for messages. Default: `"<text>"`. */
+  source?: string;
+}
+
+function processEnv(): Env {
+  return (globalThis as { process?: { env?: Env } }).process?.env ?? {};
+}
+function processCwd(): string {
+  return (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.() ?? ".";
+}
+
+/** True for an already-normalized config (what `loadConfig` returns): passed through. */
+function isMcpsConfig(value: object): value is McpsConfig {
+  const v = value as Partial<McpsConfig>;
+  return Array.isArray(v.servers) && typeof v.toolSeparator === "string";
+}
+
+/**
+ * Load and validate a config: a path to a YAML/JSON file, or an object of the file's shape
+ * (`{ mcps: [...] }` or `{ mcpServers: {...} }`). Every problem is reported at once in
+ * `CONFIG_INVALID`; a missing file is `CONFIG_NOT_FOUND`; bad syntax is `CONFIG_PARSE`.
+ */
+export async function loadConfig(
+  pathOrConfig: string | object,
+  options: LoadConfigOptions = {},
+): Promise<McpsConfig> {
+  const cwd = options.cwd ?? processCwd();
+  if (typeof pathOrConfig !== "string") {
+    if (isMcpsConfig(pathOrConfig)) return pathOrConfig;
+    return buildConfig(pathOrConfig, { ...options, source: OBJECT_SOURCE, baseDir: cwd });
+  }
+  const path = await import("node:path");
+  const fs = await import("node:fs/promises");
+  const full = path.resolve(cwd, pathOrConfig);
+  let text: string;
+  try {
+    text = await fs.readFile(full, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT") {
+      throw new McpSseError(
+        CONFIG_NOT_FOUND,
+        `Config file not found: ${full} (pass -c <file>, or create it)`,
+        {
+          details: { path: full },
+          cause: error,
+        },
+      );
+    }
+    throw new McpSseError(
+      CONFIG_READ_FAILED,
+      `Cannot read config file ${full}: ${String(code ?? error)}`,
+      {
+        details: { path: full },
+        cause: error,
+      },
+    );
+  }
+  const ext = path.extname(full).toLowerCase();
+  const format: ConfigFormat | undefined =
+    ext === ".json" ? "json" : ext === ".yaml" || ext === ".yml" ? "yaml" : undefined;
+  return parseConfig(text, {
+    ...options,
+    ...(format === undefined ? {} : { format }),
+    source: full,
+    cwd: path.dirname(full),
+  });
+}
+
+/**
+ * Parse and validate config text. Relative TLS paths and `cwd` resolve against
+ * `options.cwd` (for a file: its directory).
+ */
+export async function parseConfig(
+  text: string,
+  options: ParseConfigOptions = {},
+): Promise<McpsConfig> {
+  const source = options.source ?? "<text>";
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const format = options.format ?? (/^\s*[[{]/.test(body) ? "json" : "yaml");
+  const tree = format === "json" ? parseJson(body, source) : parseYaml(body, source);
+  return buildConfig(tree, { ...options, source, baseDir: options.cwd ?? processCwd() });
+}
+
+async function buildConfig(
+  raw: unknown,
+  options: LoadConfigOptions & { source: string; baseDir: string },
+): Promise<McpsConfig> {
+  const logger = options.logger ?? silentLogger;
+  const problems = new ProblemList(serverNameFinder(raw));
+  const tree = interpolateTree(raw, options.env ?? processEnv(), problems);
+  const valid = validateTree(tree, problems, logger);
+  const tlsFiles = await readTlsFiles(tree, options.baseDir, problems);
+  problems.throwIfAny(options.source);
+  if (valid === undefined) throw new Error("unreachable: invalid config without problems");
+  return normalize(valid, tlsFiles, { baseDir: options.baseDir, logger, source: options.source });
+}
+
+function parseError(
+  source: string,
+  format: string,
+  message: string,
+  line?: number,
+  column?: number,
+) {
+  const where = line === undefined ? "" : ` at line ${line}, column ${column}`;
+  return new McpSseError(CONFIG_PARSE, `Cannot parse ${source} as ${format}${where}: ${message}`, {
+    details: { source, line, column },
+  });
+}
+
+function parseYaml(text: string, source: string): unknown {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the pretty form quotes the source line, which may hold a secret.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : "";
+    throw parseError(source, "YAML", `${first.message}${more}`, line, col);
+  }
+  try {
+    return doc.toJS();
+  } catch (error) {
+    // e.g. too many aliases (a "billion laughs" document).
+    throw parseError(source, "YAML", error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // V8 quotes a snippet of the input after `, "`: drop it (it may hold a secret).
+    const reason = message.split(', "')[0]!.replace(/ in JSON at position \d+.*$/, "");
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const offset =
+      position !== undefined
+        ? Number(position)
+        : reason.includes("end of JSON")
+          ? text.length
+          : undefined;
+    if (offset === undefined) throw parseError(source, "JSON", reason);
+    const before = text.slice(0, offset).split("\n");
+    throw parseError(source, "JSON", reason, before.length, before.at(-1)!.length + 1);
+  }
+}

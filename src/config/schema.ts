@@ -1,0 +1,167 @@
+/**
+ * The one schema of a config file, for both accepted shapes:
+ * - `mcps:` — the seed format, a list of entries (our own format: unknown keys are errors,
+ *   as typo protection);
+ * - `mcpServers:` — the map Claude Desktop / Cursor use (shared with other tools that add
+ *   their own keys, so unknown keys there are ignored).
+ * It runs on the interpolated tree; rules that span fields live in `validate.ts`.
+ * Messages never include the input value (it may be a secret).
+ */
+import { z } from "zod";
+import { decodeBase64Url } from "../fernet/index.js";
+import { SERVER_NAME_PATTERN } from "./defaults.js";
+
+export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
+
+/** A number, or a string of digits (an interpolated `${TIMEOUT:-30}` is a string). */
+function numeric(v: unknown): unknown {
+  return typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+/** A boolean, or `"true"`/`"false"` (from interpolation). */
+function booleanish(v: unknown): unknown {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  return v;
+}
+
+const seconds = (min: "positive" | "nonnegative") =>
+  z.preprocess(
+    numeric,
+    min === "positive"
+      ? z.number({ error: "must be a number of seconds" }).positive("must be > 0 seconds")
+      : z.number({ error: "must be a number of seconds" }).nonnegative("must be >= 0 seconds"),
+  );
+
+const flag = z.preprocess(booleanish, z.boolean({ error: "must be true or false" }));
+
+/** Header values, env values, args: strings; YAML numbers/booleans are stringified. */
+const scalar = z
+  .union([z.string(), z.number(), z.boolean()], { error: "must be a string" })
+  .transform(String);
+
+const stringMap = z.record(z.string(), scalar, { error: "must be a map of names to strings" });
+const nonEmpty = z.string({ error: "must be a string" }).min(1, "must not be empty");
+
+const httpUrl = z.string({ error: "must be a string" }).superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not echoing the value: it may come from a secret variable.
+    ctx.addIssue({ code: "custom", message: "is not a valid absolute URL" });
+    return;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be an http:// or https:// URL (got scheme "${url.protocol.slice(0, 20)}")`,
+    });
+  }
+});
+
+const fernetKey = z
+  .string({ error: "must be a string" })
+  .refine(
+    (k) => decodeBase64Url(k)?.length === 32,
+    "is not a valid Fernet key (32 bytes, url-safe base64)",
+  );
+
+const transport = z.enum(TRANSPORT_NAMES, {
+  error: `must be one of ${TRANSPORT_NAMES.join(", ")}`,
+});
+
+/** Fields shared by both shapes (everything but the name). */
+const serverFields = {
+  transport: transport.optional(),
+  url: httpUrl.optional(),
+  headers: stringMap.optional(),
+  timeout: seconds("positive").optional(),
+  reconnect_interval: seconds("positive").optional(),
+  max_reconnects: z
+    .preprocess(
+      numeric,
+      z
+        .number({ error: "must be a whole number" })
+        .int("must be a whole number")
+        .nonnegative("must be >= 0"),
+    )
+    .optional(),
+  ping_interval: seconds("nonnegative").optional(),
+  enabled: flag.optional(),
+  tools: z
+    .strictObject(
+      {
+        allow: z.array(nonEmpty, { error: "must be a list of tool names" }).optional(),
+        deny: z.array(nonEmpty, { error: "must be a list of tool names" }).optional(),
+      },
+      { error: "must be a map with `allow` and/or `deny`" },
+    )
+    .optional(),
+  tls: z
+    .strictObject(
+      {
+        ca: nonEmpty.optional(),
+        cert: nonEmpty.optional(),
+        key: nonEmpty.optional(),
+        insecure: flag.optional(),
+      },
+      { error: "must be a map with ca, cert, key, insecure" },
+    )
+    .optional(),
+  encryption_key: fernetKey.optional(),
+  command: nonEmpty.optional(),
+  args: z.array(scalar, { error: "must be a list of strings" }).optional(),
+  env: stringMap.optional(),
+  cwd: nonEmpty.optional(),
+  secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+};
+
+const serverName = z
+  .string({ error: "is required (a string)" })
+  .regex(SERVER_NAME_PATTERN, "must use only letters, digits, `_`, `.` and `-`");
+
+/** One `mcps:` entry. Strict: an unknown key is most likely a typo. */
+export const mcpsEntrySchema = z.strictObject(
+  { name: serverName, ...serverFields },
+  { error: "must be a map of server settings" },
+);
+
+/** One `mcpServers:` value (Claude Desktop / Cursor). Loose: other tools add their keys. */
+export const mcpServersEntrySchema = z.looseObject(
+  {
+    ...serverFields,
+    /** Claude Desktop / Cursor spell the transport `type`. */
+    type: transport.optional(),
+    /** Cline's switch; honoured as `enabled: false`. */
+    disabled: flag.optional(),
+  },
+  { error: "must be a map of server settings" },
+);
+
+/** The whole file. */
+export const configSchema = z.strictObject(
+  {
+    mcps: z.array(mcpsEntrySchema, { error: "must be a list of servers" }).optional(),
+    mcpServers: z
+      .record(
+        z
+          .string()
+          .regex(
+            SERVER_NAME_PATTERN,
+            "server name must use only letters, digits, `_`, `.` and `-`",
+          ),
+        mcpServersEntrySchema,
+        { error: "must be a map of server name to settings" },
+      )
+      .optional(),
+    tool_separator: nonEmpty.optional(),
+  },
+  { error: "must be a map with `mcps:` (a list) or `mcpServers:` (a map)" },
+);
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawMcpsEntry = z.output<typeof mcpsEntrySchema>;
+export type RawMcpServersEntry = z.output<typeof mcpServersEntrySchema>;
+
+/** Every key an entry may have, for "did you mean" hints on unknown keys. */
+export const KNOWN_ENTRY_KEYS: readonly string[] = ["name", ...Object.keys(serverFields)];
