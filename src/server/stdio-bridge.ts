@@ -1,0 +1,237 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/server";
+import { McpSseError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { silentLogger } from "../logger.js";
+import { parseCommandLine } from "./stdio-command.js";
+
+/**
+ * `--stdio "<command>"`: serve a stdio MCP program over HTTP. Each session gets its OWN child
+ * process (never shared: MCP state such as subscriptions and log level is per connection).
+ * JSON-RPC messages travel as newline-delimited JSON on the child's stdin/stdout (the MCP
+ * stdio transport); its stderr goes to the logger line by line.
+ */
+
+/** Default: after SIGTERM, a child has this long to exit before SIGKILL. */
+export const DEFAULT_STDIO_KILL_GRACE_MS = 2000;
+/** Default: the longest stderr line passed to the logger (the rest is cut). */
+export const DEFAULT_STDIO_STDERR_LINE_MAX = 4096;
+
+export interface StdioServerOptions {
+  /** Extra environment for the child, on top of this process's environment. */
+  env?: Record<string, string>;
+  /** Working directory of the child. @default process.cwd() */
+  cwd?: string;
+  /** Receives the child's stderr lines and lifecycle messages. @default silentLogger */
+  logger?: Logger;
+  /** Milliseconds between SIGTERM and SIGKILL on close. @default DEFAULT_STDIO_KILL_GRACE_MS */
+  killGraceMs?: number;
+}
+
+/** What `serve()` needs from a per-session server: it owns the transport once connected. */
+export interface ServerLike {
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One session bridged to one child process. */
+export interface StdioSessionServer extends ServerLike {
+  /** The child's PID once connected. */
+  readonly pid: number | undefined;
+  /** Why the child went away on its own (`SERVER_STDIO_EXITED`), once it has. */
+  readonly exitError: McpSseError | undefined;
+}
+
+/**
+ * A `createServer` for `serve()`: every call makes a ServerLike whose `connect(transport)`
+ * spawns the command for that session. The command line is parsed once, here, so a bad one
+ * fails at startup (`SERVER_STDIO_COMMAND_INVALID`), not on the first client.
+ */
+export function createStdioServerFactory(
+  commandLine: string,
+  options: StdioServerOptions = {},
+): () => StdioSessionServer {
+  const parsed = parseCommandLine(commandLine);
+  return () => new StdioSession(parsed.command, parsed.args, options);
+}
+
+/** A printable form of the command: arguments that look like secrets are hidden. */
+export function describeCommand(command: string, args: readonly string[]): string {
+  const shown = args.map((a) => (/token|secret|password|api[-_]?key/i.test(a) ? "[REDACTED]" : a));
+  return [command, ...shown].join(" ");
+}
+
+class StdioSession implements StdioSessionServer {
+  private child: ChildProcess | undefined;
+  private transport: Transport | undefined;
+  private readonly readBuffer = new ReadBuffer();
+  /** Requests sent to the child and not answered yet: answered with an error if it dies. */
+  private readonly pending = new Set<string | number>();
+  private exited: Promise<void> = Promise.resolve();
+  private closing = false;
+  exitError: McpSseError | undefined;
+
+  private readonly logger: Logger;
+  private readonly display: string;
+
+  constructor(
+    private readonly command: string,
+    private readonly args: readonly string[],
+    private readonly options: StdioServerOptions,
+  ) {
+    this.display = describeCommand(command, args);
+    const base = options.logger ?? silentLogger;
+    this.logger = base.child?.({ stdio: this.display }) ?? base;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async connect(transport: Transport): Promise<void> {
+    if (this.transport !== undefined) {
+      throw new McpSseError("SERVER_STDIO_ALREADY_CONNECTED", "this stdio session is connected");
+    }
+    this.transport = transport;
+    const child = await this.spawnChild();
+    this.child = child;
+
+    child.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
+    let stderrRest = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (text: string) => {
+      const lines = (stderrRest + text).split("\n");
+      stderrRest = lines.pop() ?? "";
+      for (const line of lines) this.logStderr(line);
+    });
+    child.stdin?.on("error", (error) => {
+      // EPIPE when the child died mid-write: its exit handler closes the session.
+      this.logger.debug({ err: error }, "stdio: write to child failed");
+    });
+
+    // Chain the handlers a host set before connecting, as the SDK's Protocol.connect does.
+    const { onmessage, onclose, onerror } = transport;
+    transport.onmessage = (message, extra) => {
+      onmessage?.(message, extra);
+      this.toChild(message);
+    };
+    transport.onclose = () => {
+      onclose?.();
+      void this.stopChild();
+    };
+    transport.onerror = (error) => {
+      onerror?.(error);
+      this.logger.warn({ err: error }, "stdio: transport error");
+    };
+    await transport.start();
+  }
+
+  async close(): Promise<void> {
+    await this.stopChild();
+    await this.transport?.close();
+  }
+
+  private spawnChild(): Promise<ChildProcess> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.command, [...this.args], {
+        cwd: this.options.cwd ?? process.cwd(),
+        env: { ...process.env, ...this.options.env },
+        stdio: ["pipe", "pipe", "pipe"],
+        shell: false,
+        windowsHide: true,
+      });
+      this.exited = new Promise((done) => child.once("close", () => done()));
+      child.once("error", (error) => {
+        reject(
+          new McpSseError(
+            "SERVER_STDIO_SPAWN_FAILED",
+            `cannot start the stdio server "${this.display}": ${error.message}. Check the command and PATH.`,
+            { cause: error, details: { command: this.command } },
+          ),
+        );
+      });
+      child.once("spawn", () => {
+        this.logger.info({ pid: child.pid }, "stdio: child started");
+        child.once("exit", (code, signal) => this.onChildExit(code, signal));
+        resolve(child);
+      });
+    });
+  }
+
+  private toChild(message: JSONRPCMessage): void {
+    const stdin = this.child?.stdin;
+    if (stdin === undefined || stdin === null || !stdin.writable) return;
+    if ("method" in message && "id" in message) this.pending.add(message.id);
+    stdin.write(serializeMessage(message));
+  }
+
+  private onStdout(chunk: Buffer): void {
+    this.readBuffer.append(chunk);
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.readBuffer.readMessage();
+      } catch (error) {
+        // A line that is not JSON-RPC (a stray console.log): the stdio spec forbids it; skip it.
+        this.logger.warn({ err: error }, "stdio: child wrote a line that is not JSON-RPC");
+        continue;
+      }
+      if (message === null) return;
+      if (("result" in message || "error" in message) && "id" in message) {
+        this.pending.delete(message.id as string | number);
+      }
+      this.transport?.send(message).catch((error: unknown) => {
+        this.logger.warn({ err: error }, "stdio: cannot forward a message to the client");
+      });
+    }
+  }
+
+  private logStderr(line: string): void {
+    if (line === "") return;
+    this.logger.info({ stderr: line.slice(0, DEFAULT_STDIO_STDERR_LINE_MAX) }, "stdio: stderr");
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.closing) return;
+    const how = code === null ? `signal ${signal}` : `code ${code}`;
+    this.exitError = new McpSseError(
+      "SERVER_STDIO_EXITED",
+      `stdio server "${this.display}" exited with ${how}; the session is closed. See its stderr in the log.`,
+      { details: { command: this.command, exitCode: code, signal } },
+    );
+    const transport = this.transport;
+    if (transport === undefined) return;
+    // Through the (chained) onerror: the host sees the typed error, and it is logged.
+    transport.onerror?.(this.exitError);
+    // Answer what the child never will, so clients fail fast instead of timing out.
+    const answers = [...this.pending].map((id) =>
+      transport.send({
+        jsonrpc: "2.0",
+        id,
+        error: { code: -32000, message: this.exitError?.message ?? "stdio server exited" },
+      }),
+    );
+    this.pending.clear();
+    void Promise.allSettled(answers).then(() => transport.close());
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves once the child is gone. */
+  private async stopChild(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || this.closing) return this.exited;
+    this.closing = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end();
+      child.kill("SIGTERM");
+      const grace = this.options.killGraceMs ?? DEFAULT_STDIO_KILL_GRACE_MS;
+      const killer = setTimeout(() => {
+        this.logger.warn({ pid: child.pid }, "stdio: child ignored SIGTERM, sending SIGKILL");
+        child.kill("SIGKILL");
+      }, grace);
+      await this.exited;
+      clearTimeout(killer);
+    }
+    this.logger.info({ pid: child.pid }, "stdio: child stopped");
+  }
+}

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+import { isMcpSseError } from "../../src/errors.js";
+import type { Logger } from "../../src/logger.js";
+import {
+  createStdioServerFactory,
+  describeCommand,
+  type StdioSessionServer,
+} from "../../src/server/stdio-bridge.js";
+import { parseCommandLine } from "../../src/server/stdio-command.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const TINY = fileURLToPath(new URL("../fixtures/stdio-tiny-server.mjs", import.meta.url));
+const EVERYTHING = `${root}node_modules/.bin/mcp-server-everything`;
+const quoted = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+const TINY_COMMAND = `${quoted(process.execPath)} ${quoted(TINY)}`;
+
+/** True while a process with this PID exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, "ESRCH");
+    return false;
+  }
+}
+
+/** Wait (bounded) until `check()` holds. */
+async function eventually(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function recordingLogger(): Logger & { lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const push = (obj: object | string, msg?: string) =>
+    lines.push(typeof obj === "string" ? { msg: obj } : { ...obj, msg });
+  return { lines, debug: push, info: push, warn: push, error: push };
+}
+
+/** A bridged session with an SDK v2 client on the other end of an in-memory pair. */
+async function openSession(factory: () => StdioSessionServer) {
+  const server = factory();
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "stdio-bridge-test", version: "1.0.0" });
+  let clientClosed = false;
+  client.onclose = () => {
+    clientClosed = true;
+  };
+  await client.connect(clientSide);
+  return { server, client, closed: () => clientClosed };
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+after(async () => {
+  for (const c of cleanups) await c().catch(() => undefined);
+});
+
+describe("parseCommandLine", () => {
+  test("splits words and honours single quotes, double quotes and backslashes", () => {
+    assert.deepEqual(parseCommandLine("node server.js --port 3"), {
+      command: "node",
+      args: ["server.js", "--port", "3"],
+    });
+    assert.deepEqual(parseCommandLine(`  "my prog" 'a b'  c\\ d "x\\"y" '$HOME' ""  `), {
+      command: "my prog",
+      args: ["a b", "c d", 'x"y', "$HOME", ""],
+    });
+  });
+
+  test("passes shell syntax through as plain arguments (no shell runs)", () => {
+    assert.deepEqual(parseCommandLine("echo hi; rm -rf / | cat $(id)").args, [
+      "hi;",
+      "rm",
+      "-rf",
+      "/",
+      "|",
+      "cat",
+      "$(id)",
+    ]);
+  });
+
+  test("rejects empty input and unclosed quotes with SERVER_STDIO_COMMAND_INVALID", () => {
+    for (const bad of ["", "   ", "node 'oops", 'node "oops', "node \\"]) {
+      assert.throws(
+        () => parseCommandLine(bad),
+        (e: unknown) => isMcpSseError(e, "SERVER_STDIO_COMMAND_INVALID"),
+        bad,
+      );
+    }
+  });
+
+  test("describeCommand hides arguments that look like secrets", () => {
+    assert.equal(
+      describeCommand("srv", ["--api-key=abc", "--port", "1", "TOKEN=x"]),
+      "srv [REDACTED] --port 1 [REDACTED]",
+    );
+  });
+});
+
+describe("createStdioServerFactory with a tiny fixture server", () => {
+  test("a bad command line fails when the factory is made, not on first use", () => {
+    assert.throws(
+      () => createStdioServerFactory("node 'unclosed"),
+      (e: unknown) => isMcpSseError(e, "SERVER_STDIO_COMMAND_INVALID"),
+    );
+  });
+
+  test("two sessions get two child processes; closing a session ends its child", async () => {
+    const logger = recordingLogger();
+    const factory = createStdioServerFactory(TINY_COMMAND, { logger });
+    const a = await openSession(factory);
+    const b = await openSession(factory);
+    cleanups.push(
+      () => a.client.close(),
+      () => b.client.close(),
+    );
+
+    const whoami = async (c: Client) => {
+      const result = await c.callTool({ name: "whoami", arguments: {} });
+      const first = (result.content as Array<{ type: string; text: string }>)[0];
+      return Number(first?.text);
+    };
+    const pidA = await whoami(a.client);
+    const pidB = await whoami(b.client);
+    assert.equal(pidA, a.server.pid);
+    assert.equal(pidB, b.server.pid);
+    assert.notEqual(pidA, pidB);
+    assert.ok(alive(pidA) && alive(pidB));
+
+    await a.client.close();
+    await eventually(() => !alive(pidA), "session A's child to exit");
+    assert.ok(alive(pidB), "closing A must not touch B's child");
+    assert.deepEqual((await b.client.listTools()).tools.map((t) => t.name).sort(), [
+      "crash",
+      "whoami",
+    ]);
+
+    await b.server.close();
+    await eventually(() => !alive(pidB), "session B's child to exit");
+    await eventually(b.closed, "session B's transport to close");
+    // Child stderr reached the logger, one record per line.
+    assert.ok(logger.lines.some((l) => String(l["stderr"]).startsWith("tiny-server started")));
+  });
+
+  test("a child that dies fails its pending request and closes the session with SERVER_STDIO_EXITED", async () => {
+    const factory = createStdioServerFactory(TINY_COMMAND);
+    const s = await openSession(factory);
+    cleanups.push(() => s.client.close());
+    const pid = s.server.pid;
+    assert.ok(pid !== undefined);
+    await assert.rejects(s.client.callTool({ name: "crash", arguments: {} }), /exited with code 3/);
+    await eventually(s.closed, "the transport to close after the child exited");
+    assert.ok(isMcpSseError(s.server.exitError, "SERVER_STDIO_EXITED"));
+    assert.equal(s.server.exitError?.details["exitCode"], 3);
+    assert.match(s.server.exitError?.message ?? "", /stdio-tiny-server\.mjs/);
+    assert.equal(alive(pid), false);
+  });
+
+  test("a child that ignores SIGTERM is killed after the grace period", async () => {
+    const factory = createStdioServerFactory(TINY_COMMAND, {
+      env: { STDIO_TINY_IGNORE_SIGTERM: "1" },
+      killGraceMs: 200,
+    });
+    const s = await openSession(factory);
+    const pid = s.server.pid;
+    assert.ok(pid !== undefined);
+    await s.client.ping();
+    await s.server.close();
+    assert.equal(alive(pid), false, "close() resolves only once the child is gone");
+    assert.equal(s.server.exitError, undefined, "a child we stopped did not 'exit on its own'");
+  });
+
+  test("a command that cannot start rejects connect with SERVER_STDIO_SPAWN_FAILED", async () => {
+    const factory = createStdioServerFactory("/nonexistent/mcp-server --flag");
+    const [, serverSide] = InMemoryTransport.createLinkedPair();
+    await assert.rejects(factory().connect(serverSide), (e: unknown) =>
+      isMcpSseError(e, "SERVER_STDIO_SPAWN_FAILED"),
+    );
+  });
+});
+
+describe("createStdioServerFactory with mcp-server-everything", () => {
+  test("lists and calls its tools through the bridge", async () => {
+    assert.ok(existsSync(EVERYTHING), `${EVERYTHING} is installed (devDependency)`);
+    const factory = createStdioServerFactory(`${quoted(EVERYTHING)} stdio`);
+    const s = await openSession(factory);
+    cleanups.push(() => s.client.close());
+    const names = (await s.client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes("echo"), `echo in ${names.join(",")}`);
+    const result = await s.client.callTool({ name: "echo", arguments: { message: "hi there" } });
+    assert.match(JSON.stringify(result.content), /hi there/);
+    const pid = s.server.pid;
+    assert.ok(pid !== undefined);
+    await s.client.close();
+    await eventually(() => !alive(pid), "the everything server to exit");
+  });
+});
