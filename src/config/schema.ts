@@ -42,6 +42,8 @@ const scalar = z
 const stringMap = z.record(z.string(), scalar, { error: "must be a map of names to strings" });
 const nonEmpty = z.string({ error: "must be a string" }).min(1, "must not be empty");
 
+const WELL_KNOWN_SCHEMES = ["ws:", "wss:", "ftp:", "file:", "data:", "unix:", "tcp:", "stdio:"];
+
 const httpUrl = z.string({ error: "must be a string" }).superRefine((value, ctx) => {
   let url: URL;
   try {
@@ -52,10 +54,9 @@ const httpUrl = z.string({ error: "must be a string" }).superRefine((value, ctx)
     return;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({
-      code: "custom",
-      message: `must be an http:// or https:// URL (got scheme "${url.protocol.slice(0, 20)}")`,
-    });
+    // Name the scheme only when it is a well-known one: "sk-live:abc" parses as a URL too.
+    const scheme = WELL_KNOWN_SCHEMES.includes(url.protocol) ? ` (got "${url.protocol}")` : "";
+    ctx.addIssue({ code: "custom", message: `must be an http:// or https:// URL${scheme}` });
   }
 });
 
