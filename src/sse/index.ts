@@ -1,0 +1,27 @@
+/**
+ * `mcp-sse/sse`: the Server-Sent Events wire layer — a streaming parser, the encoder that
+ * writes every frame, and a reconnecting event-stream reader over `fetch`. Runtime-agnostic
+ * (no `node:` imports). Explicit exports only.
+ */
+export { encodeComment, encodeEvent } from "./encoder.js";
+export type { SseParser } from "./parser.js";
+export { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parser.js";
+export type {
+  EventStreamReader,
+  EventStreamReaderOptions,
+  StreamStateChange,
+} from "./reader.js";
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_MIN_RETRY_DELAY_MS,
+  openEventStream,
+} from "./reader.js";
+export type {
+  EventStreamParser,
+  ParserCallbacks,
+  ReaderState,
+  SseEvent,
+  SseFrame,
+} from "./types.js";
