@@ -1,0 +1,356 @@
+/**
+ * One server's connection: an SDK v2 `Client` over a transport from `createClientTransport`,
+ * driven by the explicit state machine in `state.ts`. A transport that closes unexpectedly
+ * (session lost, reconnects exhausted, unauthorized, process exited) is replaced by a NEW
+ * transport + Client (re-initialize) with backoff, up to `maxReconnects`; stream drops that
+ * can be resumed inside one session are the transport's job and never reach this level.
+ */
+import { type CallToolResult, Client, type Tool } from "@modelcontextprotocol/client";
+import { isToolAllowed } from "../config/tools.js";
+import type { ServerConfig } from "../config/types.js";
+import { McpSseError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import {
+  CLIENT_CLOSED,
+  CLIENT_NOT_READY,
+  CLIENT_REFRESH_FAILED,
+  CLIENT_UNKNOWN_TOOL,
+  describe,
+  isUnauthorized,
+  toCallError,
+} from "./call-errors.js";
+import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import { assertTransition, type ConnectionState } from "./state.js";
+import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
+
+/** Longest delay between two reconnect attempts of the manager, ms. */
+export const DEFAULT_MAX_BACKOFF_MS = 30_000;
+/** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
+export const DEFAULT_BACKOFF_JITTER = 0.2;
+/** How the client names itself in `initialize`. */
+export const CLIENT_INFO = { name: "mcp-sse", version: "0.1.0" } as const;
+
+export type TransportFactory = (options: ClientTransportOptions) => McpSseClientTransport;
+export type RefreshToken = (server: string) => Promise<Record<string, string>>;
+
+export interface CallOptions {
+  /** Per-call timeout, ms (default: the server's `timeoutMs`); progress notifications extend it. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConnectionOptions {
+  server: ServerConfig;
+  logger: Logger;
+  createTransport: TransportFactory;
+  /** Receives every event of this connection (notifications, state, error), in order. */
+  emit: (event: McpsEvent) => void;
+  refreshToken?: RefreshToken;
+  /** Random source for jitter (tests pass their own). Default `Math.random`. */
+  random?: () => number;
+  /** Called on every reconnect attempt (for metrics). */
+  onReconnectAttempt?: () => void;
+}
+
+/** Delay before reconnect attempt `attempt` (1-based): 0 first, then base·2^(n-2), capped, jittered. */
+export function backoffDelay(attempt: number, baseMs: number, random: () => number): number {
+  if (attempt <= 1 || baseMs <= 0) return 0;
+  const raw = Math.min(DEFAULT_MAX_BACKOFF_MS, baseMs * 2 ** (attempt - 2));
+  const factor = 1 - DEFAULT_BACKOFF_JITTER + 2 * DEFAULT_BACKOFF_JITTER * random();
+  return Math.round(raw * factor);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export class Connection {
+  readonly name: string;
+  private _state: ConnectionState = "connecting";
+  private _error: McpSseError | Error | undefined;
+  private _connectedSince: number | undefined;
+  private _tools: Tool[] = [];
+  private client: Client | undefined;
+  /** Bumped for every new Client: callbacks of an older one are ignored. */
+  private generation = 0;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshedHeaders: Record<string, string> | undefined;
+  private readonly lifetime = new AbortController();
+  private readonly log: Logger;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.name = options.server.name;
+    this.log = options.logger.child?.({ server: this.name }) ?? options.logger;
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+  get error(): Error | undefined {
+    return this._error;
+  }
+  get connectedSince(): number | undefined {
+    return this._connectedSince;
+  }
+  /** The server's tools after `tools.allow/deny`. */
+  get tools(): readonly Tool[] {
+    return this._tools;
+  }
+
+  /** First connect: resolves once `ready` or `failed` (never rejects). */
+  async start(): Promise<void> {
+    this.emitState(undefined, "connecting");
+    try {
+      await this.openWithAuth(undefined);
+      this.setState("ready");
+    } catch (error) {
+      if (this._state === "closed") return;
+      this.reportError(error);
+      this.setState("failed", error);
+    }
+  }
+
+  async call(tool: string, args: Record<string, unknown>, options: CallOptions = {}) {
+    const server = this.name;
+    const client = this.client;
+    if (this._state !== "ready" || client === undefined)
+      throw new McpSseError(
+        this._state === "closed" ? CLIENT_CLOSED : CLIENT_NOT_READY,
+        `Server "${server}" is ${this._state}, not ready${this._error ? ` (${this._error.message})` : ""}; check servers() or retry later.`,
+        { details: { server, tool, state: this._state } },
+      );
+    if (!this._tools.some((t) => t.name === tool))
+      throw new McpSseError(
+        CLIENT_UNKNOWN_TOOL,
+        `Server "${server}" has no tool "${tool}" (or it is filtered by tools.allow/deny); its tools: ${this._tools.map((t) => t.name).join(", ") || "none"}.`,
+        { details: { server, tool } },
+      );
+    const timeoutMs = options.timeout ?? this.options.server.timeoutMs;
+    try {
+      const result = await client.callTool(
+        { name: tool, arguments: args },
+        {
+          // 0 disables the timeout (STYLE.md: `0` disables), within what setTimeout can hold.
+          timeout: timeoutMs > 0 ? timeoutMs : 2_147_483_647,
+          resetTimeoutOnProgress: true,
+          // Passing onprogress makes the SDK send a progress token: progress extends the timeout.
+          onprogress: (progress) =>
+            this.options.emit({
+              server,
+              type: "progress",
+              data: { tool, ...progress },
+              receivedAt: Date.now(),
+            }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        },
+      );
+      return result as CallToolResult;
+    } catch (error) {
+      throw toCallError(error, { server, tool, timeoutMs });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this._state === "closed") return;
+    this.setState("closed");
+    this.lifetime.abort();
+    this.stopPing();
+    this.generation += 1;
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined) await this.closeClient(client);
+  }
+
+  /** Connect once; on 401 with a `refreshToken`, refresh the headers and connect once more. */
+  private async openWithAuth(previous: unknown): Promise<void> {
+    const refresh = this.options.refreshToken;
+    if (refresh !== undefined && isUnauthorized(previous)) await this.refreshHeaders(refresh);
+    try {
+      await this.open();
+    } catch (error) {
+      if (refresh === undefined || !isUnauthorized(error) || this.lifetime.signal.aborted)
+        throw error;
+      await this.refreshHeaders(refresh);
+      await this.open();
+    }
+  }
+
+  private async refreshHeaders(refresh: RefreshToken): Promise<void> {
+    try {
+      this.refreshedHeaders = await refresh(this.name);
+      this.log.info({ headers: Object.keys(this.refreshedHeaders) }, "refreshed credentials");
+    } catch (cause) {
+      throw new McpSseError(
+        CLIENT_REFRESH_FAILED,
+        `Server "${this.name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
+        { details: { server: this.name }, cause },
+      );
+    }
+  }
+
+  private headers(): Record<string, string> {
+    return { ...this.options.server.headers, ...this.refreshedHeaders };
+  }
+
+  /** A new transport + Client, initialized, with its tools listed. */
+  private async open(): Promise<void> {
+    const generation = ++this.generation;
+    const current = () => generation === this.generation && this._state !== "closed";
+    const { server } = this.options;
+    const transport = this.options.createTransport({
+      server,
+      logger: this.log,
+      getHeaders: () => this.headers(),
+      onStreamState: (change) => {
+        if (current())
+          this.log.debug({ stream: change.stream, state: change.state }, "stream state");
+      },
+      onStreamEvent: (event) => {
+        if (current()) this.options.emit(sseEventToEvent(this.name, event));
+      },
+    });
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    client.fallbackNotificationHandler = async (notification) => {
+      if (!current()) return;
+      this.options.emit(notificationToEvent(this.name, notification));
+      if (notification.method === "notifications/tools/list_changed")
+        this.refreshTools(client).catch((error: unknown) => this.reportError(error));
+    };
+    client.onerror = (error) => {
+      if (current()) this.reportError(error);
+    };
+    client.onclose = () => {
+      if (current() && this._state === "ready") this.onLost(new Error("transport closed"));
+    };
+    this.client = client;
+    try {
+      await client.connect(transport, {
+        timeout: server.timeoutMs > 0 ? server.timeoutMs : 2_147_483_647,
+      });
+      await this.refreshTools(client);
+    } catch (error) {
+      if (this.client === client) this.client = undefined;
+      // Invalidate this client's callbacks before closing it.
+      if (generation === this.generation) this.generation += 1;
+      await this.closeClient(client);
+      throw error;
+    }
+    if (!current()) {
+      await this.closeClient(client);
+      throw new McpSseError(CLIENT_CLOSED, `Server "${this.name}" was closed while connecting.`);
+    }
+    this.startPing(client, generation);
+  }
+
+  private async refreshTools(client: Client): Promise<void> {
+    const timeout = this.options.server.timeoutMs;
+    const { tools } = await client.listTools(undefined, timeout > 0 ? { timeout } : {});
+    if (client !== this.client) return;
+    this._tools = tools.filter((t) => isToolAllowed(this.options.server.tools, t.name));
+    this.log.debug({ count: this._tools.length }, "tools listed");
+  }
+
+  private startPing(client: Client, generation: number): void {
+    const every = this.options.server.pingIntervalMs;
+    if (every <= 0) return;
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      const timeout = this.options.server.timeoutMs > 0 ? this.options.server.timeoutMs : every;
+      client.ping({ timeout }).catch((error: unknown) => {
+        if (generation === this.generation && this._state === "ready") this.onLost(error);
+      });
+    }, every);
+    this.pingTimer.unref?.();
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  /** The live connection died: drop its Client (failing its calls) and reconnect. */
+  private onLost(error: unknown): void {
+    const old = this.client;
+    this.generation += 1;
+    this.client = undefined;
+    this.stopPing();
+    const cause = this._error ?? error;
+    this.setState("reconnecting", cause);
+    if (old !== undefined) void this.closeClient(old);
+    void this.reconnect(cause);
+  }
+
+  private async reconnect(cause: unknown): Promise<void> {
+    const { maxReconnects, reconnectIntervalMs } = this.options.server;
+    let last = cause;
+    for (let attempt = 1; attempt <= maxReconnects; attempt += 1) {
+      await sleep(
+        backoffDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
+        this.lifetime.signal,
+      );
+      if (this.lifetime.signal.aborted) return;
+      this.options.onReconnectAttempt?.();
+      this.log.info({ attempt, maxReconnects }, "reconnecting");
+      try {
+        await this.openWithAuth(last);
+        if (this._state !== "reconnecting") return;
+        this.setState("ready");
+        return;
+      } catch (error) {
+        if (this.lifetime.signal.aborted) return;
+        last = error;
+        this.reportError(error);
+      }
+    }
+    if (this._state === "reconnecting") this.setState("failed", last);
+  }
+
+  private async closeClient(client: Client): Promise<void> {
+    try {
+      await client.close();
+    } catch (error) {
+      this.log.debug({ err: error }, "closing the MCP client failed");
+    }
+  }
+
+  private reportError(error: unknown): void {
+    const { code, message } = describe(error);
+    if (error instanceof Error) this._error = error;
+    this.log.warn({ code, message }, "connection error");
+    this.options.emit({
+      server: this.name,
+      type: "error",
+      data: { code, message },
+      receivedAt: Date.now(),
+    });
+  }
+
+  private setState(to: ConnectionState, error?: unknown): void {
+    const from = this._state;
+    if (from === to) return;
+    assertTransition(this.name, from, to);
+    this._state = to;
+    if (to === "ready") {
+      this._connectedSince = Date.now();
+      this._error = undefined;
+    } else if (to !== "closed") this._connectedSince = undefined;
+    if (error instanceof Error) this._error = error;
+    this.emitState(from, to, error);
+  }
+
+  private emitState(from: ConnectionState | undefined, to: ConnectionState, error?: unknown): void {
+    this.log.info({ from, to }, "state");
+    const data: Record<string, unknown> = { from: from ?? null, to };
+    if (error !== undefined) data["error"] = describe(error);
+    this.options.emit({ server: this.name, type: "state", data, receivedAt: Date.now() });
+  }
+}

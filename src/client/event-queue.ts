@@ -1,0 +1,231 @@
+/**
+ * Delivery of events to subscribers OFF the read loop (ARCHITECTURE.md, data flow): the
+ * connection only `publish`es (an O(subscribers) enqueue); each subscriber drains its own
+ * bounded queue. When a queue is full the OLDEST event is dropped and counted, so a slow
+ * handler never blocks the stream, the other subscribers, or memory.
+ */
+import { type EventFilter, type McpsEvent, matchesFilter } from "./events.js";
+
+/** Events a subscriber may have waiting before the oldest is dropped. */
+export const DEFAULT_EVENT_QUEUE_SIZE = 1000;
+
+export interface EventBusHooks {
+  /** An event was dropped from a full queue. */
+  onDrop?: (event: McpsEvent) => void;
+  /** A handler finished with an event after `ms` milliseconds. */
+  onHandlerTime?: (event: McpsEvent, ms: number) => void;
+  /** A handler threw (or rejected): reported, never rethrown into the stream. */
+  onHandlerError?: (event: McpsEvent, error: unknown) => void;
+}
+
+export interface BatchOptions {
+  /** Yield once this many events are waiting. Default: unbounded (use `ms`). */
+  size?: number;
+  /** Yield what is waiting this long after the first event of a batch arrived, ms. */
+  ms?: number;
+}
+
+export interface SubscribeOptions extends EventFilter {
+  /** Bounded queue length. Default `DEFAULT_EVENT_QUEUE_SIZE`. */
+  queueSize?: number;
+  /** Ends the iterator when aborted. */
+  signal?: AbortSignal;
+}
+
+export type EventHandler = (event: McpsEvent) => void | Promise<void>;
+
+/** A bounded FIFO that drops its oldest entry when full. */
+class BoundedQueue {
+  private items: McpsEvent[] = [];
+  private head = 0;
+  constructor(private readonly capacity: number) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  /** Adds `event`; returns the dropped oldest event when the queue was full. */
+  push(event: McpsEvent): McpsEvent | undefined {
+    let dropped: McpsEvent | undefined;
+    if (this.capacity > 0 && this.length >= this.capacity) dropped = this.shift();
+    this.items.push(event);
+    return dropped;
+  }
+  shift(): McpsEvent | undefined {
+    if (this.length === 0) return undefined;
+    const event = this.items[this.head];
+    this.head += 1;
+    // Compact now and then so the array does not grow without bound.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return event;
+  }
+  take(count: number): McpsEvent[] {
+    const out: McpsEvent[] = [];
+    while (out.length < count && this.length > 0) out.push(this.shift() as McpsEvent);
+    return out;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+interface Subscriber {
+  filter: EventFilter;
+  push(event: McpsEvent): void;
+  end(): void;
+}
+
+export class EventBus {
+  private readonly subscribers = new Set<Subscriber>();
+  private closed = false;
+
+  constructor(private readonly hooks: EventBusHooks = {}) {}
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Enqueue `event` for every matching subscriber. Never awaits a handler. */
+  publish(event: McpsEvent): void {
+    for (const subscriber of this.subscribers) {
+      let matches = false;
+      try {
+        matches = matchesFilter(event, subscriber.filter);
+      } catch (error) {
+        this.hooks.onHandlerError?.(event, error);
+      }
+      if (matches) subscriber.push(event);
+    }
+  }
+
+  /** Run `handler` for each matching event, one at a time, off the publisher's stack. */
+  subscribe(handler: EventHandler, options: SubscribeOptions = {}): () => void {
+    const queue = new BoundedQueue(options.queueSize ?? DEFAULT_EVENT_QUEUE_SIZE);
+    let draining = false;
+    let ended = false;
+    const drain = async () => {
+      while (!ended && queue.length > 0) {
+        const event = queue.shift() as McpsEvent;
+        const started = performance.now();
+        try {
+          await handler(event);
+        } catch (error) {
+          this.hooks.onHandlerError?.(event, error);
+        }
+        this.hooks.onHandlerTime?.(event, performance.now() - started);
+      }
+      draining = false;
+    };
+    const subscriber: Subscriber = {
+      filter: options,
+      push: (event) => {
+        const dropped = queue.push(event);
+        if (dropped !== undefined) this.hooks.onDrop?.(dropped);
+        if (!draining) {
+          draining = true;
+          // A macrotask, not a microtask: the reader's current chunk finishes first.
+          setTimeout(() => void drain(), 0);
+        }
+      },
+      end: () => {
+        ended = true;
+        queue.clear();
+      },
+    };
+    return this.add(subscriber, options.signal);
+  }
+
+  /** An async iterator of matching events (or arrays of them with `batch`). */
+  iterate(options: SubscribeOptions & { batch: BatchOptions }): AsyncIterableIterator<McpsEvent[]>;
+  iterate(options?: SubscribeOptions): AsyncIterableIterator<McpsEvent>;
+  iterate(
+    options: SubscribeOptions & { batch?: BatchOptions } = {},
+  ): AsyncIterableIterator<McpsEvent | McpsEvent[]> {
+    const queue = new BoundedQueue(options.queueSize ?? DEFAULT_EVENT_QUEUE_SIZE);
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const subscriber: Subscriber = {
+      filter: options,
+      push: (event) => {
+        const dropped = queue.push(event);
+        if (dropped !== undefined) this.hooks.onDrop?.(dropped);
+        notify();
+      },
+      end: () => {
+        ended = true;
+        notify();
+      },
+    };
+    const unsubscribe = this.add(subscriber, options.signal);
+    /** Wait until `ready()` or the end, or until `deadline` (ms since epoch) passes. */
+    const waitUntil = async (ready: () => boolean, deadline?: number) => {
+      while (!ready() && !ended) {
+        const remaining = deadline === undefined ? undefined : deadline - Date.now();
+        if (remaining !== undefined && remaining <= 0) return;
+        await new Promise<void>((resolve) => {
+          const timer = remaining === undefined ? undefined : setTimeout(resolve, remaining);
+          wake = () => {
+            if (timer !== undefined) clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    };
+    const batch = options.batch;
+    const done = (): IteratorResult<never> => ({ done: true, value: undefined });
+    const iterator: AsyncIterableIterator<McpsEvent | McpsEvent[]> = {
+      next: async () => {
+        await waitUntil(() => queue.length > 0);
+        if (queue.length === 0) return done();
+        if (batch === undefined) return { done: false, value: queue.shift() as McpsEvent };
+        const size =
+          batch.size !== undefined && batch.size > 0 ? batch.size : Number.POSITIVE_INFINITY;
+        const deadline = batch.ms !== undefined && batch.ms > 0 ? Date.now() + batch.ms : undefined;
+        // Without a time limit a batch waits for `size` events (or the end).
+        if (size !== Number.POSITIVE_INFINITY || deadline !== undefined)
+          await waitUntil(() => queue.length >= size, deadline);
+        const count = Math.min(size, queue.length);
+        return { done: false, value: queue.take(count) };
+      },
+      return: async () => {
+        unsubscribe();
+        queue.clear();
+        return done();
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /** End every subscriber: iterators finish, handlers stop after their current event. */
+  close(): void {
+    this.closed = true;
+    for (const subscriber of this.subscribers) subscriber.end();
+    this.subscribers.clear();
+  }
+
+  private add(subscriber: Subscriber, signal: AbortSignal | undefined): () => void {
+    if (this.closed || signal?.aborted) {
+      subscriber.end();
+      return () => {};
+    }
+    this.subscribers.add(subscriber);
+    const onAbort = () => unsubscribe();
+    const unsubscribe = () => {
+      signal?.removeEventListener("abort", onAbort);
+      if (this.subscribers.delete(subscriber)) subscriber.end();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return unsubscribe;
+  }
+}

@@ -1,0 +1,51 @@
+/** The agent-facing client: `connectMcps` and the types of its tools, events and metrics. */
+export {
+  CLIENT_ABORTED,
+  CLIENT_CLOSED,
+  CLIENT_CONNECTION_LOST,
+  CLIENT_EVENT_DECRYPT,
+  CLIENT_NOT_READY,
+  CLIENT_REFRESH_FAILED,
+  CLIENT_TIMEOUT,
+  CLIENT_TOOL_ERROR,
+  CLIENT_UNKNOWN_SERVER,
+  CLIENT_UNKNOWN_TOOL,
+} from "./call-errors.js";
+export {
+  backoffDelay,
+  type CallOptions,
+  CLIENT_INFO,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_MAX_BACKOFF_MS,
+  type RefreshToken,
+  type TransportFactory,
+} from "./connection.js";
+export {
+  type BatchOptions,
+  DEFAULT_EVENT_QUEUE_SIZE,
+  type EventHandler,
+  type SubscribeOptions,
+} from "./event-queue.js";
+export {
+  type BuiltinEventType,
+  type EventFilter,
+  LOG_LEVELS,
+  type LogLevel,
+  type McpsEvent,
+  matchesFilter,
+  notificationToEvent,
+} from "./events.js";
+export {
+  type ConnectMcpsOptions,
+  connectMcps,
+  type EventsOptions,
+  type McpsManager,
+  type QualifiedTool,
+  type ServerStatus,
+} from "./manager.js";
+export {
+  DEFAULT_LATENCY_SAMPLES,
+  type LatencySnapshot,
+  type ServerMetricsSnapshot,
+} from "./metrics.js";
+export { type ConnectionState, canTransition, TRANSITIONS } from "./state.js";

@@ -1,0 +1,317 @@
+/**
+ * `connectMcps`: many servers as one tool set for an agent. Servers connect in parallel and
+ * independently (one that fails is `failed` in `servers()`, the others work); calls are
+ * routed by server name or qualified tool name; every event goes through one bus with a
+ * bounded queue per subscriber; metrics are kept per server.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/client";
+import { loadConfig } from "../config/index.js";
+import type { McpsConfig, ServerConfig } from "../config/types.js";
+import { McpSseError } from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { CLIENT_UNKNOWN_SERVER, CLIENT_UNKNOWN_TOOL, describe } from "./call-errors.js";
+import {
+  type CallOptions,
+  Connection,
+  type RefreshToken,
+  type TransportFactory,
+} from "./connection.js";
+import { decryptEvent, hasEncryptedPayload } from "./decrypt-events.js";
+import {
+  type BatchOptions,
+  EventBus,
+  type EventHandler,
+  type SubscribeOptions,
+} from "./event-queue.js";
+import type { McpsEvent } from "./events.js";
+import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
+import type { ConnectionState } from "./state.js";
+import { createClientTransport } from "./transports/index.js";
+
+export interface ConnectMcpsOptions {
+  /** Default: silent. Header values and encryption keys are never logged. */
+  logger?: Logger;
+  /** Aborting it closes the manager. */
+  signal?: AbortSignal;
+  /** Variables for `${VAR}` in the config. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Directory a relative config path is resolved against. Default: `process.cwd()`. */
+  cwd?: string;
+  /** On HTTP 401: new headers for the server (e.g. a fresh `Authorization`), then reconnect. */
+  refreshToken?: RefreshToken;
+  /** Receives every event (off the read loop, like `on("*")`). */
+  onEvent?: EventHandler;
+  /** Transport seam for tests and custom transports. Default `createClientTransport`. */
+  createTransport?: TransportFactory;
+}
+
+export interface QualifiedTool {
+  server: string;
+  name: string;
+  /** `server` + separator + `name` (separator from the config, default `__`). */
+  qualifiedName: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export interface ServerStatus {
+  name: string;
+  state: ConnectionState | "disabled";
+  error?: { code: string; message: string };
+  /** ISO time the current connection became ready. */
+  connectedSince?: string;
+  toolCount: number;
+}
+
+export interface EventsOptions extends SubscribeOptions {
+  batch?: BatchOptions;
+}
+
+export interface McpsManager {
+  readonly config: McpsConfig;
+  tools(): QualifiedTool[];
+  call(
+    server: string,
+    tool: string,
+    args?: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<CallToolResult>;
+  callQualified(
+    qualifiedName: string,
+    args?: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<CallToolResult>;
+  events(options: EventsOptions & { batch: BatchOptions }): AsyncIterableIterator<McpsEvent[]>;
+  events(options?: EventsOptions): AsyncIterableIterator<McpsEvent>;
+  /** Run `handler` for events of `type` (or `"*"` for all); returns the unsubscribe function. */
+  on(type: string, handler: EventHandler, options?: SubscribeOptions): () => void;
+  metrics(): { servers: Record<string, ServerMetricsSnapshot> };
+  servers(): ServerStatus[];
+  close(): Promise<void>;
+}
+
+/** Connect to every enabled server of a config (a path, a `{ mcps: [...] }` object, or an `McpsConfig`). */
+export async function connectMcps(
+  pathOrConfig: string | object,
+  options: ConnectMcpsOptions = {},
+): Promise<McpsManager> {
+  const logger = options.logger ?? silentLogger;
+  const config = await loadConfig(pathOrConfig, {
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    logger,
+  });
+  const manager = new Manager(config, options, logger);
+  await manager.start();
+  return manager;
+}
+
+class Manager implements McpsManager {
+  private readonly connections = new Map<string, Connection>();
+  private readonly metricsByServer = new Map<string, ServerMetrics>();
+  private readonly bus: EventBus;
+  /** Per-server tail of the ordered decrypt pipeline (only servers with an encryptionKey). */
+  private readonly decryptTail = new Map<string, Promise<void>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly config: McpsConfig,
+    private readonly options: ConnectMcpsOptions,
+    private readonly logger: Logger,
+  ) {
+    this.bus = new EventBus({
+      onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
+      onHandlerTime: (event, ms) => this.metricsOf(event.server).recordHandler(ms),
+      onHandlerError: (event, error) =>
+        this.logger.warn(
+          { server: event.server, type: event.type, err: error },
+          "event handler failed",
+        ),
+    });
+    if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
+    for (const server of config.servers) {
+      this.metricsByServer.set(server.name, new ServerMetrics());
+      if (server.enabled) this.connections.set(server.name, this.connect(server));
+    }
+    options.signal?.addEventListener("abort", () => void this.close(), { once: true });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((c) => c.start()));
+  }
+
+  private connect(server: ServerConfig): Connection {
+    const metrics = this.metricsOf(server.name);
+    return new Connection({
+      server,
+      logger: this.logger,
+      createTransport: this.options.createTransport ?? createClientTransport,
+      emit: (event) => this.receive(server, event),
+      onReconnectAttempt: () => metrics.reconnects++,
+      ...(this.options.refreshToken === undefined
+        ? {}
+        : { refreshToken: this.options.refreshToken }),
+    });
+  }
+
+  private metricsOf(name: string): ServerMetrics {
+    let metrics = this.metricsByServer.get(name);
+    if (metrics === undefined) {
+      metrics = new ServerMetrics();
+      this.metricsByServer.set(name, metrics);
+    }
+    return metrics;
+  }
+
+  /** Count, decrypt when configured (keeping order per server), publish. */
+  private receive(server: ServerConfig, event: McpsEvent): void {
+    const metrics = this.metricsOf(server.name);
+    if (event.type === "error") metrics.errors++;
+    else if (event.type !== "state") metrics.eventsReceived++;
+    const key = server.encryptionKey;
+    const tail = this.decryptTail.get(server.name);
+    if (key === undefined || (tail === undefined && !hasEncryptedPayload(event))) {
+      this.bus.publish(event);
+      return;
+    }
+    const next = (tail ?? Promise.resolve()).then(async () => {
+      try {
+        this.bus.publish(await decryptEvent(event, key));
+      } catch (error) {
+        metrics.errors++;
+        this.bus.publish({
+          server: server.name,
+          type: "error",
+          data: describe(error),
+          receivedAt: Date.now(),
+        });
+      }
+    });
+    this.decryptTail.set(server.name, next);
+    void next.then(() => {
+      if (this.decryptTail.get(server.name) === next) this.decryptTail.delete(server.name);
+    });
+  }
+
+  tools(): QualifiedTool[] {
+    const out: QualifiedTool[] = [];
+    for (const connection of this.connections.values()) {
+      for (const tool of connection.tools) {
+        const entry: QualifiedTool = {
+          server: connection.name,
+          name: tool.name,
+          qualifiedName: `${connection.name}${this.config.toolSeparator}${tool.name}`,
+          inputSchema: tool.inputSchema as Record<string, unknown>,
+        };
+        if (tool.description !== undefined) entry.description = tool.description;
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  async call(
+    server: string,
+    tool: string,
+    args: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ) {
+    const connection = this.connections.get(server);
+    if (connection === undefined) {
+      const known = this.config.servers.find((s) => s.name === server);
+      throw new McpSseError(
+        CLIENT_UNKNOWN_SERVER,
+        known === undefined
+          ? `No server named "${server}" in ${this.config.source}; configured: ${this.config.servers.map((s) => s.name).join(", ") || "none"}.`
+          : `Server "${server}" is disabled in ${this.config.source} (enabled: false).`,
+        { details: { server } },
+      );
+    }
+    const metrics = this.metricsOf(server);
+    const started = performance.now();
+    try {
+      const result = await connection.call(tool, args, options);
+      metrics.recordCall(performance.now() - started, result.isError === true);
+      return result;
+    } catch (error) {
+      metrics.recordCall(performance.now() - started, true);
+      throw error;
+    }
+  }
+
+  async callQualified(
+    qualifiedName: string,
+    args: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ) {
+    const separator = this.config.toolSeparator;
+    // Server names cannot contain the separator's characters only if the config says so:
+    // match against the known servers instead of splitting blindly.
+    for (const name of this.connections.keys()) {
+      const prefix = `${name}${separator}`;
+      if (qualifiedName.startsWith(prefix))
+        return this.call(name, qualifiedName.slice(prefix.length), args, options);
+    }
+    throw new McpSseError(
+      CLIENT_UNKNOWN_TOOL,
+      `No tool "${qualifiedName}": expected <server>${separator}<tool> with a configured, enabled server.`,
+      { details: { qualifiedName } },
+    );
+  }
+
+  events(options: EventsOptions & { batch: BatchOptions }): AsyncIterableIterator<McpsEvent[]>;
+  events(options?: EventsOptions): AsyncIterableIterator<McpsEvent>;
+  events(options: EventsOptions = {}): AsyncIterableIterator<McpsEvent | McpsEvent[]> {
+    return this.bus.iterate(options as SubscribeOptions & { batch: BatchOptions });
+  }
+
+  on(type: string, handler: EventHandler, options: SubscribeOptions = {}): () => void {
+    return this.bus.subscribe(handler, type === "*" ? options : { ...options, type });
+  }
+
+  metrics(): { servers: Record<string, ServerMetricsSnapshot> } {
+    const servers: Record<string, ServerMetricsSnapshot> = {};
+    for (const server of this.config.servers) {
+      const connection = this.connections.get(server.name);
+      servers[server.name] = this.metricsOf(server.name).snapshot(
+        connection?.state ?? "disabled",
+        connection?.connectedSince,
+      );
+    }
+    return { servers };
+  }
+
+  servers(): ServerStatus[] {
+    return this.config.servers.map((server) => {
+      const connection = this.connections.get(server.name);
+      if (connection === undefined) return { name: server.name, state: "disabled", toolCount: 0 };
+      const status: ServerStatus = {
+        name: server.name,
+        state: connection.state,
+        toolCount: connection.tools.length,
+      };
+      if (connection.error !== undefined && connection.state !== "ready")
+        status.error = describe(connection.error);
+      if (connection.connectedSince !== undefined)
+        status.connectedSince = new Date(connection.connectedSince).toISOString();
+      return status;
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.connections.values()].map((c) => c.close()));
+      await Promise.all([...this.decryptTail.values()]);
+      this.bus.close();
+      await this.closePools();
+    })();
+    return this.closing;
+  }
+
+  /** Release the undici pools the default transports opened (Node only, loaded lazily). */
+  private async closePools(): Promise<void> {
+    if (this.options.createTransport !== undefined) return;
+    const http = await import("./http.js");
+    await Promise.all(this.config.servers.map((server) => http.closeFetch(server)));
+  }
+}

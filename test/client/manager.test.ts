@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { connectMcps, type McpsManager } from "../../src/client/index.js";
+import { isMcpSseError } from "../../src/errors.js";
+import { basicServer, type Fixture, startFixture } from "../fixtures/client-servers.js";
+
+/** A port nothing listens on (bound then released). */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("connectMcps: two servers from a config file, and a dead one", () => {
+  let alpha: Fixture;
+  let beta: Fixture;
+  let dir: string;
+  let mcps: McpsManager;
+
+  before(async () => {
+    alpha = await startFixture({ createServer: () => basicServer("alpha") });
+    beta = await startFixture({ createServer: () => basicServer("beta") });
+    dir = await mkdtemp(join(tmpdir(), "mcps-"));
+    const port = await deadPort();
+    await writeFile(
+      join(dir, "mcps.yaml"),
+      [
+        "mcps:",
+        "  - name: alpha",
+        "    transport: streamable-http",
+        "    url: ${ALPHA_URL}",
+        "    timeout: 5",
+        "  - name: beta",
+        "    transport: streamable-http",
+        `    url: ${beta.url}`,
+        "    tools: { deny: [hang] }",
+        "  - name: dead",
+        "    transport: streamable-http",
+        `    url: http://127.0.0.1:${port}/mcp`,
+        "    timeout: 2",
+        "    max_reconnects: 0",
+        "  - name: off",
+        "    url: http://127.0.0.1:1/mcp",
+        "    enabled: false",
+      ].join("\n"),
+    );
+    mcps = await connectMcps("mcps.yaml", { cwd: dir, env: { ALPHA_URL: alpha.url } });
+  });
+  after(async () => {
+    await mcps?.close();
+    await alpha?.close();
+    await beta?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("lists tools of both servers with qualified names, filtered by tools.deny", () => {
+    const names = mcps
+      .tools()
+      .map((t) => t.qualifiedName)
+      .sort();
+    assert.deepEqual(names, [
+      "alpha__add",
+      "alpha__echo",
+      "alpha__fail",
+      "alpha__hang",
+      "beta__add",
+      "beta__echo",
+      "beta__fail",
+    ]);
+    const echo = mcps.tools().find((t) => t.qualifiedName === "beta__echo");
+    assert.equal(echo?.description, "Echo the text back");
+    assert.equal((echo?.inputSchema as { type?: string }).type, "object");
+  });
+
+  it("routes calls to the right server, by name and by qualified name", async () => {
+    const a = await mcps.call("alpha", "echo", { text: "hi" });
+    assert.deepEqual(a.content, [{ type: "text", text: "alpha:hi" }]);
+    const b = await mcps.callQualified("beta__echo", { text: "yo" });
+    assert.deepEqual(b.content, [{ type: "text", text: "beta:yo" }]);
+  });
+
+  it("the dead server fails alone, with its reason in servers()", () => {
+    const byName = Object.fromEntries(mcps.servers().map((s) => [s.name, s]));
+    assert.equal(byName["alpha"]?.state, "ready");
+    assert.equal(byName["beta"]?.state, "ready");
+    assert.equal(byName["dead"]?.state, "failed");
+    assert.ok(byName["dead"]?.error?.message, "a failed server says why");
+    assert.equal(byName["off"]?.state, "disabled");
+  });
+
+  it("typed errors: unknown server, unknown or denied tool, not ready, disabled", async () => {
+    await assert.rejects(mcps.call("nope", "echo", {}), (e) =>
+      isMcpSseError(e, "CLIENT_UNKNOWN_SERVER"),
+    );
+    await assert.rejects(mcps.call("off", "echo", {}), (e) =>
+      isMcpSseError(e, "CLIENT_UNKNOWN_SERVER"),
+    );
+    await assert.rejects(mcps.call("alpha", "nope", {}), (e) =>
+      isMcpSseError(e, "CLIENT_UNKNOWN_TOOL"),
+    );
+    await assert.rejects(mcps.call("beta", "hang", {}), (e) =>
+      isMcpSseError(e, "CLIENT_UNKNOWN_TOOL"),
+    );
+    await assert.rejects(mcps.call("dead", "echo", {}), (e) =>
+      isMcpSseError(e, "CLIENT_NOT_READY"),
+    );
+    await assert.rejects(mcps.callQualified("zzz__echo", {}), (e) =>
+      isMcpSseError(e, "CLIENT_UNKNOWN_TOOL"),
+    );
+  });
+
+  it("a tool error result is returned (isError), a JSON-RPC error is CLIENT_TOOL_ERROR", async () => {
+    const failed = await mcps.call("alpha", "fail", {});
+    assert.equal(failed.isError, true);
+    const bad = await mcps.call("alpha", "add", { a: "x", b: 1 }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    // The SDK server reports invalid arguments either as a JSON-RPC error or as an isError result.
+    if (isMcpSseError(bad)) assert.equal(bad.code, "CLIENT_TOOL_ERROR");
+    else assert.equal((bad as { isError?: boolean }).isError, true);
+  });
+
+  it("a call that never answers times out with CLIENT_TIMEOUT naming server, tool and ms", async () => {
+    await assert.rejects(mcps.call("alpha", "hang", {}, { timeout: 200 }), (e) => {
+      assert.ok(isMcpSseError(e, "CLIENT_TIMEOUT"));
+      assert.match(e.message, /hang/);
+      assert.match(e.message, /alpha/);
+      assert.match(e.message, /200 ms/);
+      return true;
+    });
+  });
+
+  it("metrics count calls per server as a plain JSON object", () => {
+    const metrics = mcps.metrics();
+    const alphaMetrics = metrics.servers["alpha"];
+    assert.ok(alphaMetrics);
+    assert.equal(alphaMetrics.state, "ready");
+    assert.ok(alphaMetrics.calls.count >= 3);
+    assert.ok(alphaMetrics.calls.errors >= 2);
+    assert.ok(
+      alphaMetrics.calls.latencyMs &&
+        alphaMetrics.calls.latencyMs.max >= alphaMetrics.calls.latencyMs.min,
+    );
+    assert.equal(metrics.servers["dead"]?.state, "failed");
+    assert.deepEqual(JSON.parse(JSON.stringify(metrics)), metrics);
+  });
+});
