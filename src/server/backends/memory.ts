@@ -1,0 +1,111 @@
+import type { EventLogEntry, ReadAfterResult, ServerBackend, SessionRecord } from "./types.js";
+import { formatEventId } from "./types.js";
+
+/** Events kept per session for replay. `0` disables the log (no replay). */
+export const DEFAULT_EVENT_LOG_SIZE = 1000;
+
+export interface MemoryBackendOptions {
+  /** Events kept per session for replay; oldest evicted first. Default `DEFAULT_EVENT_LOG_SIZE`. */
+  eventLogSize?: number;
+  /** Called with how many events were evicted (for the queue-drop metric). */
+  onEvict?: (sessionId: string, count: number) => void;
+}
+
+interface SessionLog {
+  /** Next sequence number; sequence numbers start at 1 (0 means "nothing seen yet"). */
+  nextSeq: number;
+  entries: EventLogEntry[];
+  /** Start index into `entries` (a ring would do; shifting in batches keeps it simple and O(1) amortized). */
+  head: number;
+}
+
+/** The single-process backend: everything in maps, bounded per session. */
+export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerBackend {
+  const maxEvents = options.eventLogSize ?? DEFAULT_EVENT_LOG_SIZE;
+  const sessions = new Map<string, SessionRecord>();
+  const logs = new Map<string, SessionLog>();
+  const channels = new Map<string, Set<(message: string) => void>>();
+
+  const live = (log: SessionLog) => log.entries.length - log.head;
+
+  return {
+    async createSession(record) {
+      sessions.set(record.id, record);
+      logs.set(record.id, { nextSeq: 1, entries: [], head: 0 });
+    },
+    async getSession(id) {
+      return sessions.get(id);
+    },
+    async deleteSession(id) {
+      sessions.delete(id);
+      logs.delete(id);
+    },
+    async countSessions() {
+      return sessions.size;
+    },
+    async append(sessionId, stream, data) {
+      let log = logs.get(sessionId);
+      if (!log) {
+        log = { nextSeq: 1, entries: [], head: 0 };
+        logs.set(sessionId, log);
+      }
+      const seq = log.nextSeq++;
+      const entry: EventLogEntry = { id: formatEventId(sessionId, seq), seq, stream, data };
+      if (maxEvents > 0) {
+        log.entries.push(entry);
+        if (live(log) > maxEvents) {
+          log.head++;
+          options.onEvict?.(sessionId, 1);
+          // Compact once the dead prefix is as large as the live part.
+          if (log.head >= maxEvents) {
+            log.entries = log.entries.slice(log.head);
+            log.head = 0;
+          }
+        }
+      }
+      return entry;
+    },
+    async readAfter(sessionId, lastSeq, stream): Promise<ReadAfterResult> {
+      const log = logs.get(sessionId);
+      if (!log || lastSeq >= log.nextSeq || lastSeq < 0) return { ok: false, reason: "unknown" };
+      const oldest = log.entries[log.head];
+      const oldestSeq = oldest ? oldest.seq : log.nextSeq;
+      // The stream an id belongs to is only known while its entry is held.
+      let streamOf = stream ?? null;
+      if (streamOf === null && lastSeq >= oldestSeq) {
+        streamOf = log.entries[log.head + (lastSeq - oldestSeq)]?.stream ?? null;
+      }
+      const entries: EventLogEntry[] = [];
+      for (let i = log.head; i < log.entries.length; i++) {
+        const e = log.entries[i];
+        if (e && e.seq > lastSeq && (streamOf === null || e.stream === streamOf)) entries.push(e);
+      }
+      // Events after lastSeq were evicted: the oldest held one is not the very next.
+      if (lastSeq + 1 < oldestSeq) {
+        return { ok: false, reason: "evicted", stream: streamOf, oldestSeq, entries };
+      }
+      if (streamOf === null) streamOf = "";
+      return { ok: true, stream: streamOf, entries };
+    },
+    async publish(channel, message) {
+      for (const fn of channels.get(channel) ?? []) fn(message);
+    },
+    async subscribe(channel, onMessage) {
+      let set = channels.get(channel);
+      if (!set) {
+        set = new Set();
+        channels.set(channel, set);
+      }
+      set.add(onMessage);
+      return async () => {
+        set.delete(onMessage);
+        if (set.size === 0) channels.delete(channel);
+      };
+    },
+    async close() {
+      sessions.clear();
+      logs.clear();
+      channels.clear();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Logger } from "../logger.js";
+import type { ServerBackend, SessionTransportKind } from "./backends/types.js";
+import { JSONRPC_SERVER_ERROR, JSONRPC_SESSION_NOT_FOUND, jsonRpcErrorResponse } from "./http.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { SessionManager } from "./sessions.js";
+import { SseStream } from "./sse-stream.js";
+import type { Principal } from "./types.js";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "./types.js";
+
+/** What every endpoint shares: sessions, backend, metrics, limits. */
+export interface EndpointContext {
+  sessions: SessionManager;
+  backend: ServerBackend;
+  metrics: ServerMetrics;
+  logger: Logger;
+  maxBodyBytes: number;
+  keepAliveMs: number;
+  maxBufferedBytes: number;
+  messagesPath: string;
+  retryMs: number | undefined;
+}
+
+/** A new bounded SSE stream that counts slow-client disconnects and reports its end. */
+export function openStream(
+  ctx: EndpointContext,
+  kind: SessionTransportKind,
+  sessionId: string,
+  onClose: (stream: SseStream) => void,
+): SseStream {
+  const stream: SseStream = new SseStream({
+    keepAliveMs: ctx.keepAliveMs,
+    maxBufferedBytes: ctx.maxBufferedBytes,
+    onSlowClient: () => {
+      ctx.metrics.slowClientDisconnects.inc({ transport: kind });
+      ctx.logger.warn(
+        { sessionId, transport: kind, maxBufferedBytes: ctx.maxBufferedBytes },
+        "slow SSE client disconnected (buffer full); it may resume with Last-Event-ID",
+      );
+    },
+    onClose: () => onClose(stream),
+  });
+  return stream;
+}
+
+/** 404 for an unknown session, one that is closed, or one that belongs to someone else. */
+export function sessionNotFound(): Response {
+  return jsonRpcErrorResponse(404, JSONRPC_SESSION_NOT_FOUND, "Session not found", {
+    code: "SERVER_SESSION_NOT_FOUND",
+  });
+}
+
+export function sessionLimit(max: string): Response {
+  return jsonRpcErrorResponse(503, JSONRPC_SERVER_ERROR, `Service Unavailable: ${max}`, {
+    code: "SERVER_SESSION_LIMIT",
+    headers: { "retry-after": String(DEFAULT_RETRY_AFTER_SECONDS) },
+  });
+}
+
+/** `authInfo` for the MCP server's request handlers (never the raw token). */
+export function authInfoOf(
+  principal: Principal | null,
+):
+  | { token: string; clientId: string; scopes: string[]; extra?: Record<string, unknown> }
+  | undefined {
+  if (!principal) return undefined;
+  return {
+    token: "[REDACTED]",
+    clientId: principal.id,
+    scopes: principal.scopes ?? [],
+    ...(principal.extra ? { extra: principal.extra } : {}),
+  };
+}

@@ -1,0 +1,182 @@
+import type { Logger } from "../logger.js";
+import { redactHeaders, silentLogger } from "../logger.js";
+import { createMemoryBackend } from "./backends/memory.js";
+import type { EndpointContext } from "./context.js";
+import { JSONRPC_SERVER_ERROR, jsonResponse, jsonRpcErrorResponse } from "./http.js";
+import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
+import type { ServerMetrics } from "./metrics.js";
+import { createServerMetrics } from "./metrics.js";
+import type { Handle, RequestContext } from "./security.js";
+import { withAuth, withHostCheck, withOriginCheck } from "./security.js";
+import { SessionManager } from "./sessions.js";
+import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
+import { handleStreamable } from "./streamable.js";
+import type { McpHttpHandlerOptions } from "./types.js";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+} from "./types.js";
+
+export interface McpHttpHandler {
+  /** Web-standard face: one request in, one response out. */
+  fetch(request: Request): Promise<Response>;
+  /** Graceful shutdown: refuse new requests, end streams, close sessions (bounded). */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+  metrics: ServerMetrics;
+  /** Open sessions in this process. */
+  readonly sessionCount: number;
+  /** Close sessions idle for longer than `idleTimeoutMs` now (the reaper does it periodically). */
+  reapIdle(): Promise<number>;
+}
+
+/**
+ * The server core: security wrappers around the endpoints (legacy SSE, Streamable HTTP),
+ * `/healthz` and `/metrics`, all on web-standard `Request`/`Response`.
+ */
+export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHandler {
+  const logger: Logger = options.logger ?? silentLogger;
+  const metrics = createServerMetrics();
+  const ownBackend = options.backend === undefined;
+  const backend =
+    options.backend ??
+    createMemoryBackend({
+      ...(options.eventLogSize !== undefined ? { eventLogSize: options.eventLogSize } : {}),
+      onEvict: (_id, n) => metrics.queueDrops.inc({ reason: "event_log_full" }, n),
+    });
+  const sessions = new SessionManager({
+    backend,
+    createServer: options.createServer,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    metrics,
+    logger,
+  });
+  const ctx: EndpointContext = {
+    sessions,
+    backend,
+    metrics,
+    logger,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    messagesPath: options.messagesPath ?? "/messages",
+    retryMs: options.retryMs,
+  };
+  const mcpPath = options.mcpPath ?? "/mcp";
+  const ssePath = options.ssePath ?? "/sse";
+
+  const route: Handle = async (request, rc) => {
+    const path = rc.url.pathname;
+    if (path === mcpPath) return handleStreamable(ctx, request, rc);
+    if (path === ssePath) {
+      return request.method === "GET" ? handleLegacyGet(ctx, request, rc) : methodNotAllowed("GET");
+    }
+    if (path === ctx.messagesPath) {
+      return request.method === "POST"
+        ? handleLegacyPost(ctx, request, rc)
+        : methodNotAllowed("POST");
+    }
+    if (path === "/metrics" && request.method === "GET") {
+      return new Response(await metrics.registry.metrics(), {
+        headers: { "content-type": metrics.registry.contentType },
+      });
+    }
+    return jsonResponse(404, {
+      error: { code: "SERVER_NOT_FOUND", message: `No route for ${path}` },
+    });
+  };
+
+  // /healthz answers without credentials (load balancers), after the Host/Origin checks.
+  const authenticated = withAuth(options.auth, route);
+  const dispatch: Handle = async (request, rc) => {
+    if (rc.url.pathname === "/healthz" && request.method === "GET") {
+      return jsonResponse(200, { ok: !closing, sessions: sessions.size });
+    }
+    return authenticated(request, rc);
+  };
+  const pipeline = withHostCheck(
+    options.allowedHosts,
+    withOriginCheck(options.allowedOrigins, dispatch),
+  );
+
+  let closing = false;
+
+  async function fetch(request: Request): Promise<Response> {
+    if (closing) {
+      return jsonRpcErrorResponse(
+        503,
+        JSONRPC_SERVER_ERROR,
+        "Service Unavailable: server is shutting down",
+        {
+          code: "SERVER_SHUTTING_DOWN",
+          headers: { "retry-after": String(DEFAULT_RETRY_AFTER_SECONDS) },
+        },
+      );
+    }
+    const rc: RequestContext = { url: new URL(request.url), principal: null };
+    let response: Response;
+    try {
+      response = await pipeline(request, rc);
+    } catch (error) {
+      logger.error(
+        {
+          err: error,
+          method: request.method,
+          path: rc.url.pathname,
+          headers: redactHeaders(Object.fromEntries(request.headers)),
+        },
+        "request failed",
+      );
+      response = jsonRpcErrorResponse(500, -32603, "Internal error", {
+        code: "SERVER_INTERNAL_ERROR",
+      });
+    }
+    if (response.status >= 400) {
+      metrics.errors.inc({ code: String(response.status) });
+      logger.debug(
+        { method: request.method, path: rc.url.pathname, status: response.status },
+        "request rejected",
+      );
+    }
+    return response;
+  }
+
+  async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
+    if (closing) return;
+    closing = true;
+    const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn({ timeoutMs }, "shutdown timed out; some sessions did not close in time");
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([sessions.closeAll("server shutting down"), timeout]);
+    clearTimeout(timer);
+    if (ownBackend) await backend.close();
+  }
+
+  return {
+    fetch,
+    close,
+    metrics,
+    get sessionCount() {
+      return sessions.size;
+    },
+    reapIdle: () => sessions.reapIdle(),
+  };
+}
+
+function methodNotAllowed(allow: string): Response {
+  return new Response(
+    JSON.stringify({ error: { code: "SERVER_METHOD_NOT_ALLOWED", message: `Use ${allow}` } }),
+    {
+      status: 405,
+      headers: { allow, "content-type": "application/json" },
+    },
+  );
+}

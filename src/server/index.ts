@@ -1,0 +1,30 @@
+/** `mcp-sse/server`: host any MCP server over legacy SSE and Streamable HTTP. */
+
+export type { MemoryBackendOptions } from "./backends/memory.js";
+export { createMemoryBackend, DEFAULT_EVENT_LOG_SIZE } from "./backends/memory.js";
+export type {
+  EventLogEntry,
+  ReadAfterResult,
+  ServerBackend,
+  SessionRecord,
+  SessionTransportKind,
+} from "./backends/types.js";
+export { formatEventId, parseEventId } from "./backends/types.js";
+export type { McpHttpHandler } from "./handler.js";
+export { createMcpHttpHandler } from "./handler.js";
+export type { ServerMetrics } from "./metrics.js";
+export { toMiddleware, toNodeListener } from "./node.js";
+export type { ServeHandle, ServeOptions } from "./serve.js";
+export { serve } from "./serve.js";
+export { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
+export { REPLAY_GAP_CODE } from "./stream-slot.js";
+export type { AuthOptions, McpHttpHandlerOptions, Principal, ServerLike } from "./types.js";
+export {
+  DEFAULT_HOST,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_PORT,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+} from "./types.js";

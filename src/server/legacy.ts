@@ -1,0 +1,91 @@
+import { isMcpSseError } from "../errors.js";
+import { parseEventId } from "./backends/types.js";
+import { readJsonRpcBody } from "./body.js";
+import type { EndpointContext } from "./context.js";
+import { authInfoOf, openStream, sessionLimit, sessionNotFound } from "./context.js";
+import { JSONRPC_SERVER_ERROR, jsonRpcErrorResponse } from "./http.js";
+import { LegacySseTransport } from "./legacy-transport.js";
+import type { RequestContext } from "./security.js";
+import type { LocalSession } from "./sessions.js";
+import { SSE_HEADERS } from "./sse-stream.js";
+
+/**
+ * `GET /sse` (legacy 2024-11-05): open a session and its stream, or — with a `Last-Event-ID`
+ * naming a live session of the same principal — re-attach it, re-send `endpoint`, then
+ * replay what was missed. An id naming no live session answers 404 (start a new session).
+ */
+export async function handleLegacyGet(
+  ctx: EndpointContext,
+  request: Request,
+  rc: RequestContext,
+): Promise<Response> {
+  const lastEventId = request.headers.get("last-event-id");
+  if (lastEventId) {
+    const parsed = parseEventId(lastEventId);
+    const session = parsed && ctx.sessions.get(parsed.sessionId, "sse", rc.principal);
+    if (!parsed || !session) return sessionNotFound();
+    const transport = session.transport as LegacySseTransport;
+    const stream = openStream(ctx, "sse", session.record.id, (s) => transport.release(s));
+    ctx.metrics.streamReconnects.inc({ transport: "sse" });
+    const replayed = await transport.attach(stream, parsed.seq);
+    ctx.metrics.replayedEvents.inc({ transport: "sse" }, replayed);
+    ctx.logger.info(
+      { sessionId: session.record.id, lastEventId, replayed },
+      "legacy SSE stream resumed",
+    );
+    return new Response(stream.body, { status: 200, headers: SSE_HEADERS });
+  }
+
+  let session: LocalSession<LegacySseTransport>;
+  try {
+    session = await ctx.sessions.open(
+      "sse",
+      rc.principal,
+      (id) =>
+        new LegacySseTransport(id, {
+          backend: ctx.backend,
+          metrics: ctx.metrics,
+          messagesPath: ctx.messagesPath,
+        }),
+    );
+  } catch (error) {
+    if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
+    throw error;
+  }
+  const transport = session.transport;
+  const stream = openStream(ctx, "sse", transport.sessionId, (s) => transport.release(s));
+  await transport.attach(stream, 0);
+  return new Response(stream.body, { status: 200, headers: SSE_HEADERS });
+}
+
+/** `POST /messages?sessionId=…`: one JSON-RPC message (or batch) for a legacy session → 202. */
+export async function handleLegacyPost(
+  ctx: EndpointContext,
+  request: Request,
+  rc: RequestContext,
+): Promise<Response> {
+  const sessionId = rc.url.searchParams.get("sessionId");
+  if (!sessionId) {
+    return jsonRpcErrorResponse(
+      400,
+      JSONRPC_SERVER_ERROR,
+      "Bad Request: sessionId query parameter is required",
+      {
+        code: "SERVER_SESSION_REQUIRED",
+      },
+    );
+  }
+  const session = ctx.sessions.get(sessionId, "sse", rc.principal);
+  if (!session) {
+    await request.body?.cancel();
+    return sessionNotFound();
+  }
+  const body = await readJsonRpcBody(request, ctx.maxBodyBytes);
+  if (!body.ok) return body.response;
+  const transport = session.transport as LegacySseTransport;
+  const authInfo = authInfoOf(rc.principal);
+  for (const message of body.messages) {
+    transport.receive(message, authInfo ? { request, authInfo } : { request });
+  }
+  return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+}

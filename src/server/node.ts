@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { McpHttpHandler } from "./handler.js";
+
+type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * `node:http` adapter: IncomingMessage → Request, Response → ServerResponse, streaming the
+ * body with backpressure (waits for `drain`; a body that errors, e.g. a slow SSE client's,
+ * destroys the socket). The client going away cancels the body.
+ */
+export function toNodeListener(handler: Pick<McpHttpHandler, "fetch">): NodeListener {
+  return (req, res) => {
+    handleNode(handler, req, res).catch((error: unknown) => {
+      // Nothing more can be sent once headers are out; drop the connection so it is not hung.
+      if (!res.headersSent)
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end('{"error":{"code":"SERVER_INTERNAL_ERROR"}}');
+      else res.destroy();
+      void error;
+    });
+  };
+}
+
+/**
+ * Express/Connect/Fastify-style middleware: serves the handler's paths, passes the rest to
+ * `next()`. Mount it before any body parser (it reads the raw body itself).
+ */
+export function toMiddleware(
+  handler: Pick<McpHttpHandler, "fetch">,
+  paths: readonly string[] = ["/mcp", "/sse", "/messages", "/healthz", "/metrics"],
+): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
+  const listener = toNodeListener(handler);
+  return (req, res, next) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (paths.includes(path)) listener(req, res);
+    else next();
+  };
+}
+
+async function handleNode(
+  handler: Pick<McpHttpHandler, "fetch">,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const abort = new AbortController();
+  res.on("close", () => abort.abort());
+  let request: Request;
+  try {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      else headers.set(name, value);
+    }
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    request = new Request(url, {
+      method: req.method ?? "GET",
+      headers,
+      signal: abort.signal,
+      ...(hasBody
+        ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" }
+        : {}),
+    } as RequestInit);
+  } catch (error) {
+    res.writeHead(400, { "content-type": "application/json", connection: "close" });
+    res.end(
+      JSON.stringify({
+        error: {
+          code: "SERVER_BAD_REQUEST",
+          message: `Malformed request: ${(error as Error).message}`,
+        },
+      }),
+    );
+    return;
+  }
+  const response = await handler.fetch(request);
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
+  });
+  res.writeHead(response.status, out);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  res.on("close", () => {
+    reader.cancel().catch(() => undefined); // the body's own cancel() handles cleanup
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await drained(res);
+      if (res.destroyed) return;
+    }
+    res.end();
+  } catch (error) {
+    // The body errored (e.g. slow client disconnected): end the connection, not the process.
+    void error;
+    res.destroy();
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}

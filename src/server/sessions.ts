@@ -1,0 +1,178 @@
+import type { Transport } from "@modelcontextprotocol/server";
+import { McpSseError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { ServerBackend, SessionRecord, SessionTransportKind } from "./backends/types.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { Principal, ServerLike } from "./types.js";
+
+/** What the session manager needs from a session's transport. */
+export interface SessionTransport extends Transport {
+  readonly sessionId: string;
+  hasOpenStream(): boolean;
+  /** Write a final comment on every open stream and end them (graceful shutdown). */
+  endStreams(comment: string): void;
+}
+
+export interface LocalSession<T extends SessionTransport = SessionTransport> {
+  record: SessionRecord;
+  server: ServerLike;
+  transport: T;
+  lastActivity: number;
+}
+
+export interface SessionManagerOptions {
+  backend: ServerBackend;
+  createServer: () => ServerLike | Promise<ServerLike>;
+  maxSessions: number;
+  idleTimeoutMs: number;
+  metrics: ServerMetrics;
+  logger: Logger;
+}
+
+/**
+ * Sessions living in this process: their server instance and transport. The backend holds
+ * the records and event logs. Session ids are `crypto.randomUUID()` (122 random bits).
+ */
+export class SessionManager {
+  readonly #local = new Map<string, LocalSession>();
+  #opening = 0;
+  #reaper: ReturnType<typeof setInterval> | undefined;
+  readonly #o: SessionManagerOptions;
+
+  constructor(options: SessionManagerOptions) {
+    this.#o = options;
+    if (options.idleTimeoutMs > 0) {
+      const every = Math.max(1000, Math.min(options.idleTimeoutMs / 2, 60_000));
+      this.#reaper = setInterval(() => void this.reapIdle(), every);
+      this.#reaper.unref?.();
+    }
+  }
+
+  get size(): number {
+    return this.#local.size;
+  }
+
+  /** True when a new session would pass the cap. */
+  hasRoom(): boolean {
+    const max = this.#o.maxSessions;
+    return max <= 0 || this.#local.size + this.#opening < max;
+  }
+
+  /**
+   * Create a session: a fresh server from the factory, connected to the transport `make`
+   * builds for the new id. Throws `SERVER_SESSION_LIMIT` when the cap is reached.
+   */
+  async open<T extends SessionTransport>(
+    kind: SessionTransportKind,
+    principal: Principal | null,
+    make: (sessionId: string) => T,
+  ): Promise<LocalSession<T>> {
+    if (!this.hasRoom()) {
+      throw new McpSseError(
+        "SERVER_SESSION_LIMIT",
+        `Session limit (${this.#o.maxSessions}) reached; retry later`,
+      );
+    }
+    this.#opening++;
+    try {
+      const id = crypto.randomUUID();
+      const record: SessionRecord = {
+        id,
+        transport: kind,
+        principalId: principal?.id ?? null,
+        createdAt: Date.now(),
+      };
+      const transport = make(id);
+      const server = await this.#o.createServer();
+      const session: LocalSession<T> = { record, server, transport, lastActivity: Date.now() };
+      await this.#o.backend.createSession(record);
+      this.#local.set(id, session);
+      this.#o.metrics.sessions.inc({ transport: kind });
+      try {
+        await server.connect(transport);
+      } catch (error) {
+        await this.#forget(id);
+        throw new McpSseError(
+          "SERVER_CONNECT_FAILED",
+          `MCP server failed to start a session: ${String((error as Error)?.message ?? error)}`,
+          { cause: error },
+        );
+      }
+      // The server (or we) may close the transport: forget the session then. Wrapped after
+      // connect so the SDK's own onclose (set by connect) still runs.
+      const sdkOnClose = transport.onclose;
+      transport.onclose = () => {
+        sdkOnClose?.();
+        void this.#forget(id);
+      };
+      this.#o.logger.info({ sessionId: id, transport: kind }, "session opened");
+      return session;
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  /**
+   * The session `id` if it exists here, has that transport and belongs to `principal`. A
+   * session opened by someone else answers exactly like an unknown one.
+   */
+  get(
+    id: string,
+    kind: SessionTransportKind,
+    principal: Principal | null,
+  ): LocalSession | undefined {
+    const session = this.#local.get(id);
+    if (!session || session.record.transport !== kind) return undefined;
+    if (session.record.principalId !== (principal?.id ?? null)) return undefined;
+    session.lastActivity = Date.now();
+    return session;
+  }
+
+  /** Close one session: its server, transport and log. */
+  async close(id: string, reason: string): Promise<void> {
+    const session = this.#local.get(id);
+    if (!session) return;
+    this.#o.logger.info({ sessionId: id, reason }, "session closing");
+    await this.#forget(id);
+    await session.server.close();
+    // A ServerLike may not close its transport; make sure the streams end.
+    await session.transport.close();
+  }
+
+  async reapIdle(now = Date.now()): Promise<number> {
+    const limit = this.#o.idleTimeoutMs;
+    let reaped = 0;
+    for (const session of [...this.#local.values()]) {
+      if (session.transport.hasOpenStream()) {
+        session.lastActivity = now;
+        continue;
+      }
+      if (now - session.lastActivity >= limit) {
+        reaped++;
+        await this.close(session.record.id, "idle").catch((error: unknown) =>
+          this.#o.logger.warn(
+            { sessionId: session.record.id, err: error },
+            "closing idle session failed",
+          ),
+        );
+      }
+    }
+    return reaped;
+  }
+
+  /** Graceful shutdown: tell every stream, then close every session. */
+  async closeAll(comment: string): Promise<void> {
+    if (this.#reaper) clearInterval(this.#reaper);
+    const sessions = [...this.#local.values()];
+    for (const s of sessions) s.transport.endStreams(comment);
+    await Promise.allSettled(sessions.map((s) => this.close(s.record.id, "shutdown")));
+  }
+
+  async #forget(id: string): Promise<void> {
+    const session = this.#local.get(id);
+    if (!session) return;
+    this.#local.delete(id);
+    this.#o.metrics.sessions.dec({ transport: session.record.transport });
+    await this.#o.backend.deleteSession(id);
+  }
+}

@@ -1,0 +1,111 @@
+import type { EventLogEntry, ReadAfterResult } from "./backends/types.js";
+import { formatEventId } from "./backends/types.js";
+import type { SseStream } from "./sse-stream.js";
+
+/** The SSE frame of a logged event: every event carries its id. */
+export function frameOf(entry: EventLogEntry): { id: string; event?: string; data: string } {
+  // A priming event (empty data, 2025-11-25) carries only an id, as the SDK writes it.
+  return entry.data === ""
+    ? { id: entry.id, data: "" }
+    : { id: entry.id, event: "message", data: entry.data };
+}
+
+/**
+ * Where one logical stream's events go: the currently attached `SseStream`, if any. While a
+ * reconnecting client is being replayed to, live events are held and flushed after the
+ * replay, so nothing is lost, duplicated or reordered.
+ */
+export class StreamSlot {
+  #stream: SseStream | undefined;
+  #held: EventLogEntry[] | null = null;
+  #lastSeq = 0;
+
+  get stream(): SseStream | undefined {
+    return this.#stream && !this.#stream.closed ? this.#stream : undefined;
+  }
+
+  /** Send a freshly logged event to the attached stream (or hold it during a replay). */
+  deliver(entry: EventLogEntry): void {
+    if (this.#held) {
+      this.#held.push(entry);
+      return;
+    }
+    this.#write(entry);
+  }
+
+  /**
+   * Attach a new connection, replacing (closing) any previous one. `preamble` writes what
+   * comes before the replay (the legacy `endpoint` event); `replay` reads the missed events.
+   */
+  async attach(
+    stream: SseStream,
+    preamble: (stream: SseStream) => void,
+    replay: () => Promise<EventLogEntry[]>,
+  ): Promise<number> {
+    const previous = this.#stream;
+    this.#stream = stream;
+    this.#lastSeq = 0;
+    if (previous && previous !== stream) previous.close();
+    this.#held = [];
+    let replayed = 0;
+    try {
+      preamble(stream);
+      for (const entry of await replay()) {
+        if (this.#write(entry)) replayed++;
+      }
+    } finally {
+      const held = this.#held;
+      this.#held = null;
+      for (const entry of held) this.#write(entry);
+    }
+    return replayed;
+  }
+
+  /** Detach (without closing) when the connection went away. */
+  release(stream: SseStream): void {
+    if (this.#stream === stream) this.#stream = undefined;
+  }
+
+  close(): void {
+    this.#stream?.close();
+    this.#stream = undefined;
+  }
+
+  #write(entry: EventLogEntry): boolean {
+    const stream = this.#stream;
+    // Sequence numbers only grow: an entry at or below the last written one is a duplicate.
+    if (!stream || entry.seq <= this.#lastSeq) return false;
+    this.#lastSeq = entry.seq;
+    return stream.write(frameOf(entry));
+  }
+}
+
+/** The code of the SSE `error` event that reports a gap in a replay. */
+export const REPLAY_GAP_CODE = "SERVER_REPLAY_GAP";
+
+/**
+ * Turn a log read into the events to replay, writing a clear `event: error` first when the
+ * log no longer holds what came right after `lastEventId` (never a silent gap). The error
+ * event's id is the last event the client can no longer get, so its position is truthful.
+ */
+export function replayOrGap(
+  stream: SseStream,
+  sessionId: string,
+  lastEventId: string,
+  result: ReadAfterResult,
+  onGap: () => void,
+): EventLogEntry[] {
+  if (result.ok) return result.entries;
+  onGap();
+  const oldestSeq = result.reason === "evicted" ? result.oldestSeq : 0;
+  const message =
+    result.reason === "evicted"
+      ? `Events after ${lastEventId} are no longer held by the server (event log bound reached); events before ${formatEventId(sessionId, oldestSeq)} were lost`
+      : `Last-Event-ID ${lastEventId} names no event of this session; nothing can be replayed`;
+  stream.write({
+    id: result.reason === "evicted" ? formatEventId(sessionId, oldestSeq - 1) : lastEventId,
+    event: "error",
+    data: JSON.stringify({ code: REPLAY_GAP_CODE, message, lastEventId, reason: result.reason }),
+  });
+  return result.reason === "evicted" ? result.entries : [];
+}

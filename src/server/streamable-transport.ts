@@ -1,0 +1,215 @@
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  RequestId,
+  TransportSendOptions,
+} from "@modelcontextprotocol/server";
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+} from "@modelcontextprotocol/server";
+import { McpSseError } from "../errors.js";
+import type { ServerBackend } from "./backends/types.js";
+import { formatEventId } from "./backends/types.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { SessionTransport } from "./sessions.js";
+import type { SseStream } from "./sse-stream.js";
+import { replayOrGap, StreamSlot } from "./stream-slot.js";
+
+/** The logical stream of `GET /mcp` (server-initiated messages). */
+export const STANDALONE_STREAM = "get";
+/** First revision whose clients accept an empty-data priming event (SEP-1699). */
+const PRIMING_SINCE = "2025-11-25";
+
+export interface StreamableTransportDeps {
+  backend: ServerBackend;
+  metrics: ServerMetrics;
+  retryMs: number | undefined;
+}
+
+/**
+ * Server side of Streamable HTTP (2025-03-26 and later) for one session. Each POST that
+ * carries requests gets its own logical stream (closed once every request in it has been
+ * answered); `GET /mcp` is the standalone stream. Every event is logged with an id
+ * `<sessionId>:<seq>`, so `GET` with `Last-Event-ID` resumes exactly the stream that id
+ * belongs to — replaying what was missed and then carrying the rest of it live.
+ */
+export class StreamableSessionTransport implements SessionTransport {
+  readonly sessionId: string;
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?:
+    | (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void)
+    | undefined;
+  /** The revision the client asked for at initialize (or last sent in its header). */
+  protocolVersion: string | undefined;
+
+  readonly #deps: StreamableTransportDeps;
+  readonly #slots = new Map<string, StreamSlot>();
+  readonly #requestStream = new Map<RequestId, string>();
+  readonly #unanswered = new Map<string, Set<RequestId>>();
+  /** POST streams whose every request was answered: resuming one replays then ends. */
+  readonly #complete = new Set<string>();
+  #closed = false;
+
+  constructor(sessionId: string, deps: StreamableTransportDeps) {
+    this.sessionId = sessionId;
+    this.#deps = deps;
+  }
+
+  async start(): Promise<void> {}
+
+  /** Deliver messages that need no response stream (notifications, responses). */
+  receive(messages: JSONRPCMessage[], extra: MessageExtraInfo): void {
+    for (const m of messages) {
+      this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
+      this.onmessage?.(m, extra);
+    }
+  }
+
+  /** A POST carrying requests: its responses (and related messages) go to `stream`. */
+  async openRequestStream(
+    messages: JSONRPCMessage[],
+    stream: SseStream,
+    extra: MessageExtraInfo,
+  ): Promise<void> {
+    const key = `post:${crypto.randomUUID()}`;
+    const pending = new Set<RequestId>();
+    for (const m of messages) {
+      if (isJSONRPCRequest(m)) {
+        pending.add(m.id);
+        this.#requestStream.set(m.id, key);
+      }
+    }
+    this.#unanswered.set(key, pending);
+    const slot = this.#slot(key);
+    await slot.attach(
+      stream,
+      () => {},
+      async () => [],
+    );
+    if ((this.protocolVersion ?? "") >= PRIMING_SINCE) {
+      // Priming event: gives the client an id to resume this stream with, before any data.
+      const priming = await this.#deps.backend.append(this.sessionId, key, "");
+      if (this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
+      slot.deliver(priming);
+    }
+    this.receive(messages, extra);
+  }
+
+  /** `GET` without `Last-Event-ID`: (re)open the standalone stream. */
+  async openStandalone(stream: SseStream): Promise<void> {
+    await this.#slot(STANDALONE_STREAM).attach(
+      stream,
+      () => {},
+      async () => [],
+    );
+  }
+
+  /**
+   * `GET` with `Last-Event-ID`: resume the stream that id belongs to. A completed POST stream
+   * ends after its replay; the standalone or an unfinished stream stays open.
+   */
+  async resume(stream: SseStream, lastSeq: number): Promise<number> {
+    const lastEventId = formatEventId(this.sessionId, lastSeq);
+    let result = await this.#deps.backend.readAfter(this.sessionId, lastSeq);
+    let key = STANDALONE_STREAM;
+    if (result.ok) key = result.stream || STANDALONE_STREAM;
+    else if (result.reason === "evicted") {
+      // The id's own entry is gone too, so its stream is unknown: resume the standalone one.
+      if (result.stream) key = result.stream;
+      else
+        result = {
+          ...result,
+          entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM),
+        };
+    }
+    const entries = result;
+    const slot = this.#slot(key);
+    const replayed = await slot.attach(
+      stream,
+      () => {},
+      async () =>
+        replayOrGap(stream, this.sessionId, lastEventId, entries, () =>
+          this.#deps.metrics.replayGaps.inc({ transport: "streamable" }),
+        ),
+    );
+    if (this.#complete.has(key)) slot.close();
+    return replayed;
+  }
+
+  release(stream: SseStream): void {
+    for (const slot of this.#slots.values()) slot.release(stream);
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.#closed) {
+      throw new McpSseError(
+        "SERVER_SESSION_CLOSED",
+        `Session ${this.sessionId} is closed; cannot send`,
+      );
+    }
+    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    const relatedId = isResponse ? (message as { id: RequestId }).id : options?.relatedRequestId;
+    const key =
+      (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
+    const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
+    this.#deps.metrics.messagesOut.inc({ transport: "streamable" });
+    this.#slots.get(key)?.deliver(entry);
+    if (isResponse && relatedId !== undefined && key !== STANDALONE_STREAM)
+      this.#answered(key, relatedId);
+  }
+
+  hasOpenStream(): boolean {
+    for (const slot of this.#slots.values()) if (slot.stream) return true;
+    return false;
+  }
+
+  endStreams(comment: string): void {
+    for (const slot of this.#slots.values()) {
+      slot.stream?.comment(comment);
+      slot.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of this.#slots.values()) slot.close();
+    this.#slots.clear();
+    this.onclose?.();
+  }
+
+  #slot(key: string): StreamSlot {
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      slot = new StreamSlot();
+      this.#slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** The last response of a POST stream ends it (spec: the server closes the stream then). */
+  #answered(key: string, id: RequestId): void {
+    this.#requestStream.delete(id);
+    const pending = this.#unanswered.get(key);
+    pending?.delete(id);
+    if (pending && pending.size === 0) {
+      this.#unanswered.delete(key);
+      this.#complete.add(key);
+      this.#slots.get(key)?.close();
+      this.#slots.delete(key);
+      this.#trimComplete();
+    }
+  }
+
+  /** Completed-stream markers are only needed while their events can still be replayed. */
+  #trimComplete(): void {
+    while (this.#complete.size > 1000) {
+      const first = this.#complete.values().next().value;
+      if (first === undefined) break;
+      this.#complete.delete(first);
+    }
+  }
+}

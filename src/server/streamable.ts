@@ -1,0 +1,203 @@
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import {
+  isInitializeRequest,
+  isJSONRPCRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@modelcontextprotocol/server";
+import { isMcpSseError } from "../errors.js";
+import { parseEventId } from "./backends/types.js";
+import { readJsonRpcBody } from "./body.js";
+import type { EndpointContext } from "./context.js";
+import { authInfoOf, openStream, sessionLimit, sessionNotFound } from "./context.js";
+import {
+  accepts,
+  JSONRPC_INVALID_REQUEST,
+  JSONRPC_SERVER_ERROR,
+  jsonRpcErrorResponse,
+} from "./http.js";
+import type { RequestContext } from "./security.js";
+import { SSE_HEADERS } from "./sse-stream.js";
+import { StreamableSessionTransport } from "./streamable-transport.js";
+
+function badRequest(
+  status: number,
+  message: string,
+  code: string,
+  rpc = JSONRPC_SERVER_ERROR,
+): Response {
+  return jsonRpcErrorResponse(status, rpc, message, { code });
+}
+
+/** `/mcp` (Streamable HTTP, 2025-03-26 and later): POST, GET, DELETE. */
+export async function handleStreamable(
+  ctx: EndpointContext,
+  request: Request,
+  rc: RequestContext,
+): Promise<Response> {
+  switch (request.method) {
+    case "POST":
+      return post(ctx, request, rc);
+    case "GET":
+      return get(ctx, request, rc);
+    case "DELETE":
+      return del(ctx, request, rc);
+    default:
+      return new Response(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: JSONRPC_SERVER_ERROR, message: "Method not allowed" },
+        }),
+        {
+          status: 405,
+          headers: { allow: "GET, POST, DELETE", "content-type": "application/json" },
+        },
+      );
+  }
+}
+
+/** A session named by `Mcp-Session-Id`, or the error response to send instead. */
+function findSession(ctx: EndpointContext, request: Request, rc: RequestContext) {
+  const id = request.headers.get("mcp-session-id");
+  if (!id) {
+    return {
+      response: badRequest(
+        400,
+        "Bad Request: Mcp-Session-Id header is required",
+        "SERVER_SESSION_REQUIRED",
+      ),
+    };
+  }
+  const session = ctx.sessions.get(id, "streamable", rc.principal);
+  if (!session) return { response: sessionNotFound() };
+  const transport = session.transport as StreamableSessionTransport;
+  // MCP-Protocol-Version: when sent it must be one we speak; absent means the negotiated one.
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return {
+      response: badRequest(
+        400,
+        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+        "SERVER_UNSUPPORTED_PROTOCOL_VERSION",
+      ),
+    };
+  }
+  return { session, transport };
+}
+
+async function post(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
+  if (!accepts(request, "text/event-stream")) {
+    return badRequest(
+      406,
+      "Not Acceptable: Client must accept text/event-stream",
+      "SERVER_NOT_ACCEPTABLE",
+    );
+  }
+  const hasSessionHeader = request.headers.has("mcp-session-id");
+  // Look the session up before reading the body: an unknown session costs nothing.
+  const found = hasSessionHeader ? findSession(ctx, request, rc) : undefined;
+  if (found?.response) {
+    await request.body?.cancel();
+    return found.response;
+  }
+  const body = await readJsonRpcBody(request, ctx.maxBodyBytes);
+  if (!body.ok) return body.response;
+  const messages: JSONRPCMessage[] = body.messages;
+  const authInfo = authInfoOf(rc.principal);
+  const extra = authInfo ? { request, authInfo } : { request };
+
+  let transport: StreamableSessionTransport;
+  const init = messages.find((m) => isInitializeRequest(m));
+  if (init) {
+    if (found || messages.length > 1) {
+      return badRequest(
+        400,
+        "Invalid Request: initialize must be sent alone and without Mcp-Session-Id",
+        "SERVER_INVALID_INITIALIZE",
+        JSONRPC_INVALID_REQUEST,
+      );
+    }
+    try {
+      const session = await ctx.sessions.open(
+        "streamable",
+        rc.principal,
+        (id) =>
+          new StreamableSessionTransport(id, {
+            backend: ctx.backend,
+            metrics: ctx.metrics,
+            retryMs: ctx.retryMs,
+          }),
+      );
+      transport = session.transport;
+    } catch (error) {
+      if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
+      throw error;
+    }
+    transport.protocolVersion = (
+      init as { params: { protocolVersion: string } }
+    ).params.protocolVersion;
+  } else if (found?.transport) {
+    transport = found.transport;
+    const version = request.headers.get("mcp-protocol-version");
+    if (version) transport.protocolVersion = version;
+  } else {
+    return badRequest(
+      400,
+      "Bad Request: Mcp-Session-Id header is required",
+      "SERVER_SESSION_REQUIRED",
+    );
+  }
+
+  const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
+  if (!messages.some((m) => isJSONRPCRequest(m))) {
+    transport.receive(messages, extra);
+    return new Response(null, { status: 202, headers: { "mcp-session-id": transport.sessionId } });
+  }
+  const stream = openStream(ctx, "streamable", transport.sessionId, (s) => transport.release(s));
+  await transport.openRequestStream(messages, stream, extra);
+  return new Response(stream.body, { status: 200, headers });
+}
+
+async function get(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
+  if (!accepts(request, "text/event-stream")) {
+    return badRequest(
+      406,
+      "Not Acceptable: Client must accept text/event-stream",
+      "SERVER_NOT_ACCEPTABLE",
+    );
+  }
+  const found = findSession(ctx, request, rc);
+  if (found.response) return found.response;
+  const { transport } = found;
+  const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
+  const stream = openStream(ctx, "streamable", transport.sessionId, (s) => transport.release(s));
+  const lastEventId = request.headers.get("last-event-id");
+  if (lastEventId) {
+    const parsed = parseEventId(lastEventId);
+    if (!parsed || parsed.sessionId !== transport.sessionId) {
+      stream.close();
+      return badRequest(
+        400,
+        `Bad Request: Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 80))} is not an event of this session`,
+        "SERVER_INVALID_EVENT_ID",
+      );
+    }
+    ctx.metrics.streamReconnects.inc({ transport: "streamable" });
+    const replayed = await transport.resume(stream, parsed.seq);
+    ctx.metrics.replayedEvents.inc({ transport: "streamable" }, replayed);
+    ctx.logger.info(
+      { sessionId: transport.sessionId, lastEventId, replayed },
+      "streamable HTTP stream resumed",
+    );
+  } else {
+    await transport.openStandalone(stream);
+  }
+  return new Response(stream.body, { status: 200, headers });
+}
+
+async function del(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
+  const found = findSession(ctx, request, rc);
+  if (found.response) return found.response;
+  await ctx.sessions.close(found.transport.sessionId, "client DELETE");
+  return new Response(null, { status: 200 });
+}

@@ -1,0 +1,84 @@
+import type { Transport } from "@modelcontextprotocol/server";
+import type { Logger } from "../logger.js";
+import type { ServerBackend } from "./backends/types.js";
+
+/**
+ * Anything that can serve one MCP session over a transport: an SDK v2 `McpServer` or
+ * `Server`, or an adapter such as the stdio bridge.
+ */
+export interface ServerLike {
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Who made a request, as decided by the auth hook. Sessions are bound to `id`. */
+export interface Principal {
+  /** Stable identity (never the secret itself). */
+  id: string;
+  /** Passed to the MCP server as `authInfo.scopes`. */
+  scopes?: string[];
+  /** Passed to the MCP server as `authInfo.extra`. */
+  extra?: Record<string, unknown>;
+}
+
+export type AuthOptions =
+  /** Static bearer tokens (e.g. read by the CLI from an env var). */
+  | { tokens: readonly string[] }
+  /** Your own check: return a principal, or `null` to answer 401. */
+  | { verify(request: Request): Promise<Principal | null> };
+
+/** Default bind host: loopback only. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** Default port for `serve()` (use `0` for a free port). */
+export const DEFAULT_PORT = 8000;
+/** Largest POST body read (bytes) before answering 413. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Sessions open at once before answering 503. `0` disables the cap. */
+export const DEFAULT_MAX_SESSIONS = 1000;
+/** A session with no open stream and no request for this long is closed. `0` disables. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/** How long `close()` waits for sessions and connections to drain. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+/** `Retry-After` (seconds) sent with 503 when the session cap is reached or shutting down. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export interface McpHttpHandlerOptions {
+  /** Makes one server per session. */
+  createServer: () => ServerLike | Promise<ServerLike>;
+  /**
+   * Host names (no port) a request's `Host` may name, in addition to loopback names
+   * (`localhost`, `127.0.0.1`, `[::1]`). Default: loopback only (DNS-rebinding protection).
+   * `["*"]` disables the check.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins (`scheme://host[:port]`) allowed to call, and answered with CORS headers. Without
+   * it, a request carrying `Origin` must be same-origin on a loopback host.
+   */
+  allowedOrigins?: readonly string[];
+  /** Bearer tokens or a verify hook; omitted = no auth (fine on loopback only). */
+  auth?: AuthOptions;
+  /** Default `DEFAULT_KEEPALIVE_MS`; `0` disables keep-alive comments. */
+  keepAliveMs?: number;
+  /** Default `DEFAULT_MAX_BODY_BYTES`. */
+  maxBodyBytes?: number;
+  /** Default `DEFAULT_MAX_SESSIONS`; `0` disables. */
+  maxSessions?: number;
+  /** Default `DEFAULT_IDLE_TIMEOUT_MS`; `0` disables reaping. */
+  idleTimeoutMs?: number;
+  /** Per-stream bound on unread bytes before a slow client is disconnected. Default `DEFAULT_MAX_BUFFERED_BYTES`. */
+  maxBufferedBytes?: number;
+  /** Events kept per session for `Last-Event-ID` replay. Default `DEFAULT_EVENT_LOG_SIZE`. */
+  eventLogSize?: number;
+  /** Default: an in-memory backend. */
+  backend?: ServerBackend;
+  /** Default: silent. `Authorization` and other secrets are redacted. */
+  logger?: Logger;
+  /** Path of the Streamable HTTP endpoint. Default `/mcp`. */
+  mcpPath?: string;
+  /** Path of the legacy SSE endpoint. Default `/sse`; messages go to `/messages`. */
+  ssePath?: string;
+  messagesPath?: string;
+  /** `retry:` (ms) advertised to SSE clients on /mcp priming events. Default none. */
+  retryMs?: number;
+}
