@@ -1,0 +1,63 @@
+/**
+ * Reconnection delays for the event-stream reader: exponential backoff with jitter, and
+ * the HTTP `Retry-After` header. Pure functions (the random source and the clock are
+ * parameters) so the schedule is testable without timers.
+ */
+
+/** Base delay before the first reconnect, when the server sent no `retry:` field. */
+export const DEFAULT_MIN_RETRY_DELAY_MS = 1_000;
+/** Cap of the exponential backoff. */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+/**
+ * Fraction of each delay that is random: 0.5 is "equal jitter" (half fixed, half random),
+ * 1 is "full jitter", 0 disables jitter.
+ */
+export const DEFAULT_RETRY_JITTER = 0.5;
+
+export interface BackoffOptions {
+  /** Base delay of attempt 1, in ms: the server's `retry:` value, else `minDelayMs`. */
+  baseMs: number;
+  /** Cap, in ms. */
+  maxDelayMs: number;
+  /** Random fraction in [0, 1]. */
+  jitter: number;
+  /** Random source in [0, 1); `Math.random` by default. */
+  random?: () => number;
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (1 = first reconnect after a failure):
+ * `ceiling = min(maxDelayMs, baseMs * 2^(attempt-1))`, then a random share `jitter` of it
+ * is taken off, so the delay lies in `[ceiling * (1 - jitter), ceiling]`. Jittering
+ * downward keeps the cap a true maximum and spreads even the first reconnect of many
+ * clients that lost the same server at once.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions): number {
+  const base = Math.max(0, options.baseMs);
+  const cap = Math.max(0, options.maxDelayMs);
+  const jitter = Math.min(1, Math.max(0, options.jitter));
+  // 2^(attempt-1) overflows to Infinity for huge attempts; min() keeps it at the cap.
+  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  const ceiling = Math.min(cap, base * 2 ** exponent);
+  if (jitter === 0 || ceiling === 0) return Math.round(ceiling);
+  const r = Math.min(1, Math.max(0, (options.random ?? Math.random)()));
+  return Math.round(ceiling * (1 - jitter * r));
+}
+
+const DELAY_SECONDS = /^\s*(\d+)\s*$/;
+
+/**
+ * RFC 9110 §10.2.3 `Retry-After`: either delay-seconds or an HTTP-date. Returns the wait
+ * in ms (a date in the past gives 0), or `undefined` when the header is absent or invalid.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const seconds = DELAY_SECONDS.exec(value);
+  if (seconds) return Number(seconds[1]) * 1000;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
