@@ -5,6 +5,7 @@ import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { parseCommandLine } from "./stdio-command.js";
+import type { ServerLike } from "./types.js";
 
 /**
  * `--stdio "<command>"`: serve a stdio MCP program over HTTP. Each session gets its OWN child
@@ -27,12 +28,6 @@ export interface StdioServerOptions {
   logger?: Logger;
   /** Milliseconds between SIGTERM and SIGKILL on close. @default DEFAULT_STDIO_KILL_GRACE_MS */
   killGraceMs?: number;
-}
-
-/** What `serve()` needs from a per-session server: it owns the transport once connected. */
-export interface ServerLike {
-  connect(transport: Transport): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** One session bridged to one child process. */

@@ -1,7 +1,210 @@
+import { parseArgs } from "node:util";
 import { McpSseError } from "../../errors.js";
+import { createJsonLogger, type Logger } from "../../logger.js";
+import { createDemoServer } from "../../server/demo.js";
+import { serve as serveHttp } from "../../server/index.js";
+import { createStdioServerFactory } from "../../server/stdio-bridge.js";
+import type { ServerLike } from "../../server/types.js";
 import type { CliIO } from "../io.js";
 
-// Placeholder until the command lands; fails loudly rather than pretending.
-export async function serve(_argv: string[], _io: CliIO): Promise<number> {
-  throw new McpSseError("CLI_NOT_IMPLEMENTED", "'serve' is not implemented yet");
+/**
+ * `mcp-sse serve --demo | --stdio "<command>" [options]`: host an MCP server over legacy
+ * HTTP+SSE (`/sse` + `/messages`) and Streamable HTTP (`/mcp`) until SIGINT/SIGTERM.
+ */
+
+/** Default bind host of the CLI: loopback only. */
+export const DEFAULT_SERVE_HOST = "127.0.0.1";
+/** Default port of the CLI. */
+export const DEFAULT_SERVE_PORT = 8000;
+
+export const SERVE_USAGE = `usage: mcp-sse serve (--demo | --stdio "<command>") [options]
+
+  --demo                 serve the built-in demo server (realtime_monitor, weather_monitor, live data_update events)
+  --stdio "<command>"    serve a stdio MCP program; one child process per session (no shell: quote arguments)
+  --host HOST            bind address (default ${DEFAULT_SERVE_HOST})
+  --port PORT            port, 0 picks a free one (default ${DEFAULT_SERVE_PORT})
+  --allowed-origins A,B  origins allowed to call from a browser (scheme://host[:port])
+  --allowed-hosts A,B    Host header names accepted besides loopback (DNS-rebinding protection)
+  --token-env NAME       require 'Authorization: Bearer <token>'; tokens come from env var NAME, comma-separated
+  --keepalive SECONDS    SSE keep-alive comment interval (0 disables)
+  --max-body BYTES       largest POST body accepted
+  --max-sessions N       sessions open at once (0 disables the cap)
+  --log-level LEVEL      debug | info | warn | error (default info); logs are JSON lines on stderr
+  --redis URL            share sessions between replicas through Redis (not available yet)
+`;
+
+/** What `serve` was asked to do, after parsing and checking the flags. */
+export interface ServePlan {
+  mode: { kind: "demo" } | { kind: "stdio"; command: string };
+  host: string;
+  port: number;
+  allowedOrigins?: string[];
+  allowedHosts?: string[];
+  tokens?: string[];
+  keepAliveMs?: number;
+  maxBodyBytes?: number;
+  maxSessions?: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+function usageError(message: string): McpSseError {
+  return new McpSseError("CLI_USAGE", `${message}. Run 'mcp-sse serve --help'.`);
+}
+
+function nonNegativeInt(flag: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    throw usageError(`--${flag} must be a whole number from 0 to ${max}, got '${value}'`);
+  }
+  return Number(value);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** Parse `serve` flags (pure: no I/O). Throws `CLI_USAGE` with a one-line reason. */
+export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "help" {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw usageError((error as Error).message.split("\n")[0] ?? "bad arguments");
+  }
+  if (values.help) return "help";
+  if (values.redis !== undefined) {
+    throw usageError("--redis is not available yet: run one replica with the memory backend");
+  }
+  if (values.demo && values.stdio !== undefined)
+    throw usageError("use --demo or --stdio, not both");
+  if (!values.demo && values.stdio === undefined)
+    throw usageError('say what to serve: --demo or --stdio "<command>"');
+  if (values.stdio !== undefined && values.stdio.trim() === "")
+    throw usageError("--stdio needs a command");
+
+  const plan: ServePlan = {
+    mode: values.demo ? { kind: "demo" } : { kind: "stdio", command: values.stdio as string },
+    host: values.host ?? DEFAULT_SERVE_HOST,
+    port: nonNegativeInt("port", values.port, 65535) ?? DEFAULT_SERVE_PORT,
+    logLevel: "info",
+  };
+  if (values["log-level"] !== undefined) {
+    const level = values["log-level"];
+    if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+      throw usageError(`--log-level must be debug, info, warn or error, got '${level}'`);
+    }
+    plan.logLevel = level;
+  }
+  const origins = list(values["allowed-origins"]);
+  if (origins !== undefined) plan.allowedOrigins = origins;
+  const hosts = list(values["allowed-hosts"]);
+  if (hosts !== undefined) plan.allowedHosts = hosts;
+  const keepalive = nonNegativeInt("keepalive", values.keepalive);
+  if (keepalive !== undefined) plan.keepAliveMs = keepalive * 1000;
+  const maxBody = nonNegativeInt("max-body", values["max-body"]);
+  if (maxBody !== undefined) {
+    if (maxBody === 0) throw usageError("--max-body must be at least 1 byte");
+    plan.maxBodyBytes = maxBody;
+  }
+  const maxSessions = nonNegativeInt("max-sessions", values["max-sessions"]);
+  if (maxSessions !== undefined) plan.maxSessions = maxSessions;
+
+  const tokenEnv = values["token-env"];
+  if (tokenEnv !== undefined) {
+    // Tokens never appear on the command line (visible in `ps`): only the variable's name does.
+    const tokens = list(env[tokenEnv]) ?? [];
+    if (tokens.length === 0) {
+      throw usageError(`--token-env ${tokenEnv}: the environment variable is unset or empty`);
+    }
+    plan.tokens = tokens;
+  }
+  return plan;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      demo: { type: "boolean" },
+      stdio: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "allowed-origins": { type: "string" },
+      "allowed-hosts": { type: "string" },
+      "token-env": { type: "string" },
+      keepalive: { type: "string" },
+      "max-body": { type: "string" },
+      "max-sessions": { type: "string" },
+      "log-level": { type: "string" },
+      redis: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+/** The per-session server factory for a plan (the stdio command is checked here, once). */
+export function serverFactory(plan: ServePlan, logger: Logger): () => ServerLike {
+  if (plan.mode.kind === "demo") return () => createDemoServer({ logger });
+  try {
+    return createStdioServerFactory(plan.mode.command, { logger });
+  } catch (error) {
+    throw usageError(`--stdio: ${(error as Error).message}`);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "localhost" || host === "::1" || host === "[::1]";
+}
+
+/** Resolve when the signal aborts (SIGINT/SIGTERM in `main`, or a test). */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+}
+
+export async function serve(argv: string[], io: CliIO): Promise<number> {
+  const plan = parseServeArgs(argv, io.env);
+  if (plan === "help") {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const logger = createJsonLogger(io.stderr, plan.logLevel, { component: "mcp-sse serve" });
+  if (!isLoopback(plan.host) && plan.tokens === undefined) {
+    io.stderr(
+      `mcp-sse serve: warning: listening on ${plan.host} without --token-env: anyone who can reach it can use the server\n`,
+    );
+  }
+
+  const options: Parameters<typeof serveHttp>[0] = {
+    createServer: serverFactory(plan, logger),
+    host: plan.host,
+    port: plan.port,
+    logger,
+  };
+  if (plan.allowedOrigins !== undefined) options.allowedOrigins = plan.allowedOrigins;
+  if (plan.allowedHosts !== undefined) options.allowedHosts = plan.allowedHosts;
+  if (plan.tokens !== undefined) options.auth = { tokens: plan.tokens };
+  if (plan.keepAliveMs !== undefined) options.keepAliveMs = plan.keepAliveMs;
+  if (plan.maxBodyBytes !== undefined) options.maxBodyBytes = plan.maxBodyBytes;
+  if (plan.maxSessions !== undefined) options.maxSessions = plan.maxSessions;
+
+  const running = await serveHttp(options);
+  const base = running.url.replace(/\/+$/, "");
+  const what = plan.mode.kind === "demo" ? "demo" : `stdio command (one process per session)`;
+  io.stdout(
+    `mcp-sse: serving ${what} on ${base} (legacy SSE: /sse, Streamable HTTP: /mcp, health: /healthz)\n`,
+  );
+
+  await untilAborted(io.signal);
+  io.stderr("mcp-sse: shutting down\n");
+  await running.close();
+  return 0;
 }

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createDemoServer, type DataUpdateEvent } from "../../src/server/demo.js";
+import { serve } from "../../src/server/index.js";
+import { CLIENT_KINDS, connectClient, eventually, type InteropClient } from "./clients.js";
+
+/**
+ * The demo server hosted by mcp-sse's serve(), driven by real SDK v1 and v2 clients over both
+ * transports: tools list and call, and the live data_update logging notifications arrive
+ * carrying the stream the session monitors.
+ */
+describe("demo server over serve(): SDK v1 and v2 clients", () => {
+  let server: { url: string; close(): Promise<void> };
+  const open: InteropClient[] = [];
+
+  before(async () => {
+    server = await serve({
+      createServer: () => createDemoServer({ intervalMs: 50 }),
+      host: "127.0.0.1",
+      port: 0,
+    });
+  });
+  after(async () => {
+    for (const c of open) await c.close().catch(() => undefined);
+    await server.close();
+  });
+
+  for (const kind of CLIENT_KINDS) {
+    test(`${kind}: lists and calls the tools, receives data_update events with its stream_id`, async () => {
+      const client = await connectClient(kind, server.url);
+      open.push(client);
+      assert.deepEqual((await client.toolNames()).sort(), ["realtime_monitor", "weather_monitor"]);
+
+      const streamId = `stream-${kind}`;
+      assert.equal(
+        await client.callText("realtime_monitor", { stream_id: streamId }),
+        `Started monitoring stream: ${streamId}`,
+      );
+      assert.equal(
+        await client.callText("weather_monitor", { location: "Lisbon" }),
+        "Started monitoring weather for: Lisbon",
+      );
+
+      // Events made after both calls carry both ids.
+      const mine = () =>
+        client.logs.filter((l) => {
+          const d = l.data as DataUpdateEvent | undefined;
+          return d?.stream_id === streamId && d.location === "Lisbon";
+        });
+      await eventually(() => mine().length >= 2, `${kind}: two data_update events for ${streamId}`);
+      const event = mine()[0];
+      assert.equal(event?.logger, "data_update");
+      assert.equal(event?.level, "info");
+      const data = event?.data as DataUpdateEvent;
+      assert.equal(data.event, "data_update");
+      assert.equal(typeof data.value, "number");
+      assert.ok(!Number.isNaN(Date.parse(data.timestamp)), data.timestamp);
+      assert.equal(data.location, "Lisbon");
+      // Sessions are separate: another client's stream never shows up here.
+      assert.ok(
+        client.logs.every((l) => {
+          const d = l.data as DataUpdateEvent | undefined;
+          return d?.stream_id === undefined || d.stream_id === streamId;
+        }),
+      );
+      await client.close();
+    });
+  }
+});

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { serve } from "../../src/server/index.js";
+import {
+  createStdioServerFactory,
+  type StdioSessionServer,
+} from "../../src/server/stdio-bridge.js";
+import { connectClient, eventually, type InteropClient } from "./clients.js";
+
+const EVERYTHING = fileURLToPath(
+  new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url),
+);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, "ESRCH");
+    return false;
+  }
+}
+
+/**
+ * `serve --stdio mcp-server-everything`: the stdio program behind mcp-sse's HTTP host, one
+ * child per session, reached by SDK v1 (legacy SSE) and SDK v2 (Streamable HTTP) clients.
+ */
+describe("stdio server-everything over serve()", () => {
+  let server: { url: string; close(): Promise<void> };
+  const sessions: StdioSessionServer[] = [];
+  const open: InteropClient[] = [];
+
+  before(async () => {
+    const factory = createStdioServerFactory(`'${EVERYTHING}' stdio`);
+    server = await serve({
+      createServer: () => {
+        const session = factory();
+        sessions.push(session);
+        return session;
+      },
+      host: "127.0.0.1",
+      port: 0,
+      // Legacy SSE sessions outlive their stream (resumable by Last-Event-ID) until idle.
+      idleTimeoutMs: 300,
+    });
+  });
+  after(async () => {
+    for (const c of open) await c.close().catch(() => undefined);
+    await server.close();
+  });
+
+  test("two clients (v1 legacy SSE, v2 Streamable HTTP) get two children; closing one ends its child", async () => {
+    const a = await connectClient("v1-sse", server.url);
+    open.push(a);
+    const b = await connectClient("v2-streamable", server.url);
+    open.push(b);
+
+    for (const c of [a, b]) {
+      const names = await c.toolNames();
+      assert.ok(names.includes("echo") && names.includes("get-sum"), names.join(","));
+      assert.match(await c.callText("echo", { message: `hello from ${c.kind}` }), /hello from/);
+    }
+    assert.match(await b.callText("get-sum", { a: 2, b: 3 }), /5/);
+
+    assert.equal(sessions.length, 2, "one ServerLike per session");
+    const pids = sessions.map((s) => s.pid);
+    assert.ok(pids.every((p) => typeof p === "number" && alive(p)));
+    assert.notEqual(pids[0], pids[1], "children are never shared");
+
+    await a.close();
+    // The legacy session has no stream now: reaped after idleTimeoutMs, which ends its child.
+    await eventually(() => !alive(pids[0] as number), "the legacy SSE session's child to exit");
+    assert.ok(alive(pids[1] as number), "the other session's child keeps running");
+    assert.match(await b.callText("echo", { message: "still here" }), /still here/);
+
+    await b.close();
+    await eventually(
+      () => !alive(pids[1] as number),
+      "the Streamable HTTP session's child to exit",
+    );
+  });
+});
