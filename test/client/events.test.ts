@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/index.js";
+import { encrypt, generateKey } from "../../src/fernet/index.js";
+import { createDemoServer } from "../../src/server/demo.js";
+import { type Fixture, startFixture } from "../fixtures/client-servers.js";
+
+/** Take events from an iterator until `count` arrived (bounded by `ms`). */
+async function take<T>(
+  iterator: AsyncIterableIterator<T>,
+  count: number,
+  ms = 10_000,
+): Promise<T[]> {
+  const out: T[] = [];
+  const timer = setTimeout(() => void iterator.return?.(), ms);
+  try {
+    for await (const item of iterator) {
+      out.push(item);
+      if (out.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return out;
+}
+
+/** Wait until `check()` is true (polling, bounded). */
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("events: demo data_update, filters, batching, slow handlers, fernet", () => {
+  let demo: Fixture;
+  let plain: Fixture;
+  let mcps: McpsManager;
+  const key = generateKey();
+
+  before(async () => {
+    demo = await startFixture({ createServer: () => createDemoServer({ intervalMs: 20 }) });
+    plain = await startFixture();
+    mcps = await connectMcps({
+      mcps: [
+        { name: "demo", transport: "streamable-http", url: demo.url, timeout: 5 },
+        {
+          name: "plain",
+          transport: "streamable-http",
+          url: plain.url,
+          timeout: 5,
+          encryption_key: key,
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await mcps?.close();
+    await demo?.close();
+    await plain?.close();
+  });
+
+  it("delivers the demo server's data_update events with their data, filtered by server and type", async () => {
+    await mcps.call("demo", "realtime_monitor", { stream_id: "s-1" });
+    const events = await take(mcps.events({ server: "demo", type: "data_update" }), 5);
+    assert.equal(events.length, 5);
+    for (const ev of events) {
+      assert.equal(ev.server, "demo");
+      assert.equal(ev.type, "data_update");
+      const data = ev.data as { event: string; value: number; seq: number };
+      assert.equal(data.event, "data_update");
+      assert.equal(typeof data.value, "number");
+      assert.equal(typeof ev.receivedAt, "number");
+      assert.equal(ev.level, "info");
+    }
+    const seqs = events.map((e) => (e.data as { seq: number }).seq);
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => (seqs[0] as number) + i),
+      "in order, none missing",
+    );
+    const later = await take(
+      mcps.events({
+        type: "data_update",
+        filter: (e) => (e.data as { stream_id?: string }).stream_id === "s-1",
+      }),
+      1,
+    );
+    assert.equal((later[0]?.data as { stream_id?: string }).stream_id, "s-1");
+  });
+
+  it("minLevel drops log events below it; other servers' events are not mixed in", async () => {
+    const iterator = mcps.events({ server: "plain", minLevel: "warning" });
+    await plain.broadcast({ note: "quiet" }, "debug");
+    await plain.broadcast({ note: "loud" }, "error");
+    const [ev] = await take(iterator, 1);
+    assert.equal(ev?.type, "log");
+    assert.equal(ev?.level, "error");
+    assert.deepEqual((ev?.data as { data: unknown }).data, { note: "loud" });
+  });
+
+  it("batches events into arrays by size", async () => {
+    const batches = await take(
+      mcps.events({ server: "demo", type: "data_update", batch: { size: 3 } }),
+      2,
+    );
+    assert.equal(batches.length, 2);
+    for (const batch of batches) {
+      assert.ok(Array.isArray(batch));
+      assert.equal(batch.length, 3);
+    }
+  });
+
+  it("batches by time: a partial batch is flushed after ms", async () => {
+    const iterator = mcps.events({ server: "plain", type: "tick", batch: { size: 100, ms: 50 } });
+    await plain.broadcast({ event: "tick", n: 1 });
+    await plain.broadcast({ event: "tick", n: 2 });
+    const [batch] = await take(iterator, 1);
+    assert.ok(batch && batch.length >= 1 && batch.length <= 2);
+    assert.equal((batch[0]?.data as { n: number }).n, 1);
+  });
+
+  it("a slow handler drops its oldest events (counted) and never blocks other subscribers", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: number[] = [];
+    const droppedBefore = mcps.metrics().servers["plain"]?.eventsDropped ?? 0;
+    const off = mcps.on(
+      "burst",
+      async (ev) => {
+        seen.push((ev.data as { n: number }).n);
+        await gate;
+      },
+      { queueSize: 2 },
+    );
+    const fast = mcps.events({ server: "plain", type: "burst" });
+    for (let n = 1; n <= 20; n += 1) await plain.broadcast({ event: "burst", n });
+    const all = await take(fast, 20);
+    assert.deepEqual(
+      all.map((e) => (e.data as { n: number }).n),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const dropped = (mcps.metrics().servers["plain"]?.eventsDropped ?? 0) - droppedBefore;
+    assert.ok(dropped >= 17, `expected >= 17 dropped, got ${dropped}`);
+    release();
+    await until(() => seen.includes(20));
+    assert.equal(seen.at(-1), 20, "the newest event is kept");
+    assert.ok(seen.length <= 3, "the handler saw only what its queue held");
+    off();
+  });
+
+  it("on('*') and on(type) handlers receive events; unsubscribe stops them", async () => {
+    const got: McpsEvent[] = [];
+    const off = mcps.on("ping_evt", (ev) => {
+      got.push(ev);
+    });
+    await plain.broadcast({ event: "ping_evt", n: 1 });
+    await until(() => got.length === 1);
+    off();
+    await plain.broadcast({ event: "ping_evt", n: 2 });
+    await plain.broadcast({ event: "after_off" });
+    await take(mcps.events({ type: "after_off" }), 0);
+    assert.equal(got.length, 1);
+  });
+
+  it("decrypts fernet encrypted_payload events; a bad token is an error event, no plaintext", async () => {
+    const iterator = mcps.events({ server: "plain", type: ["secret", "error"] });
+    const token = await encrypt(JSON.stringify({ temperature: 21.5 }), key);
+    await plain.broadcast({ event: "secret", encrypted_payload: token });
+    await plain.broadcast({ event: "secret", encrypted_payload: `${token.slice(0, -4)}AAAA` });
+    const [good, bad] = await take(iterator, 2);
+    assert.equal(good?.type, "secret");
+    assert.deepEqual(good?.data, { temperature: 21.5 });
+    assert.equal(bad?.type, "error");
+    const data = bad?.data as { code: string; message: string };
+    assert.equal(data.code, "CLIENT_EVENT_DECRYPT");
+    assert.doesNotMatch(JSON.stringify(bad), /temperature/);
+  });
+
+  it("tools/list_changed becomes an event and refreshes the tool list", async () => {
+    const iterator = mcps.events({ server: "plain", type: "tools_list_changed" });
+    plain.addTool("late_tool");
+    const [ev] = await take(iterator, 1);
+    assert.equal(ev?.type, "tools_list_changed");
+    await until(() => mcps.tools().some((t) => t.qualifiedName === "plain__late_tool"));
+    const result = await mcps.call("plain", "late_tool", {});
+    assert.deepEqual(result.content, [{ type: "text", text: "late_tool" }]);
+  });
+
+  it("events() iterators end when the manager closes", async () => {
+    const local = await connectMcps({
+      mcps: [{ name: "p", transport: "streamable-http", url: plain.url }],
+    });
+    const iterator = local.events();
+    const pending = (async () => {
+      const types: string[] = [];
+      for await (const ev of iterator) types.push(ev.type);
+      return types;
+    })();
+    await local.close();
+    const types = await pending;
+    assert.ok(types.includes("state"), "the closed state event was delivered before the end");
+  });
+});
