@@ -36,8 +36,8 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
   const base = Math.max(0, options.baseMs);
   const cap = Math.max(0, options.maxDelayMs);
   const jitter = Math.min(1, Math.max(0, options.jitter));
-  // 2^(attempt-1) overflows to Infinity for huge attempts; min() keeps it at the cap.
-  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  // Bounded exponent: 2^1024 is Infinity, and 0 × Infinity would be NaN.
+  const exponent = Math.min(64, Math.max(0, Math.floor(attempt) - 1));
   const ceiling = Math.min(cap, base * 2 ** exponent);
   if (jitter === 0 || ceiling === 0) return Math.round(ceiling);
   const r = Math.min(1, Math.max(0, (options.random ?? Math.random)()));
@@ -45,6 +45,11 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
 }
 
 const DELAY_SECONDS = /^\s*(\d+)\s*$/;
+/**
+ * The three HTTP-date forms (IMF-fixdate, RFC 850, asctime) all have a weekday or month name
+ * and an hh:mm:ss time. Checked first because `Date.parse` alone is lenient ("-5" is a year).
+ */
+const HTTP_DATE_SHAPE = /^\s*[A-Za-z]{3,9},?\s.*\b\d{2}:\d{2}:\d{2}\b/;
 
 /**
  * RFC 9110 §10.2.3 `Retry-After`: either delay-seconds or an HTTP-date. Returns the wait
@@ -57,6 +62,7 @@ export function parseRetryAfter(
   if (value === null || value === undefined) return undefined;
   const seconds = DELAY_SECONDS.exec(value);
   if (seconds) return Number(seconds[1]) * 1000;
+  if (!HTTP_DATE_SHAPE.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

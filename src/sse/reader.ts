@@ -146,6 +146,7 @@ class Reader {
   private readonly fetchFn: typeof globalThis.fetch;
 
   constructor(private readonly options: EventStreamReaderOptions) {
+    checkUrl(options.url);
     this.lastEventId = checkedEventId(options.lastEventId ?? "");
     const fetchFn = options.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== "function") {
@@ -427,14 +428,19 @@ class Reader {
     const o = this.options;
     return createConnectionParser(this.lastEventId, {
       onEvent: (event) => {
+        // close() from a handler stops the events still queued in the same chunk.
+        if (this.closed) return;
         this.lastEventId = event.lastEventId;
         this.call("onEvent", () => o.onEvent(event));
       },
       onRetry: (ms) => {
+        if (this.closed) return;
         this.serverRetryMs = ms;
         this.call("onRetry", () => o.onRetry?.(ms));
       },
-      onComment: (text) => this.call("onComment", () => o.onComment?.(text)),
+      onComment: (text) => {
+        if (!this.closed) this.call("onComment", () => o.onComment?.(text));
+      },
       onError: (error) => this.report(asReaderError(error, "SSE_PARSE", o.url)),
       ...(o.maxEventSize === undefined ? {} : { maxEventSize: o.maxEventSize }),
     });
@@ -495,6 +501,20 @@ function describe(cause: unknown): string {
   // undici's "fetch failed" TypeError hides the useful part (ECONNREFUSED, …) in `cause`.
   const inner = (cause as { cause?: unknown }).cause;
   return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
+}
+
+/** Fail at once on a URL fetch can never take (relative URLs resolve against the page). */
+function checkUrl(url: string | URL): void {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    new URL(String(url), base);
+  } catch (cause) {
+    // The text is not echoed: a malformed URL may still carry a credential.
+    throw new McpSseError("SSE_INVALID_OPTION", "options.url is not a valid URL", {
+      cause,
+      details: { option: "url" },
+    });
+  }
 }
 
 /** An ID with CR, LF or NUL can never come from a stream and cannot go in a header. */

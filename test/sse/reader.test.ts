@@ -219,11 +219,15 @@ describe("openEventStream: resumption and retry", () => {
     });
     const r = record();
     const reader = openEventStream({ url: server.url, ...FAST, ...r.callbacks });
-    await until(() => r.events.length === 2, "two events");
-    assert.equal(reader.state, "open");
-    reader.close();
-    await settled(reader.done);
-    await server.close();
+    try {
+      await until(() => r.events.length === 2, "two events");
+      assert.equal(reader.state, "open");
+      reader.close();
+      await settled(reader.done);
+    } finally {
+      reader.close();
+      await server.close();
+    }
     assert.deepEqual(states(r), ["connecting", "open", "reconnecting", "open", "closed"]);
     assert.equal(reader.state, "closed");
     assert.equal(reader.openCount, 2);
@@ -378,6 +382,7 @@ describe("openEventStream: resumption and retry", () => {
       assert.equal(reader.error?.code, "SSE_HTTP_STATUS");
       assert.deepEqual(states(r), ["connecting", "closed"]);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -413,6 +418,7 @@ describe("openEventStream: fatal answers", () => {
         ["SSE_HTTP_STATUS"],
       );
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -428,6 +434,7 @@ describe("openEventStream: fatal answers", () => {
       assert.equal(server.requests.length, 1);
       assert.equal(reader.error?.details.status, 404);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -446,6 +453,7 @@ describe("openEventStream: fatal answers", () => {
       assert.deepEqual(r.errors, []);
       assert.deepEqual(states(r), ["connecting", "closed"]);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -464,6 +472,7 @@ describe("openEventStream: fatal answers", () => {
       assert.match(reader.error?.message ?? "", /application\/json/);
       assert.equal(r.opened, 0, "onOpen is not called for a wrong content type");
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -488,6 +497,7 @@ describe("openEventStream: fatal answers", () => {
       assert.match(reader.error?.message ?? "", /no session id header/);
       assert.deepEqual(r.events, []);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -606,6 +616,7 @@ describe("openEventStream: timeouts, network errors, close", () => {
       assert.deepEqual(states(r), ["connecting", "closed"]);
       assert.deepEqual(r.errors, []);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -630,6 +641,7 @@ describe("openEventStream: timeouts, network errors, close", () => {
       assert.equal(server.requests.length, 1);
       assert.equal(reader.state, "closed");
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -649,6 +661,7 @@ describe("openEventStream: timeouts, network errors, close", () => {
       assert.equal(reader.state, "closed");
       await until(() => server.aborted === 1, "the stream to be closed");
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -670,6 +683,7 @@ describe("openEventStream: timeouts, network errors, close", () => {
       assert.equal(reader.error, undefined);
       assert.deepEqual(states(r), ["connecting", "open", "closed"]);
     } finally {
+      reader.close();
       await server.close();
     }
   });
@@ -737,5 +751,41 @@ describe("openEventStream: handlers and parser errors", () => {
       await settled(reader.done);
       await server.close();
     }
+  });
+
+  it("stops delivering the rest of a chunk once a handler calls close()", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.write("data: 1\n\ndata: 2\n\ndata: 3\n\n");
+    });
+    const seen: string[] = [];
+    const reader = openEventStream({
+      url: server.url,
+      onEvent: (event) => {
+        seen.push(event.data);
+        if (event.data === "2") reader.close();
+      },
+    });
+    try {
+      await settled(reader.done);
+      assert.deepEqual(seen, ["1", "2"]);
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
+});
+
+describe("openEventStream: options", () => {
+  it("rejects an invalid URL or an initial lastEventId with a line break, at once", () => {
+    assert.throws(
+      () => openEventStream({ url: "http://exa mple/?token=abc", onEvent: () => {} }),
+      (error: unknown) =>
+        isMcpSseError(error, "SSE_INVALID_OPTION") && !error.message.includes("abc"),
+    );
+    assert.throws(
+      () => openEventStream({ url: "http://127.0.0.1:1/", lastEventId: "a\nb", onEvent: () => {} }),
+      (error: unknown) => isMcpSseError(error, "SSE_INVALID_OPTION"),
+    );
   });
 });
