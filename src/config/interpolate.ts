@@ -78,8 +78,15 @@ export function interpolateTree(
     return value.map((item, i) => interpolateTree(item, env, problems, [...path, i]));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = interpolateTree(v, env, problems, [...path, k]);
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty, not `out[k] =`: a JSON key "__proto__" stays a plain (unknown) key.
+      Object.defineProperty(out, k, {
+        value: interpolateTree(v, env, problems, [...path, k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return out;
   }
   return value;

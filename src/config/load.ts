@@ -12,7 +12,7 @@ import { type Env, interpolateTree } from "./interpolate.js";
 import { normalize, readTlsFiles } from "./normalize.js";
 import { CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_READ_FAILED, ProblemList } from "./problems.js";
 import type { McpsConfig } from "./types.js";
-import { serverNameFinder, validateTree } from "./validate.js";
+import { selectOwnKeys, serverNameFinder, validateTree } from "./validate.js";
 
 export type ConfigFormat = "yaml" | "json";
 
@@ -117,9 +117,10 @@ async function buildConfig(
   options: LoadConfigOptions & { source: string; baseDir: string },
 ): Promise<McpsConfig> {
   const logger = options.logger ?? silentLogger;
-  const problems = new ProblemList(serverNameFinder(raw));
-  const tree = interpolateTree(raw, options.env ?? processEnv(), problems);
-  const valid = validateTree(tree, problems, logger);
+  const own = selectOwnKeys(raw, logger);
+  const problems = new ProblemList(serverNameFinder(own));
+  const tree = interpolateTree(own, options.env ?? processEnv(), problems);
+  const valid = validateTree(tree, problems);
   const tlsFiles = await readTlsFiles(tree, options.baseDir, problems);
   problems.throwIfAny(options.source);
   if (valid === undefined) throw new Error("unreachable: invalid config without problems");
@@ -142,7 +143,13 @@ function parseError(
 function parseYaml(text: string, source: string): unknown {
   const lineCounter = new LineCounter();
   // prettyErrors off: the pretty form quotes the source line, which may hold a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    // `<<: *defaults` merge keys, to share settings between servers.
+    merge: true,
+  });
   const first = doc.errors[0];
   if (first) {
     const { line, col } = lineCounter.linePos(first.pos[0]);

@@ -56,6 +56,55 @@ export function serverNameFinder(
   };
 }
 
+const MCP_SERVERS_KEYS = [...KNOWN_ENTRY_KEYS.filter((k) => k !== "name"), "type", "disabled"];
+
+/**
+ * Drop what mcp-sse does not read, before interpolation (so another tool's `${…}` cannot
+ * fail our load): `x-…` top-level keys in any file (docker-compose style, e.g. to hold YAML
+ * anchors); and in a file with `mcpServers` (Claude Desktop, Cursor, Cline share it), other
+ * top-level keys and unknown keys of `mcpServers` entries. In the `mcps:` format everything
+ * else is kept, so that unknown keys are reported as typos.
+ */
+export function selectOwnKeys(tree: unknown, logger: Logger): unknown {
+  if (!isObj(tree)) return tree;
+  const shared = tree["mcpServers"] !== undefined;
+  const ignored: string[] = [];
+  const out: Obj = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (!TOP_LEVEL_KEYS.includes(key) && (shared || key.startsWith("x-"))) ignored.push(key);
+    else
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  const servers = out["mcpServers"];
+  if (isObj(servers)) {
+    const kept: Obj = {};
+    for (const [name, entry] of Object.entries(servers)) {
+      let value = entry;
+      if (isObj(entry)) {
+        value = Object.fromEntries(
+          Object.entries(entry).filter(([k]) => MCP_SERVERS_KEYS.includes(k)),
+        );
+        for (const k of Object.keys(entry))
+          if (!MCP_SERVERS_KEYS.includes(k)) ignored.push(`mcpServers.${name}.${k}`);
+      }
+      Object.defineProperty(kept, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    out["mcpServers"] = kept;
+  }
+  if (ignored.length > 0) logger.debug({ ignored }, "config: ignoring keys not used by mcp-sse");
+  return out;
+}
+
 /** Levenshtein distance, for "did you mean" on unknown keys (short strings only). */
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -162,21 +211,10 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
  * Validate the interpolated tree. Returns the parsed config when there is no problem (in
  * this step or earlier ones), else `undefined`; problems are added to `problems`.
  */
-export function validateTree(
-  tree: unknown,
-  problems: ProblemList,
-  logger: Logger,
-): RawConfig | undefined {
+export function validateTree(tree: unknown, problems: ProblemList): RawConfig | undefined {
   // Paths that already have a problem (an unset variable) are not reported twice.
   const skip = new Set(problems.items.map((p) => p.path));
-  let input = tree;
-  if (isObj(tree) && tree["mcpServers"] !== undefined) {
-    // A Claude Desktop / Cursor file holds other settings of its own: keep only ours.
-    const ignored = Object.keys(tree).filter((k) => !TOP_LEVEL_KEYS.includes(k));
-    if (ignored.length > 0)
-      logger.debug({ ignored }, "config: ignoring top-level keys not used by mcp-sse");
-    input = Object.fromEntries(Object.entries(tree).filter(([k]) => !ignored.includes(k)));
-  }
+  const input = tree;
   if (isObj(input) && input["mcps"] === undefined && input["mcpServers"] === undefined) {
     problems.add(
       [],

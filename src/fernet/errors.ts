@@ -21,7 +21,7 @@ export type FernetInvalidReason =
   | "future";
 /** `encrypt` was given an IV that is not 16 bytes (tests only should pass one). */
 export const FERNET_INVALID_IV = "FERNET_INVALID_IV";
-/** `encrypt` was given a negative or non-finite `now`. */
+/** `encrypt` got a negative or non-finite `now`, or `decrypt` a bad `ttlSeconds`/`now`. */
 export const FERNET_INVALID_TIME = "FERNET_INVALID_TIME";
 /** No WebCrypto in this runtime (`globalThis.crypto.subtle` missing). */
 export const FERNET_UNSUPPORTED = "FERNET_UNSUPPORTED";

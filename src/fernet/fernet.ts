@@ -193,6 +193,13 @@ export async function decryptToBytes(
   const timestamp = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(1, false));
   if (options.ttlSeconds !== undefined) {
     const now = options.now ?? nowSeconds();
+    // A NaN here would make every comparison false: the age check would silently pass.
+    if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds < 0 || !Number.isFinite(now)) {
+      throw new McpSseError(
+        FERNET_INVALID_TIME,
+        "Fernet ttlSeconds must be a non-negative number and now a finite number",
+      );
+    }
     if (timestamp + options.ttlSeconds < now) {
       throw new McpSseError(
         FERNET_TOKEN_EXPIRED,

@@ -200,6 +200,7 @@ describe("config: the mcpServers format (Claude Desktop / Cursor)", () => {
       file,
       JSON.stringify({
         globalShortcut: "Ctrl+Space",
+        otherTool: { template: "${NOT_OURS}" },
         mcpServers: {
           filesystem: {
             command: "npx",
@@ -207,14 +208,20 @@ describe("config: the mcpServers format (Claude Desktop / Cursor)", () => {
             env: { LOG: "1" },
           },
           remote: { url: "https://remote.example/mcp", headers: { Authorization: "Bearer x" } },
-          legacy: { type: "sse", url: "http://127.0.0.1:8000/sse", autoApprove: ["a"] },
+          legacy: {
+            type: "sse",
+            url: "http://127.0.0.1:8000/sse",
+            autoApprove: ["a"],
+            notes: "uses ${SOMETHING_ELSE}",
+          },
           streamable: { type: "streamable-http", url: "http://127.0.0.1:8000/mcp" },
           plain: { type: "http", url: "http://127.0.0.1:8000/mcp", disabled: true },
           explicit: { type: "stdio", command: "python", args: ["server.py"] },
         },
       }),
     );
-    const config = await loadConfig(file);
+    // Keys of other tools are not interpolated: their unset variables are not our problem.
+    const config = await loadConfig(file, { env: {} });
     const byName = Object.fromEntries(config.servers.map((s) => [s.name, s]));
     assert.deepEqual(Object.keys(byName), [
       "filesystem",
@@ -286,6 +293,57 @@ describe("config: files", () => {
     const config = await loadConfig("sub/tls.yaml", { cwd: dir });
     assert.equal(config.servers[0]!.tls?.ca, PEM("CERTIFICATE"));
     assert.equal(config.servers[0]!.tls?.insecure, false);
+  });
+
+  it("YAML anchors and merge keys share settings between servers", async () => {
+    const shared = await parseConfig(
+      [
+        "x-defaults: &defaults",
+        "  timeout: 9",
+        "  headers: { X-Team: red }",
+        "mcps:",
+        "  - { <<: *defaults, name: a, url: 'http://a/' }",
+        "  - { <<: *defaults, name: b, url: 'http://b/', timeout: 2 }",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      shared.servers.map((s) => [s.name, s.timeoutMs, s.headers["X-Team"]]),
+      [
+        ["a", 9000, "red"],
+        ["b", 2000, "red"],
+      ],
+    );
+    // Other unknown top-level keys stay problems in the mcps format.
+    const rejected = await parseConfig(
+      "defaults: &d\n  timeout: 9\nmcps:\n  - { <<: *d, name: a, url: 'http://a/' }\n",
+    ).catch((error: unknown) => error);
+    assert.ok(isMcpSseError(rejected, "CONFIG_INVALID"));
+    assert.match(rejected.message, /defaults: unknown key "defaults"/);
+    const ok = await parseConfig(
+      [
+        "mcps:",
+        "  - &first { name: a, url: 'http://a/', timeout: 9, headers: { X-Team: blue } }",
+        "  - { <<: *first, name: b, timeout: 1 }",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      ok.servers.map((s) => [s.name, s.url, s.timeoutMs, s.headers["X-Team"]]),
+      [
+        ["a", "http://a/", 9000, "blue"],
+        ["b", "http://a/", 1000, "blue"],
+      ],
+    );
+  });
+
+  it("a JSON key __proto__ is an unknown key, not a prototype", async () => {
+    await assert.rejects(
+      parseConfig('{"mcps": [{"name": "a", "url": "http://a/", "__proto__": {"timeout": 1}}]}'),
+      (error: unknown) => {
+        assert.ok(isMcpSseError(error, "CONFIG_INVALID"));
+        assert.match(error.message, /mcps\[0\]\.__proto__ \(server "a"\): unknown key "__proto__"/);
+        return true;
+      },
+    );
   });
 
   it("a missing file is CONFIG_NOT_FOUND with the path", async () => {

@@ -223,6 +223,16 @@ describe("fernet: rejection", () => {
     assert.equal(await decrypt(token, key, { now: 0 }), "secret payload");
   });
 
+  it("a NaN or negative TTL is refused instead of silently skipping the age check", async () => {
+    const token = await tokenP;
+    await rejectsWith(decrypt(token, key, { ttlSeconds: Number.NaN }), "FERNET_INVALID_TIME");
+    await rejectsWith(decrypt(token, key, { ttlSeconds: -1 }), "FERNET_INVALID_TIME");
+    await rejectsWith(
+      decrypt(token, key, { ttlSeconds: 5, now: Number.NaN }),
+      "FERNET_INVALID_TIME",
+    );
+  });
+
   it("encrypt refuses an IV that is not 16 bytes", async () => {
     await rejectsWith(encrypt("x", key, { iv: new Uint8Array(8) }), "FERNET_INVALID_IV");
   });
