@@ -1,0 +1,83 @@
+/**
+ * POST with back-off: a 429 or 503 is retried after its `Retry-After` (else the server's
+ * reconnect interval) while that fits in the request's time budget, up to
+ * `MAX_POST_ATTEMPTS`; the server has not processed such a request, so repeating it is safe.
+ * Any other non-2xx answer becomes a typed error (`httpStatusError`).
+ */
+import type { McpSseError } from "../../errors.js";
+import {
+  aborted,
+  httpStatusError,
+  MAX_POST_ATTEMPTS,
+  requestTimeout,
+  sleep,
+  type TimedRequest,
+  timedFetch,
+} from "./request.js";
+
+export interface PostOptions {
+  fetch: typeof globalThis.fetch;
+  url: string;
+  serverName: string;
+  method?: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Budget of the whole call incl. back-off; 0 disables. */
+  timeoutMs: number;
+  /** Back-off when a 429/503 has no `Retry-After`. */
+  fallbackDelayMs: number;
+  signals: (AbortSignal | undefined)[];
+  secrets: () => readonly string[];
+}
+
+/** Resolves with a 2xx answer (timeout still running: call `clearTimeout`), or rejects typed. */
+export async function postWithBackoff(options: PostOptions): Promise<TimedRequest> {
+  const method = options.method ?? "POST";
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const remaining =
+      options.timeoutMs > 0 ? options.timeoutMs - (Date.now() - started) : Number.POSITIVE_INFINITY;
+    if (remaining <= 0)
+      throw requestTimeout(options.serverName, method, options.url, options.timeoutMs);
+    const init: RequestInit = { method, headers: options.headers };
+    if (options.body !== undefined) init.body = options.body;
+    const request = await timedFetch({
+      fetch: options.fetch,
+      url: options.url,
+      init,
+      serverName: options.serverName,
+      timeoutMs: Number.isFinite(remaining) ? remaining : 0,
+      signals: options.signals,
+    });
+    const { response } = request;
+    if (response.ok) return request;
+    let error: McpSseError;
+    try {
+      error = await httpStatusError({
+        serverName: options.serverName,
+        method,
+        url: options.url,
+        response,
+        secrets: options.secrets(),
+      });
+    } finally {
+      request.clearTimeout();
+    }
+    const status = response.status;
+    if ((status === 429 || status === 503) && attempt < MAX_POST_ATTEMPTS) {
+      const delay =
+        (error.details["retryAfterMs"] as number | undefined) ?? options.fallbackDelayMs;
+      const left =
+        options.timeoutMs > 0
+          ? options.timeoutMs - (Date.now() - started)
+          : Number.POSITIVE_INFINITY;
+      if (delay < left) {
+        const signal = AbortSignal.any(options.signals.filter((s): s is AbortSignal => !!s));
+        if (!(await sleep(delay, signal)))
+          throw aborted(options.serverName, method, options.url, error);
+        continue;
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * One HTTP request of a client transport, with the guarantees the manager relies on: a
+ * timeout on every request (nothing hangs), typed errors that carry the status, the URL
+ * without credentials and a short body excerpt, and never a header value in a message.
+ */
+import { McpSseError, redactUrl } from "../../errors.js";
+import { REDACTED } from "../../logger.js";
+
+/** Longest body excerpt kept in an HTTP error. */
+export const ERROR_BODY_EXCERPT_CHARS = 200;
+/** Most attempts of one POST answered 429/503 with a `Retry-After` that fits its timeout. */
+export const MAX_POST_ATTEMPTS = 3;
+
+export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
+
+export interface TimedRequest {
+  response: Response;
+  /** Aborts the request and its body (on timeout, close, or the caller's signal). */
+  signal: AbortSignal;
+  /** Stop the timeout clock (the caller has what it waited for). */
+  clearTimeout(): void;
+  /** True once the timeout fired (so an aborted body read can be reported as a timeout). */
+  timedOut(): boolean;
+}
+
+export interface TimedFetchOptions {
+  fetch: typeof globalThis.fetch;
+  url: string;
+  init: RequestInit;
+  serverName: string;
+  /** 0 disables the timeout. */
+  timeoutMs: number;
+  /** The transport's own signal (close) and/or the SDK's per-request signal. */
+  signals: (AbortSignal | undefined)[];
+}
+
+/**
+ * `fetch` with a timeout that keeps running until `clearTimeout()` (so reading a JSON body
+ * is covered too). Rejects with `CLIENT_REQUEST_TIMEOUT`, `CLIENT_ABORTED` or `CLIENT_NETWORK`.
+ */
+export async function timedFetch(options: TimedFetchOptions): Promise<TimedRequest> {
+  const { url, init, serverName, timeoutMs } = options;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
+  const external = options.signals.filter((s): s is AbortSignal => s !== undefined);
+  const onAbort = () => controller.abort();
+  for (const s of external) {
+    if (s.aborted) controller.abort();
+    else s.addEventListener("abort", onAbort, { once: true });
+  }
+  const cleanup = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    for (const s of external) s.removeEventListener("abort", onAbort);
+  };
+  const method = init.method ?? "GET";
+  try {
+    const response = await options.fetch(url, { ...init, signal: controller.signal });
+    return {
+      response,
+      signal: controller.signal,
+      clearTimeout: cleanup,
+      timedOut: () => timedOut,
+    };
+  } catch (cause) {
+    cleanup();
+    if (timedOut) throw requestTimeout(serverName, method, url, timeoutMs, cause);
+    if (controller.signal.aborted) throw aborted(serverName, method, url, cause);
+    throw new McpSseError(
+      "CLIENT_NETWORK",
+      `${method} ${redactUrl(url)} for server "${serverName}" failed: ${causeMessage(cause)}. Check that the server is running and the URL is right.`,
+      { details: { server: serverName, url: redactUrl(url), method }, cause },
+    );
+  }
+}
+
+export function requestTimeout(
+  serverName: string,
+  method: string,
+  url: string,
+  timeoutMs: number,
+  cause?: unknown,
+): McpSseError {
+  return new McpSseError(
+    "CLIENT_REQUEST_TIMEOUT",
+    `${method} ${redactUrl(url)} for server "${serverName}" got no answer within ${timeoutMs} ms; raise the server's timeout if it is slow.`,
+    { details: { server: serverName, url: redactUrl(url), method, timeoutMs }, cause },
+  );
+}
+
+export function aborted(serverName: string, method: string, url: string, cause?: unknown) {
+  return new McpSseError(
+    "CLIENT_ABORTED",
+    `${method} ${redactUrl(url)} for server "${serverName}" was aborted (transport closed or request cancelled).`,
+    { details: { server: serverName, url: redactUrl(url), method }, cause },
+  );
+}
+
+function causeMessage(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause;
+    const code = (inner as { code?: unknown } | undefined)?.code;
+    return typeof code === "string" ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}
+
+/** `Retry-After` (delta seconds or an HTTP date) in ms, or undefined. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Read at most `limit` characters of a body, then cancel it. Never throws. */
+export async function readExcerpt(response: Response, limit = ERROR_BODY_EXCERPT_CHARS) {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // The excerpt only decorates an error already being reported; a body that fails
+    // mid-read leaves the excerpt short, which the message shows as it is.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** Replace every secret value (header values we sent) found in `text`. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/**
+ * The typed error for a non-2xx answer: `CLIENT_UNAUTHORIZED` (401), `CLIENT_FORBIDDEN`
+ * (403), otherwise `CLIENT_HTTP_STATUS`. `details`: status, url, method, body, retryAfterMs.
+ */
+export async function httpStatusError(options: {
+  serverName: string;
+  method: string;
+  url: string;
+  response: Response;
+  secrets: readonly string[];
+  what?: string;
+}): Promise<McpSseError> {
+  const { serverName, method, url, response } = options;
+  const body = scrub(await readExcerpt(response), options.secrets).trim();
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+  const status = response.status;
+  const where = `${method} ${redactUrl(url)} for server "${serverName}"`;
+  const details = {
+    server: serverName,
+    status,
+    url: redactUrl(url),
+    method,
+    body,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+  const bodyPart = body === "" ? "" : `: ${body}`;
+  if (status === 401)
+    return new McpSseError(
+      "CLIENT_UNAUTHORIZED",
+      `${where} was refused with HTTP 401 (unauthorized); check or refresh its credentials${bodyPart}`,
+      { details },
+    );
+  if (status === 403)
+    return new McpSseError(
+      "CLIENT_FORBIDDEN",
+      `${where} was refused with HTTP 403 (forbidden); the credentials lack access${bodyPart}`,
+      { details },
+    );
+  return new McpSseError(
+    "CLIENT_HTTP_STATUS",
+    `${where} failed with HTTP ${status}${options.what ? ` ${options.what}` : ""}${bodyPart}`,
+    { details },
+  );
+}
+
+/** Every header value, for `scrub` (values are secrets; names are not). */
+export function headerValues(headers: Record<string, string>): string[] {
+  return Object.values(headers);
+}
+
+/** Resolve a header source (token refresh happens here, before every request). */
+export async function resolveHeaders(source: HeaderSource): Promise<Record<string, string>> {
+  return { ...(await source()) };
+}
+
+/** Sleep `ms` unless `signal` aborts first (resolves false then). */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * A copy of `error` with every secret value removed from its message, string details and
+ * cause chain. Errors from below (the SSE reader quotes response bodies) may echo a header a
+ * server reflected; nothing the transport reports may carry one.
+ */
+export function scrubError(error: McpSseError, secrets: readonly string[], depth = 0): McpSseError {
+  if (!secrets.some((s) => s.length >= 4)) return error;
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(error.details))
+    details[k] = typeof v === "string" ? scrub(v, secrets) : v;
+  const cause = (error as { cause?: unknown }).cause;
+  const scrubbedCause =
+    cause instanceof McpSseError && depth < 3
+      ? scrubError(cause, secrets, depth + 1)
+      : cause instanceof Error
+        ? new Error(scrub(cause.message, secrets))
+        : undefined;
+  return new McpSseError(error.code, scrub(error.message, secrets), {
+    details,
+    ...(scrubbedCause !== undefined ? { cause: scrubbedCause } : {}),
+  });
+}

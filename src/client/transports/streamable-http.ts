@@ -1,0 +1,432 @@
+/**
+ * Streamable HTTP client transport (MCP 2025-03-26 and later). Each message is POSTed to the
+ * one MCP URL; the answer is 202 (notifications and responses), a JSON body, or an SSE
+ * stream that carries the response (and related requests/notifications). After
+ * `notifications/initialized` the standalone `GET` stream carries server-initiated messages
+ * (405: the server has none, which is fine).
+ *
+ * Resumption: a request's SSE stream that drops before its response is resumed with
+ * `GET` + `Last-Event-ID` (only possible once the server gave an event id); the standalone
+ * stream reconnects the same way. A 404 for our session means the server forgot it:
+ * `CLIENT_SESSION_LOST`, then `onclose`, and the manager re-initializes.
+ */
+import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
+import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
+import { openEventStream } from "../../sse/reader.js";
+import type { SseEvent } from "../../sse/types.js";
+import {
+  ClientTransportBase,
+  DEFAULT_MAX_RECONNECT_DELAY_MS,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+} from "./base.js";
+import {
+  alreadyStarted,
+  isRetryable,
+  notConnected,
+  requireUrl,
+  sessionLost,
+  streamEndError,
+} from "./errors.js";
+import {
+  isInitializedNotification,
+  isInitializeRequest,
+  parseJsonRpc,
+  requestIds,
+  responseId,
+} from "./jsonrpc.js";
+import { postWithBackoff } from "./post.js";
+import { requestTimeout, scrubError } from "./request.js";
+import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
+
+type EventStreamHandle = ReturnType<typeof openEventStream>;
+
+/** Headers the transport owns; per-message `options.headers` may not override them. */
+const RESERVED_HEADERS = new Set([
+  "accept",
+  "content-type",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "last-event-id",
+]);
+/** Longest wait for the session DELETE on close, ms (close must not hang on a dead server). */
+export const DEFAULT_DELETE_TIMEOUT_MS = 5_000;
+/** JSON-RPC error code for a request whose stream ended before its response (SDK: ConnectionClosed). */
+export const STREAM_ENDED_RPC_CODE = -32000;
+
+export class StreamableHttpClientTransport
+  extends ClientTransportBase
+  implements McpSseClientTransport
+{
+  readonly kind = "streamable-http" as const;
+  /** Each request has its own POST (and stream): the SDK may cancel it via `requestSignal`. */
+  readonly hasPerRequestStream = true;
+  private readonly url: URL;
+  private readonly fetch: typeof globalThis.fetch;
+  private _sessionId: string | undefined;
+  private protocolVersion: string | undefined;
+  private standalone: EventStreamHandle | undefined;
+  private readonly requestStreams = new Set<EventStreamHandle>();
+
+  constructor(options: ClientTransportOptions) {
+    super(options);
+    this.url = requireUrl(options);
+    this.fetch = this.makeFetch();
+  }
+
+  get sessionId(): string | undefined {
+    return this._sessionId;
+  }
+
+  /** Called by the SDK when the initialize result names the protocol version. */
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw alreadyStarted(this.server.name);
+    this.started = true;
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed || !this.started) throw notConnected(this.server.name, this.closed);
+    if (options?.resumptionToken !== undefined) {
+      this.openRequestStream(undefined, requestIds(message), options, options.resumptionToken);
+      return;
+    }
+    const initialize = isInitializeRequest(message);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options?.headers ?? {}))
+      if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
+    Object.assign(headers, this.sessionHeaders(!initialize), {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+    });
+    const request = await postWithBackoff({
+      fetch: this.fetch,
+      url: this.url.href,
+      serverName: this.server.name,
+      headers,
+      body: JSON.stringify(message),
+      timeoutMs: this.server.timeoutMs,
+      fallbackDelayMs: this.server.reconnectIntervalMs,
+      signals: [this.lifetime.signal, options?.requestSignal],
+      secrets: () => [...this.secrets],
+    }).catch((error: unknown) => {
+      this.onHttpFailure(error, initialize);
+      throw error;
+    });
+    const { response } = request;
+    if (initialize) this._sessionId = response.headers.get("mcp-session-id") ?? undefined;
+    const ids = requestIds(message);
+    const type = mediaType(response.headers.get("content-type"));
+    if (response.status === 202 || (ids.length === 0 && type !== "text/event-stream")) {
+      request.clearTimeout();
+      await response.body?.cancel();
+      if (isInitializedNotification(message)) this.openStandalone();
+      return;
+    }
+    if (type === "text/event-stream") {
+      // The stream lives as long as the request; the SDK's request timeout and the reader's
+      // idle timeout bound it from here on.
+      request.clearTimeout();
+      this.openRequestStream(response, ids, options, undefined);
+      return;
+    }
+    if (type === "application/json") {
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (cause) {
+        if (request.timedOut())
+          throw requestTimeout(
+            this.server.name,
+            "POST",
+            this.url.href,
+            this.server.timeoutMs,
+            cause,
+          );
+        throw cause;
+      } finally {
+        request.clearTimeout();
+      }
+      const parsed = parseJsonRpc(text, this.server.name);
+      if (parsed instanceof McpSseError) throw parsed;
+      for (const m of parsed) this.deliver(m);
+      return;
+    }
+    request.clearTimeout();
+    await response.body?.cancel();
+    throw new McpSseError(
+      "CLIENT_BAD_RESPONSE",
+      `POST ${redactUrl(this.url)} for server "${this.server.name}" answered ${response.status} with content type "${type}"; expected application/json or text/event-stream.`,
+      { details: { server: this.server.name, status: response.status, contentType: type } },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.lifetime.abort();
+    this.teardown();
+    try {
+      await this.deleteSession();
+    } finally {
+      this.onclose?.();
+    }
+  }
+
+  protected teardown(): void {
+    this.standalone?.close();
+    for (const s of this.requestStreams) s.close();
+    this.requestStreams.clear();
+  }
+
+  /** Session and protocol headers, as known now (read again at every reconnect). */
+  private sessionHeaders(withSession = true): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (withSession && this._sessionId !== undefined) h["Mcp-Session-Id"] = this._sessionId;
+    if (this.protocolVersion !== undefined) h["MCP-Protocol-Version"] = this.protocolVersion;
+    return h;
+  }
+
+  /** 401 and a forgotten session end the transport; everything else only fails this send. */
+  private onHttpFailure(error: unknown, initialize: boolean): void {
+    if (isMcpSseError(error, "CLIENT_UNAUTHORIZED")) {
+      this.finish(error, { defer: true });
+      return;
+    }
+    if (
+      !initialize &&
+      this._sessionId !== undefined &&
+      isMcpSseError(error, "CLIENT_HTTP_STATUS") &&
+      error.details["status"] === 404
+    )
+      this.finish(
+        sessionLost(this.server.name, "the server answered 404 for our session id", error),
+        {
+          defer: true,
+        },
+      );
+  }
+
+  private readerOptions(stream: StreamName) {
+    const { server } = this;
+    return {
+      url: this.url.href,
+      method: "GET",
+      headers: () => ({ Accept: "text/event-stream", ...this.sessionHeaders() }),
+      fetch: this.fetch,
+      reconnect: server.maxReconnects > 0,
+      maxAttempts: server.maxReconnects,
+      minDelayMs: server.reconnectIntervalMs,
+      maxDelayMs: Math.max(
+        server.reconnectIntervalMs,
+        this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
+      ),
+      connectTimeoutMs: server.timeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      onStateChange: (c: Parameters<typeof this.streamState>[1]) => this.streamState(stream, c),
+    };
+  }
+
+  /** The standalone GET stream for server-initiated messages (opened once, after init). */
+  private openStandalone(): void {
+    if (this.standalone !== undefined || this.closed) return;
+    let last: McpSseError | undefined;
+    const handle = openEventStream({
+      ...this.readerOptions("standalone"),
+      signal: this.lifetime.signal,
+      onEvent: (event: SseEvent) => this.onStreamEvent(event),
+      onError: (error: McpSseError) => {
+        last = error;
+        this.log.debug({ code: error.code, err: error.message }, "standalone stream error");
+      },
+      shouldReconnect: (error: McpSseError) => isRetryable(error),
+    });
+    this.standalone = handle;
+    handle.done.then(
+      () => this.onStandaloneDone(last),
+      (error: unknown) => this.onStandaloneDone(last, error),
+    );
+  }
+
+  private onStandaloneDone(last: McpSseError | undefined, rejection?: unknown): void {
+    if (this.closed) return;
+    const status = last?.code === "SSE_HTTP_STATUS" ? last.details["status"] : undefined;
+    if (status === 405) {
+      this.log.debug({}, "server offers no standalone GET stream (405)");
+      return;
+    }
+    if (status === 404 && this._sessionId !== undefined) {
+      this.finish(
+        sessionLost(
+          this.server.name,
+          "the server answered 404 to the event stream",
+          last && scrubError(last, [...this.secrets]),
+        ),
+      );
+      return;
+    }
+    if (rejection instanceof Error) {
+      this.finish(rejection);
+      return;
+    }
+    this.finish(streamEndError(this.server, this.url, last, "standalone", [...this.secrets]));
+  }
+
+  /**
+   * Read a request's SSE answer (`initial`), or resume one by GET + `Last-Event-ID`
+   * (`resumeFrom`). Closed once every response it owes has arrived.
+   */
+  private openRequestStream(
+    initial: Response | undefined,
+    ids: (string | number)[],
+    options: TransportSendOptions | undefined,
+    resumeFrom: string | undefined,
+  ): void {
+    const pending = new Set(ids);
+    // On a resumed request the SDK wants the response under the original request id.
+    const replayId = resumeFrom !== undefined && ids.length === 1 ? ids[0] : undefined;
+    let lastEventId = resumeFrom ?? "";
+    let last: McpSseError | undefined;
+    const signals = [this.lifetime.signal];
+    if (options?.requestSignal !== undefined) signals.push(options.requestSignal);
+    const signal = signals.length === 1 ? this.lifetime.signal : AbortSignal.any(signals);
+    const handle: EventStreamHandle = openEventStream({
+      ...this.readerOptions("request"),
+      ...(initial !== undefined ? { initialResponse: initial } : {}),
+      ...(resumeFrom !== undefined ? { lastEventId: resumeFrom } : {}),
+      signal,
+      onEvent: (event: SseEvent) => {
+        if (event.lastEventId !== "" && event.lastEventId !== lastEventId) {
+          lastEventId = event.lastEventId;
+          options?.onresumptiontoken?.(lastEventId);
+        }
+        for (const m of this.onStreamEvent(event, replayId)) {
+          const id = responseId(m);
+          if (id !== undefined) pending.delete(id);
+        }
+        if (pending.size === 0 && ids.length > 0) handle.close();
+      },
+      onError: (error: McpSseError) => {
+        last = error;
+        this.log.debug({ code: error.code, err: error.message }, "request stream error");
+      },
+      // Without an event id there is nothing to resume: a bare GET would open the
+      // standalone stream instead.
+      shouldReconnect: (error: McpSseError) =>
+        lastEventId !== "" && pending.size > 0 && isRetryable(error),
+    });
+    this.requestStreams.add(handle);
+    const settle = () => {
+      this.requestStreams.delete(handle);
+      if (this.closed || signal.aborted || pending.size === 0) return;
+      this.onRequestStreamLost(pending, lastEventId === "" ? undefined : last, options, last);
+    };
+    handle.done.then(settle, (error: unknown) => {
+      last = isMcpSseError(error) ? error : last;
+      settle();
+    });
+  }
+
+  /** The responses will never come: fail those requests now rather than at their timeout. */
+  private onRequestStreamLost(
+    pending: Set<string | number>,
+    last: McpSseError | undefined,
+    options: TransportSendOptions | undefined,
+    why: McpSseError | undefined,
+  ): void {
+    const status = last?.code === "SSE_HTTP_STATUS" ? last.details["status"] : undefined;
+    if (status === 404 && this._sessionId !== undefined) {
+      this.finish(
+        sessionLost(
+          this.server.name,
+          "the server answered 404 when resuming a stream",
+          last && scrubError(last, [...this.secrets]),
+        ),
+      );
+      return;
+    }
+    if (status === 401) {
+      this.finish(streamEndError(this.server, this.url, last, "request", [...this.secrets]));
+      return;
+    }
+    const error =
+      last === undefined
+        ? new McpSseError(
+            "CLIENT_STREAM_ENDED",
+            `The SSE answer of server "${this.server.name}" ended before the response to request ${[...pending].join(", ")} and cannot be resumed (the server sent no event id).`,
+            {
+              details: { server: this.server.name, pending: [...pending] },
+              ...(why !== undefined ? { cause: scrubError(why, [...this.secrets]) } : {}),
+            },
+          )
+        : streamEndError(this.server, this.url, last, "request", [...this.secrets]);
+    this.emitError(error);
+    for (const id of pending)
+      this.deliver({
+        jsonrpc: "2.0",
+        id,
+        error: { code: STREAM_ENDED_RPC_CODE, message: `${error.code}: ${error.message}` },
+      });
+    options?.onRequestStreamEnd?.();
+  }
+
+  /** One SSE event: JSON-RPC messages go to `onmessage` (returned), other types to `onStreamEvent`. */
+  private onStreamEvent(event: SseEvent, replayId?: string | number): JSONRPCMessage[] {
+    if (event.type !== "message") {
+      this.options.onStreamEvent?.(event);
+      return [];
+    }
+    // Priming events (an id with empty data) only set the resumption point.
+    if (event.data === "") return [];
+    const parsed = parseJsonRpc(event.data, this.server.name);
+    if (parsed instanceof McpSseError) {
+      this.emitError(parsed);
+      return [];
+    }
+    for (const m of parsed) {
+      if (replayId !== undefined && responseId(m) !== undefined)
+        (m as { id: unknown }).id = replayId;
+      this.deliver(m);
+    }
+    return parsed;
+  }
+
+  /** Tell the server the session is over (spec: DELETE with the session id; 405 = not allowed). */
+  private async deleteSession(): Promise<void> {
+    if (this._sessionId === undefined) return;
+    const timeoutMs =
+      this.server.timeoutMs > 0
+        ? Math.min(this.server.timeoutMs, DEFAULT_DELETE_TIMEOUT_MS)
+        : DEFAULT_DELETE_TIMEOUT_MS;
+    try {
+      await postWithBackoff({
+        fetch: this.fetch,
+        url: this.url.href,
+        serverName: this.server.name,
+        method: "DELETE",
+        headers: this.sessionHeaders(),
+        timeoutMs,
+        fallbackDelayMs: 0,
+        signals: [],
+        secrets: () => [...this.secrets],
+      }).then(async (r) => {
+        r.clearTimeout();
+        await r.response.body?.cancel();
+      });
+    } catch (error) {
+      const status = isMcpSseError(error) ? error.details["status"] : undefined;
+      // Closing must succeed even when the server is gone; the failure is only logged.
+      if (status !== 405)
+        this.log.debug(
+          { code: isMcpSseError(error) ? error.code : undefined, err: String(error) },
+          "session DELETE failed",
+        );
+    }
+  }
+}
+
+function mediaType(contentType: string | null): string {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}

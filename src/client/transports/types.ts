@@ -1,0 +1,67 @@
+/**
+ * The contract between the client transports and the connection manager (agreed; add
+ * fields freely, never rename). Kept apart from the implementations so that importing the
+ * types loads no transport.
+ */
+import type { Transport } from "@modelcontextprotocol/client";
+import type { ServerConfig } from "../../config/types.js";
+import type { Logger } from "../../logger.js";
+import type { ReaderState, SseEvent } from "../../sse/types.js";
+
+/** Which event stream a state change is about. */
+export type StreamName =
+  /** Legacy SSE: the one `GET` stream that carries the endpoint and every message. */
+  | "sse"
+  /** Streamable HTTP: the standalone `GET` stream for server-initiated messages. */
+  | "standalone"
+  /** Streamable HTTP: the SSE answer to one POST (resumed by `GET` + `Last-Event-ID`). */
+  | "request";
+
+export interface StreamStateChange {
+  server: string;
+  stream: StreamName;
+  state: ReaderState;
+  attempt?: number;
+  delayMs?: number;
+  error?: Error;
+}
+
+export interface ClientTransportOptions {
+  /** name, transport, url, headers, timeoutMs, reconnectIntervalMs, maxReconnects, tls, command/args/env/cwd. */
+  server: ServerConfig;
+  /** Never receives header values (they are redacted before logging). Default: silent. */
+  logger?: Logger;
+  /**
+   * The fetch every HTTP request goes through. Default: `createFetch(server)` from
+   * `src/client/http.ts` (undici pool with the server's TLS options), loaded lazily so this
+   * module stays runtime-agnostic; pass one explicitly outside Node.
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Called before EVERY HTTP request (GET stream, each reconnect, each POST, DELETE), so a
+   * refreshed token is used at once. Default: `() => server.headers`.
+   */
+  getHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** Stream-level state: connecting / open / reconnecting / closed. */
+  onStreamState?: (change: StreamStateChange) => void;
+  /**
+   * SSE events of a type other than `message` (and, for legacy SSE, `endpoint`): e.g. a
+   * server's `data_update` events. JSON-RPC messages never come here.
+   */
+  onStreamEvent?: (event: SseEvent) => void;
+  /**
+   * Reconnect a stream that has been silent this long, ms. Default
+   * `DEFAULT_STREAM_IDLE_TIMEOUT_MS` (0: disabled — servers need not send keep-alives; the
+   * manager's ping finds dead connections).
+   */
+  idleTimeoutMs?: number;
+  /** Longest delay between reconnect attempts, ms. Default `DEFAULT_MAX_RECONNECT_DELAY_MS`. */
+  maxReconnectDelayMs?: number;
+}
+
+/** An SDK `Transport` that also says what it is. */
+export type McpSseClientTransport = Transport & {
+  /** For `auto`: the transport chosen (`streamable-http` until the first send decides). */
+  readonly kind: "sse" | "streamable-http" | "stdio";
+  readonly sessionId?: string | undefined;
+};
