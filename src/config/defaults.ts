@@ -17,6 +17,11 @@ export const DEFAULT_TOOL_SEPARATOR = "__";
 export const DEFAULT_ENABLED = true;
 /** `tls.insecure`: certificates are verified unless explicitly disabled. */
 export const DEFAULT_TLS_INSECURE = false;
+/**
+ * Largest time a config may give (seconds): timers overflow past 2^31-1 ms and would fire
+ * at once instead.
+ */
+export const MAX_TIMER_S = 2_147_483;
 /** The source name used in messages for a config given as an object. */
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */

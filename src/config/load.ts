@@ -56,7 +56,7 @@ export async function loadConfig(
 ): Promise<McpsConfig> {
   const cwd = options.cwd ?? processCwd();
   if (typeof pathOrConfig !== "string") {
-    if (isMcpsConfig(pathOrConfig)) return pathOrConfig;
+    if (pathOrConfig !== null && isMcpsConfig(pathOrConfig)) return pathOrConfig;
     return buildConfig(pathOrConfig, { ...options, source: OBJECT_SOURCE, baseDir: cwd });
   }
   const path = await import("node:path");

@@ -95,7 +95,8 @@ async function readPem(
   return text;
 }
 
-const ms = (seconds: number) => Math.round(seconds * 1000);
+/** Seconds → whole ms; a positive time never rounds down to 0 (which means "disabled"). */
+const ms = (seconds: number) => (seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0);
 
 function transportOf(t: string | undefined, hasCommand: boolean): TransportKind {
   if (t === "http") return "streamable-http";

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { decodeBase64Url } from "../fernet/index.js";
-import { SERVER_NAME_PATTERN } from "./defaults.js";
+import { MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
 
 export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
 
@@ -24,12 +24,16 @@ function booleanish(v: unknown): unknown {
   return v;
 }
 
+const base = () =>
+  z
+    .number({ error: "must be a number of seconds" })
+    .max(MAX_TIMER_S, `must be at most ${MAX_TIMER_S} seconds (~24.8 days, the timer limit)`);
 const seconds = (min: "positive" | "nonnegative") =>
   z.preprocess(
     numeric,
     min === "positive"
-      ? z.number({ error: "must be a number of seconds" }).positive("must be > 0 seconds")
-      : z.number({ error: "must be a number of seconds" }).nonnegative("must be >= 0 seconds"),
+      ? base().positive("must be > 0 seconds")
+      : base().nonnegative("must be >= 0 seconds"),
   );
 
 const flag = z.preprocess(booleanish, z.boolean({ error: "must be true or false" }));

@@ -193,6 +193,30 @@ describe("config: validation reports every problem at once", () => {
     assert.match(at("mcps[0].encryption_key")[0]!.message, /not a valid Fernet key/);
   });
 
+  it("times beyond the timer limit are refused; tiny positive times stay positive", async () => {
+    const { at } = await problemsOf({
+      mcps: [{ name: "a", url: "http://a/", timeout: 3e9, ping_interval: 1e10 }],
+    });
+    assert.match(at("mcps[0].timeout")[0]!.message, /at most 2147483 seconds/);
+    assert.match(at("mcps[0].ping_interval")[0]!.message, /at most 2147483 seconds/);
+    const config = await loadConfig({
+      mcps: [{ name: "a", url: "http://a/", timeout: 0.0001, ping_interval: 0 }],
+    });
+    assert.equal(config.servers[0]!.timeoutMs, 1);
+    assert.equal(config.servers[0]!.pingIntervalMs, 0);
+  });
+
+  it("a non-object config is CONFIG_INVALID, not a crash", async () => {
+    for (const bad of [null, [], 42, "mcps"]) {
+      await assert.rejects(parseConfig(JSON.stringify(bad), { format: "json" }), (error: unknown) =>
+        isMcpSseError(error, "CONFIG_INVALID"),
+      );
+    }
+    await assert.rejects(loadConfig(null as unknown as object), (error: unknown) =>
+      isMcpSseError(error, "CONFIG_INVALID"),
+    );
+  });
+
   it("the root must have mcps: or mcpServers:", async () => {
     const { problems } = await problemsOf({ servers: [] });
     assert.equal(problems.find((p) => p.path === "<root>")?.message.includes("mcps:"), true);
