@@ -87,7 +87,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
       }),
       1,
     );
-    assert.equal((later[0]?.data as { stream_id?: string }).stream_id, "s-1");
+    assert.equal((later[0]?.data as { stream_id?: string } | undefined)?.stream_id, "s-1");
   });
 
   it("minLevel drops log events below it; other servers' events are not mixed in", async () => {
@@ -97,7 +97,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     const [ev] = await take(iterator, 1);
     assert.equal(ev?.type, "log");
     assert.equal(ev?.level, "error");
-    assert.deepEqual((ev?.data as { data: unknown }).data, { note: "loud" });
+    assert.deepEqual((ev?.data as { data: unknown } | undefined)?.data, { note: "loud" });
   });
 
   it("batches events into arrays by size", async () => {
@@ -118,7 +118,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     await plain.broadcast({ event: "tick", n: 2 });
     const [batch] = await take(iterator, 1);
     assert.ok(batch && batch.length >= 1 && batch.length <= 2);
-    assert.equal((batch[0]?.data as { n: number }).n, 1);
+    assert.equal((batch[0]?.data as { n: number } | undefined)?.n, 1);
   });
 
   it("a slow handler drops its oldest events (counted) and never blocks other subscribers", async () => {
