@@ -71,6 +71,14 @@ describe("fernet: Python vectors", () => {
       await assert.rejects(decrypt(v.token, v.secret, options), (error: unknown) => {
         assert.ok(isMcpSseError(error, expected), `got ${String(error)}`);
         assert.ok(!error.message.includes(v.secret), "message must not contain the key");
+        // The reason, for the kinds of damage the vector descriptions name.
+        const reason = [
+          [/hmac|ciphertext|wrong key/i, "hmac"],
+          [/version/i, "version"],
+          [/truncated/i, "length"],
+          [/base64/i, "base64"],
+        ].find(([re]) => (re as RegExp).test(v.desc))?.[1];
+        if (reason !== undefined) assert.equal(error.details["reason"], reason);
         return true;
       });
     });
