@@ -788,4 +788,71 @@ describe("openEventStream: options", () => {
       (error: unknown) => isMcpSseError(error, "SSE_INVALID_OPTION"),
     );
   });
+
+  it("retries when the headers function fails (SSE_REQUEST_SETUP), without sending a request", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.write("data: with fresh token\n\n");
+    });
+    const r = record();
+    let calls = 0;
+    const reader = openEventStream({
+      url: server.url,
+      headers: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error("token endpoint down");
+        return { Authorization: "Bearer fresh" };
+      },
+      ...FAST,
+      ...r.callbacks,
+    });
+    try {
+      await until(() => r.events.length === 1, "an event");
+      assert.equal(r.errors[0]?.code, "SSE_REQUEST_SETUP");
+      assert.match(r.errors[0]?.message ?? "", /token endpoint down/);
+      assert.equal(server.requests.length, 1);
+      assert.equal(server.requests[0]?.headers.authorization, "Bearer fresh");
+    } finally {
+      reader.close();
+      await settled(reader.done);
+      await server.close();
+    }
+  });
+
+  it("applies the idle timeout to an initialResponse too, then reconnects with a fetch", async () => {
+    const server = await startServer((req, res) => {
+      sseHead(res);
+      if (req.method === "POST")
+        res.write("id: a\ndata: posted\n\n"); // then silence
+      else res.write("data: resumed\n\n");
+    });
+    const r = record();
+    const initialResponse = await fetch(server.url, { method: "POST", body: "{}" });
+    const reader = openEventStream({
+      url: server.url,
+      initialResponse,
+      idleTimeoutMs: 150,
+      ...FAST,
+      ...r.callbacks,
+    });
+    try {
+      await until(() => r.events.length === 2, "two events");
+      assert.equal(
+        r.changes.find((c) => c.state === "reconnecting")?.error?.code,
+        "SSE_IDLE_TIMEOUT",
+      );
+      assert.deepEqual(
+        server.requests.map((q) => [q.method, q.headers["last-event-id"]]),
+        [
+          ["POST", undefined],
+          ["GET", "a"],
+        ],
+      );
+      await until(() => server.aborted >= 1, "the silent POST stream to be released");
+    } finally {
+      reader.close();
+      await settled(reader.done);
+      await server.close();
+    }
+  });
 });
