@@ -1,7 +1,91 @@
-import { McpSseError } from "../../errors.js";
+import { connectMcps } from "../../client/index.js";
 import type { CliIO } from "../io.js";
+import {
+  CONFIG_FLAGS,
+  cliLogger,
+  DEFAULT_CONFIG_FILE,
+  oneLine,
+  parseFlags,
+  secondsFlag,
+  usageError,
+} from "./client-common.js";
+import { formatEventJson, formatEventLine, formatStatus } from "./watch-format.js";
 
-// Placeholder until the command lands; fails loudly rather than pretending.
-export async function watch(_argv: string[], _io: CliIO): Promise<number> {
-  throw new McpSseError("CLI_NOT_IMPLEMENTED", "'watch' is not implemented yet");
+/**
+ * `mcp-sse watch [-c mcps.yaml] [--server NAME] [--type TYPE] [--json] [--seconds N]`: live
+ * events until Ctrl-C (or N seconds). The status line (and every state change) goes to
+ * stderr, events to stdout, each written as soon as it arrives.
+ */
+export const WATCH_USAGE = `usage: mcp-sse watch [options]
+
+  -c, --config FILE  config file (default ./${DEFAULT_CONFIG_FILE})
+  --server NAME      only events of this server (repeatable)
+  --type TYPE        only events of this type, e.g. data_update, log, state (repeatable)
+  --json             one JSON object a line: { server, type, data, id?, receivedAt, level? }
+  --seconds N        stop after N seconds (default: run until interrupted)
+`;
+
+export async function watch(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      ...CONFIG_FLAGS,
+      server: { type: "string", multiple: true },
+      type: { type: "string", multiple: true },
+      seconds: { type: "string" },
+    },
+    WATCH_USAGE,
+  );
+  if (values.help) {
+    io.stdout(WATCH_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw usageError(`unexpected argument '${positionals[0]}'`, WATCH_USAGE);
+  const seconds = secondsFlag(values.seconds, "--seconds", WATCH_USAGE);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  io.signal.addEventListener("abort", onAbort, { once: true });
+  const timer = seconds === undefined ? undefined : setTimeout(onAbort, seconds);
+  const mcps = await connectMcps(values.config ?? DEFAULT_CONFIG_FILE, {
+    cwd: io.cwd,
+    env: io.env,
+    logger: cliLogger(io),
+  });
+  try {
+    const servers = mcps.servers();
+    const unknown = (values.server ?? []).filter((name) => !servers.some((s) => s.name === name));
+    if (unknown.length > 0) {
+      io.stderr(
+        `mcp-sse watch: no server named ${unknown.map((n) => `"${n}"`).join(", ")} in the config\n`,
+      );
+      return 1;
+    }
+    io.stderr(formatStatus(servers));
+    const watched = servers.filter(
+      (s) => values.server === undefined || values.server.includes(s.name),
+    );
+    if (!watched.some((s) => s.state === "ready")) {
+      io.stderr("mcp-sse watch: no server is reachable\n");
+      return 1;
+    }
+    const format = values.json ? formatEventJson : formatEventLine;
+    const events = mcps.events({
+      signal: stop.signal,
+      ...(values.server === undefined ? {} : { server: values.server }),
+      ...(values.type === undefined ? {} : { type: values.type }),
+    });
+    // State changes always reach the status line, whatever the --type filter.
+    const offState = mcps.on("state", () => io.stderr(formatStatus(mcps.servers())));
+    for await (const event of events) io.stdout(format(event));
+    offState();
+    return 0;
+  } catch (error) {
+    io.stderr(`mcp-sse watch: ${oneLine(error)}\n`);
+    return 1;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    io.signal.removeEventListener("abort", onAbort);
+    await mcps.close();
+  }
 }

@@ -1,0 +1,110 @@
+/**
+ * What the client commands (tools, call, watch, doctor, proxy) share: strict flag parsing
+ * that turns mistakes into `CLI_USAGE`, the config path, the logger, and header flags.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { McpSseError } from "../../errors.js";
+import { createJsonLogger, type Logger, silentLogger } from "../../logger.js";
+import type { CliIO } from "../io.js";
+
+/** `-c` when none is given, resolved against the working directory. */
+export const DEFAULT_CONFIG_FILE = "mcps.yaml";
+
+export function usageError(message: string, usage: string): McpSseError {
+  return new McpSseError("CLI_USAGE", `${message}\n${usage}`);
+}
+
+/** `node:util` parseArgs, strict, with its errors as `CLI_USAGE` naming the command's usage. */
+export function parseFlags<T extends ParseArgsConfig["options"]>(
+  argv: string[],
+  options: T,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(error instanceof Error ? error.message : String(error), usage);
+  }
+}
+
+export const CONFIG_FLAGS = {
+  config: { type: "string", short: "c" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The CLI logs JSON lines to stderr at debug level when `DEBUG` is set; otherwise it is silent. */
+export function cliLogger(io: CliIO): Logger {
+  const debug = io.env["DEBUG"];
+  return debug !== undefined && debug !== "" && debug !== "0"
+    ? createJsonLogger(io.stderr, "debug")
+    : silentLogger;
+}
+
+/** A number of seconds from a flag, as ms; `CLI_USAGE` when it is not a non-negative number. */
+export function secondsFlag(
+  value: string | undefined,
+  flag: string,
+  usage: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0 || value.trim() === "")
+    throw usageError(`${flag} must be a number of seconds, got '${value}'`, usage);
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * Headers from `--header 'Name: value'` flags and `--header-env NAME` flags (the environment
+ * variable NAME holds a whole `Name: value` line, so a secret stays out of `ps` output).
+ */
+export function parseHeaderFlags(
+  headers: readonly string[] | undefined,
+  headerEnv: readonly string[] | undefined,
+  env: CliIO["env"],
+  usage: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (line: string, where: string) => {
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon).trim() : "";
+    if (name === "" || /[\s:]/.test(name))
+      throw usageError(`${where} must look like 'Name: value'`, usage);
+    out[name] = line.slice(colon + 1).trim();
+  };
+  for (const line of headers ?? []) add(line, `--header '${line.split(":")[0] ?? ""}: …'`);
+  for (const name of headerEnv ?? []) {
+    const value = env[name];
+    if (value === undefined || value === "")
+      throw usageError(`--header-env ${name}: the environment variable ${name} is not set`, usage);
+    add(value, `The value of ${name}`);
+  }
+  return out;
+}
+
+/** One line, no stack: `message [CODE]`. */
+export function oneLine(error: unknown): string {
+  if (error instanceof McpSseError) return `${error.message.split("\n")[0]} [${error.code}]`;
+  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
+  return String(error);
+}
+
+/** Cut `text` to `max` characters (one line), with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** A plain text table: a header row and left-aligned columns. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
