@@ -116,3 +116,18 @@ export async function readBodySnippet(
 
 /** Cancelling an already failed or closed body rejects with its old error: nothing to do. */
 export function ignoreCancelFailure(): void {}
+
+/** `cause` if it is already an `McpSseError`, else wrapped under `code`. */
+export function asReaderError(cause: unknown, code: string, url: string | URL): McpSseError {
+  if (cause instanceof McpSseError) return cause;
+  return new McpSseError(code, `Event stream ${redactUrl(url)}: ${describeCause(cause)}`, {
+    cause,
+  });
+}
+
+export function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  // undici's "fetch failed" TypeError hides the useful part (ECONNREFUSED, …) in `cause`.
+  const inner = (cause as { cause?: unknown }).cause;
+  return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
+}

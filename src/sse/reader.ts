@@ -1,21 +1,27 @@
 import { McpSseError, redactUrl } from "../errors.js";
+import { backoffDelay } from "./backoff.js";
 import {
-  backoffDelay,
-  DEFAULT_MAX_RETRY_DELAY_MS,
-  DEFAULT_MIN_RETRY_DELAY_MS,
-  DEFAULT_RETRY_JITTER,
-} from "./backoff.js";
-import {
+  asReaderError,
   badContentTypeError,
   buildHeaders,
+  describeCause,
   httpStatusError,
   ignoreCancelFailure,
   isEventStreamType,
   isRetryableStatus,
   readBodySnippet,
 } from "./reader-http.js";
+import {
+  type EventStreamReader,
+  type EventStreamReaderOptions,
+  type ReaderSettings,
+  type RequestContext,
+  resolveSettings,
+  type StreamStateChange,
+  timerMs,
+} from "./reader-options.js";
 import { createConnectionParser } from "./reader-parser.js";
-import type { ReaderState, SseEvent } from "./types.js";
+import type { ReaderState } from "./types.js";
 
 /**
  * A reconnecting event-stream reader over `fetch`, like the browser's `EventSource` but
@@ -25,100 +31,20 @@ import type { ReaderState, SseEvent } from "./types.js";
  * Runtime-agnostic: no `node:` imports (the Node client passes undici's fetch).
  */
 
-export { DEFAULT_MAX_RETRY_DELAY_MS, DEFAULT_MIN_RETRY_DELAY_MS, DEFAULT_RETRY_JITTER };
-/** Time allowed from sending the request to the response headers. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Silence (no byte, not even a keep-alive comment) after which a connection is dead. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
-/** Consecutive failed reconnect attempts before giving up: never give up, like EventSource. */
-export const DEFAULT_MAX_RECONNECT_ATTEMPTS = Number.POSITIVE_INFINITY;
-
-export interface StreamStateChange {
-  state: ReaderState;
-  /** Consecutive failed attempts so far (`reconnecting`: the attempt about to be made). */
-  attempt?: number;
-  /** `reconnecting`: the wait before the attempt. */
-  delayMs?: number;
-  /** `reconnecting`: why the connection was lost; `closed`: why the reader gave up. */
-  error?: McpSseError;
-}
-
-export interface RequestContext {
-  /** 0 = the first connect; n = the n-th consecutive reconnect attempt. */
-  attempt: number;
-  /** The `Last-Event-ID` this request carries (`""`: none). */
-  lastEventId: string;
-}
-
-type Awaitable<T> = T | Promise<T>;
-
-export interface EventStreamReaderOptions {
-  url: string | URL;
-  /** Default `"GET"`. A function is evaluated before every attempt. */
-  method?: string | ((ctx: RequestContext) => string);
-  /** Extra headers, evaluated before EVERY attempt (e.g. to refresh a token). */
-  headers?: Record<string, string> | ((ctx: RequestContext) => Awaitable<Record<string, string>>);
-  /** Request body (Streamable HTTP opens streams with POST). */
-  body?: string | ((ctx: RequestContext) => string | undefined);
-  /**
-   * An already-fetched response to read as attempt 0 instead of fetching (a POST answered
-   * with `text/event-stream`). Reconnects then use `method`/`headers`/`body`.
-   */
-  initialResponse?: Response;
-  /** Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
-  /** Extra `RequestInit` fields, e.g. `{ dispatcher }` for undici. */
-  fetchOptions?: Record<string, unknown>;
-  /** Initial `Last-Event-ID` (resume a stream seen before). Default `""`. */
-  lastEventId?: string;
-  /** Reconnect after a lost connection. Default `true`. */
-  reconnect?: boolean;
-  /**
-   * Consecutive failed reconnect attempts before giving up with
-   * `SSE_RECONNECTS_EXHAUSTED`; a successful open resets the count. Default
-   * `DEFAULT_MAX_RECONNECT_ATTEMPTS` (Infinity). `0` = never reconnect.
-   */
-  maxAttempts?: number;
-  /** Base of the backoff (replaced by the server's `retry:`). Default `DEFAULT_MIN_RETRY_DELAY_MS`. */
-  minDelayMs?: number;
-  /** Cap of the backoff. Default `DEFAULT_MAX_RETRY_DELAY_MS`. */
-  maxDelayMs?: number;
-  /** Random share of each delay, 0..1 (0.5 equal jitter, 1 full jitter). Default `DEFAULT_RETRY_JITTER`. */
-  jitter?: number;
-  /** Random source for the jitter (tests). Default `Math.random`. */
-  random?: () => number;
-  /** Until response headers. Default `DEFAULT_CONNECT_TIMEOUT_MS`; `0` disables. */
-  connectTimeoutMs?: number;
-  /** No byte for this long = dead connection, reconnect. Default `DEFAULT_IDLE_TIMEOUT_MS`; `0` disables. */
-  idleTimeoutMs?: number;
-  /** Passed to the parser (largest event in bytes). */
-  maxEventSize?: number;
-  /** Abort = close for good. */
-  signal?: AbortSignal;
-  /** After status and content type were accepted, before the first byte is read. A throw is fatal. */
-  onOpen?: (response: Response) => void | Promise<void>;
-  onEvent: (event: SseEvent) => void;
-  onComment?: (text: string) => void;
-  onRetry?: (ms: number) => void;
-  onStateChange?: (change: StreamStateChange) => void;
-  /** Every failure: the ones about to be retried, the fatal one, and handler errors. */
-  onError?: (error: McpSseError) => void;
-  /** Veto a reconnect (e.g. 404 on a lost session). Only asked for retryable failures. */
-  shouldReconnect?: (error: McpSseError) => boolean;
-}
-
-export interface EventStreamReader {
-  readonly state: ReaderState;
-  /** The last event ID string (also from blocks without data); sent as `Last-Event-ID`. */
-  readonly lastEventId: string;
-  /** Connections opened so far (status and content type accepted). */
-  readonly openCount: number;
-  /** Why the reader closed, when it closed on a failure. */
-  readonly error: McpSseError | undefined;
-  /** Resolves (never rejects) once closed and every timer and request is released. */
-  readonly done: Promise<void>;
-  close(): void;
-}
+export type {
+  EventStreamReader,
+  EventStreamReaderOptions,
+  RequestContext,
+  StreamStateChange,
+} from "./reader-options.js";
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_RECONNECT_ATTEMPTS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_MIN_RETRY_DELAY_MS,
+  DEFAULT_RETRY_JITTER,
+} from "./reader-options.js";
 
 /** How one connection attempt ended. */
 type Outcome =
@@ -143,19 +69,11 @@ class Reader {
   private abortAttempt: ((reason: McpSseError | undefined) => void) | undefined;
   /** Wakes the backoff sleep when closing. */
   private wake: (() => void) | undefined;
-  private readonly fetchFn: typeof globalThis.fetch;
+  private readonly settings: ReaderSettings;
 
   constructor(private readonly options: EventStreamReaderOptions) {
-    checkUrl(options.url);
-    this.lastEventId = checkedEventId(options.lastEventId ?? "");
-    const fetchFn = options.fetch ?? globalThis.fetch;
-    if (typeof fetchFn !== "function") {
-      throw new McpSseError(
-        "SSE_NO_FETCH",
-        "No fetch implementation: pass options.fetch (e.g. undici's fetch) on this runtime",
-      );
-    }
-    this.fetchFn = fetchFn;
+    this.settings = resolveSettings(options);
+    this.lastEventId = this.settings.lastEventId;
     const self = this;
     let done: Promise<void>;
     this.handle = {
@@ -207,8 +125,7 @@ class Reader {
     await Promise.resolve();
     if (this.closed) return;
     const o = this.options;
-    const reconnect = o.reconnect !== false && (o.maxAttempts ?? 1) > 0;
-    const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_RECONNECT_ATTEMPTS;
+    const { reconnect, maxAttempts } = this.settings;
     this.setState({ state: "connecting", attempt: 0 });
     let attempt = 0;
     let initial = o.initialResponse;
@@ -244,14 +161,16 @@ class Reader {
         this.report(exhausted);
         return this.finish(exhausted);
       }
-      const delayMs =
+      // Retry-After (outcome.delayMs) is the server's word: used as is, not capped.
+      const delayMs = timerMs(
         outcome.delayMs ??
-        backoffDelay(attempt, {
-          baseMs: this.serverRetryMs ?? o.minDelayMs ?? DEFAULT_MIN_RETRY_DELAY_MS,
-          maxDelayMs: o.maxDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
-          jitter: o.jitter ?? DEFAULT_RETRY_JITTER,
-          ...(o.random ? { random: o.random } : {}),
-        });
+          backoffDelay(attempt, {
+            baseMs: this.serverRetryMs ?? this.settings.minDelayMs,
+            maxDelayMs: this.settings.maxDelayMs,
+            jitter: this.settings.jitter,
+            ...(o.random ? { random: o.random } : {}),
+          }),
+      );
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }
@@ -287,7 +206,7 @@ class Reader {
     this.abortAttempt = abort;
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
-    const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const { connectTimeoutMs } = this.settings;
     if (connectTimeoutMs > 0 && initial === undefined) {
       connectTimer = setTimeout(() => {
         abort(
@@ -339,12 +258,13 @@ class Reader {
       if (response.body === null) return this.ended();
       body = response.body.getReader();
       const parser = this.createConnectionParser();
-      const idleTimeoutMs = o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-      let lastByteAt = Date.now();
+      const { idleTimeoutMs } = this.settings;
+      // Monotonic clock: a wall-clock step (NTP) must not fake or hide silence.
+      let lastByteAt = performance.now();
       if (idleTimeoutMs > 0) {
         // One timer per connection, re-armed lazily: cheaper than resetting it per chunk.
         const check = () => {
-          const silentMs = Date.now() - lastByteAt;
+          const silentMs = performance.now() - lastByteAt;
           if (silentMs < idleTimeoutMs) {
             idleTimer = setTimeout(check, idleTimeoutMs - silentMs);
             return;
@@ -362,7 +282,7 @@ class Reader {
       for (;;) {
         const { done, value } = await body.read();
         if (done || this.closed || timedOut) break;
-        lastByteAt = Date.now();
+        lastByteAt = performance.now();
         parser.feed(value);
         this.lastEventId = parser.committedId;
         if (this.closed) break;
@@ -378,7 +298,7 @@ class Reader {
         kind: "retry",
         error: new McpSseError(
           "SSE_NETWORK",
-          `Event stream ${redactUrl(o.url)}: network error: ${describe(cause)} (will retry)`,
+          `Event stream ${redactUrl(o.url)}: network error: ${describeCause(cause)} (will retry)`,
           { cause },
         ),
       };
@@ -420,7 +340,7 @@ class Reader {
     } catch (cause) {
       throw asReaderError(cause, "SSE_REQUEST_SETUP", o.url);
     }
-    return await this.fetchFn(o.url, init);
+    return await this.settings.fetch(o.url, init);
   }
 
   /** The parser of one connection (see reader-parser.ts for how IDs persist). */
@@ -454,7 +374,7 @@ class Reader {
       this.report(
         new McpSseError(
           "SSE_HANDLER_FAILED",
-          `Event stream ${redactUrl(this.options.url)}: ${name} handler threw: ${describe(cause)}`,
+          `Event stream ${redactUrl(this.options.url)}: ${name} handler threw: ${describeCause(cause)}`,
           { cause, details: { handler: name } },
         ),
       );
@@ -468,7 +388,7 @@ class Reader {
       this.report(
         new McpSseError(
           "SSE_HANDLER_FAILED",
-          `Event stream ${redactUrl(this.options.url)}: shouldReconnect threw: ${describe(cause)}; not reconnecting`,
+          `Event stream ${redactUrl(this.options.url)}: shouldReconnect threw: ${describeCause(cause)}; not reconnecting`,
           { cause, details: { handler: "shouldReconnect" } },
         ),
       );
@@ -489,42 +409,4 @@ class Reader {
       });
     }
   }
-}
-
-function asReaderError(cause: unknown, code: string, url: string | URL): McpSseError {
-  if (cause instanceof McpSseError) return cause;
-  return new McpSseError(code, `Event stream ${redactUrl(url)}: ${describe(cause)}`, { cause });
-}
-
-function describe(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  // undici's "fetch failed" TypeError hides the useful part (ECONNREFUSED, …) in `cause`.
-  const inner = (cause as { cause?: unknown }).cause;
-  return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
-}
-
-/** Fail at once on a URL fetch can never take (relative URLs resolve against the page). */
-function checkUrl(url: string | URL): void {
-  const base = (globalThis as { location?: { href?: string } }).location?.href;
-  try {
-    new URL(String(url), base);
-  } catch (cause) {
-    // The text is not echoed: a malformed URL may still carry a credential.
-    throw new McpSseError("SSE_INVALID_OPTION", "options.url is not a valid URL", {
-      cause,
-      details: { option: "url" },
-    });
-  }
-}
-
-/** An ID with CR, LF or NUL can never come from a stream and cannot go in a header. */
-function checkedEventId(id: string): string {
-  if (/[\r\n\0]/.test(id)) {
-    throw new McpSseError(
-      "SSE_INVALID_OPTION",
-      "options.lastEventId must not contain CR, LF or NUL",
-      { details: { option: "lastEventId" } },
-    );
-  }
-  return id;
 }

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { Agent, fetch as undiciFetch } from "undici";
 import { isMcpSseError } from "../../src/errors.js";
 import { openEventStream } from "../../src/sse/reader.js";
+import { MAX_TIMER_MS } from "../../src/sse/reader-options.js";
 import { record, settled, sseHead, startServer, states, until } from "./reader-helpers.js";
 
 // Small delays keep the suite fast; jitter 0 keeps the schedule exact.
@@ -787,6 +788,45 @@ describe("openEventStream: options", () => {
       () => openEventStream({ url: "http://127.0.0.1:1/", lastEventId: "a\nb", onEvent: () => {} }),
       (error: unknown) => isMcpSseError(error, "SSE_INVALID_OPTION"),
     );
+  });
+
+  it("rejects negative, NaN or out-of-range numbers, naming the option", () => {
+    const bad: [string, Record<string, number>][] = [
+      ["minDelayMs", { minDelayMs: -1 }],
+      ["maxDelayMs", { maxDelayMs: Number.NaN }],
+      ["connectTimeoutMs", { connectTimeoutMs: Number.POSITIVE_INFINITY }],
+      ["idleTimeoutMs", { idleTimeoutMs: -5 }],
+      ["jitter", { jitter: 1.5 }],
+      ["maxAttempts", { maxAttempts: 2.5 }],
+    ];
+    for (const [option, value] of bad) {
+      assert.throws(
+        () => openEventStream({ url: "http://127.0.0.1:1/", ...value, onEvent: () => {} }),
+        (error: unknown) =>
+          isMcpSseError(error, "SSE_INVALID_OPTION") && error.details.option === option,
+        option,
+      );
+    }
+  });
+
+  it("waits at most the timer limit on a huge Retry-After instead of firing at once", async () => {
+    // Regression guard: setTimeout fires a delay over 2^31−1 ms immediately (a retry storm).
+    const server = await startServer((_req, res) => {
+      res.writeHead(503, { "Retry-After": "3000000" }); // ~35 days
+      res.end();
+    });
+    const r = record();
+    const reader = openEventStream({ url: server.url, ...r.callbacks });
+    try {
+      await until(() => reader.state === "reconnecting", "the backoff wait");
+      assert.equal(r.changes.at(-1)?.delayMs, MAX_TIMER_MS);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(server.requests.length, 1, "no immediate retry");
+    } finally {
+      reader.close();
+      await settled(reader.done);
+      await server.close();
+    }
   });
 
   it("retries when the headers function fails (SSE_REQUEST_SETUP), without sending a request", async () => {
