@@ -139,6 +139,7 @@ export function createDemoServer(options: DemoServerOptions = {}): McpServer {
     },
   );
 
+  const inner = server.server;
   let timer: NodeJS.Timeout | undefined;
   const stop = () => {
     if (timer !== undefined) clearInterval(timer);
@@ -150,15 +151,18 @@ export function createDemoServer(options: DemoServerOptions = {}): McpServer {
       return;
     }
     const data = state.nextEvent(nextValue(), now());
+    // The session id lets the SDK apply this session's `logging/setLevel` (stored per session).
     server
-      .sendLoggingMessage({ level: "info", logger: DATA_UPDATE_EVENT, data })
+      .sendLoggingMessage(
+        { level: "info", logger: DATA_UPDATE_EVENT, data },
+        inner.transport?.sessionId,
+      )
       .catch((error: unknown) => {
         // A session whose stream is gone cannot take events; the host closes it. Say so once.
         logger.debug({ err: error, seq: data.seq }, "demo: data_update not delivered");
       });
   };
 
-  const inner = server.server;
   const previousInitialized = inner.oninitialized;
   inner.oninitialized = () => {
     previousInitialized?.();

@@ -119,7 +119,12 @@ class StdioSession implements StdioSessionServer {
       onerror?.(error);
       this.logger.warn({ err: error }, "stdio: transport error");
     };
-    await transport.start();
+    try {
+      await transport.start();
+    } catch (error) {
+      await this.stopChild();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

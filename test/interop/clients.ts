@@ -37,6 +37,7 @@ export interface InteropClient {
   toolNames(): Promise<string[]>;
   /** Text of the first content item. */
   callText(name: string, args: Record<string, unknown>): Promise<string>;
+  setLoggingLevel(level: "debug" | "info" | "warning"): Promise<void>;
   /** Close the client; for Streamable HTTP, end the session first (DELETE). */
   close(): Promise<void>;
 }
@@ -69,6 +70,9 @@ export async function connectClient(kind: ClientKind, base: string): Promise<Int
       toolNames: async () => (await client.listTools(undefined, options)).tools.map((t) => t.name),
       callText: async (name, args) =>
         firstText(await client.callTool({ name, arguments: args }, undefined, options)),
+      setLoggingLevel: async (level) => {
+        await client.setLoggingLevel(level, options);
+      },
       close: async () => {
         if (transport instanceof StreamableV1) await transport.terminateSession();
         await client.close();
@@ -88,6 +92,9 @@ export async function connectClient(kind: ClientKind, base: string): Promise<Int
     toolNames: async () => (await client.listTools(undefined, options)).tools.map((t) => t.name),
     callText: async (name, args) =>
       firstText(await client.callTool({ name, arguments: args }, options)),
+    setLoggingLevel: async (level) => {
+      await client.setLoggingLevel(level, options);
+    },
     close: async () => {
       if (transport instanceof StreamableV2) await transport.terminateSession();
       await client.close();

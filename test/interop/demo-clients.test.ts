@@ -66,4 +66,19 @@ describe("demo server over serve(): SDK v1 and v2 clients", () => {
       await client.close();
     });
   }
+
+  for (const kind of ["v1-sse", "v2-streamable"] as const) {
+    test(`${kind}: logging/setLevel warning stops this session's data_update events`, async () => {
+      const client = await connectClient(kind, server.url);
+      open.push(client);
+      await eventually(() => client.logs.length >= 1, `${kind}: a first event`);
+      await client.setLoggingLevel("warning");
+      const count = client.logs.length;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(client.logs.length, count, "no info-level event after setLevel warning");
+      await client.setLoggingLevel("info");
+      await eventually(() => client.logs.length > count, `${kind}: events again at info`);
+      await client.close();
+    });
+  }
 });

@@ -129,6 +129,21 @@ describe("demo server", () => {
     assert.equal(events.length, count, "no event after close");
   });
 
+  test("a client that sets its log level above info stops receiving data_update", async () => {
+    const { client, events } = await connect({ intervalMs: 10 });
+    try {
+      await waitForEvents(events, 1);
+      await client.setLoggingLevel("warning");
+      const count = events.length;
+      await sleep(100);
+      assert.equal(events.length, count, "no info-level event after setLevel warning");
+      await client.setLoggingLevel("debug");
+      await waitForEvents(events, count + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("intervalMs 0 disables the live events", async () => {
     const { client, events } = await connect({ intervalMs: 0 });
     try {
