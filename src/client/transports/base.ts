@@ -5,7 +5,7 @@
  */
 import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../../config/types.js";
-import { isMcpSseError, type McpSseError } from "../../errors.js";
+import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
 import type { HeaderSource } from "./request.js";
 import type { ClientTransportOptions, StreamName, StreamStateChange } from "./types.js";
@@ -33,9 +33,19 @@ export function withHeaders(
   fetch: typeof globalThis.fetch,
   getHeaders: HeaderSource,
   remember: (values: string[]) => void,
+  serverName: string,
 ): typeof globalThis.fetch {
   return async (input, init) => {
-    const extra = await getHeaders();
+    let extra: Record<string, string>;
+    try {
+      extra = await getHeaders();
+    } catch (cause) {
+      throw new McpSseError(
+        "CLIENT_HEADERS_FAILED",
+        `getHeaders() failed for server "${serverName}" (token refresh?): ${cause instanceof Error ? cause.message : String(cause)}`,
+        { details: { server: serverName }, cause },
+      );
+    }
     const headers = new Headers(init?.headers);
     for (const [name, value] of Object.entries(extra))
       if (!headers.has(name)) headers.set(name, value);
@@ -76,9 +86,14 @@ export abstract class ClientTransportBase {
   /** The fetch for this transport: the configured one, with the header source merged in. */
   protected makeFetch(): typeof globalThis.fetch {
     const base = this.options.fetch ?? defaultFetch(this.server);
-    return withHeaders(base, this.getHeaders, (values) => {
-      for (const v of values) this.secrets.add(v);
-    });
+    return withHeaders(
+      base,
+      this.getHeaders,
+      (values) => {
+        for (const v of values) this.secrets.add(v);
+      },
+      this.server.name,
+    );
   }
 
   protected emitError(error: Error): void {

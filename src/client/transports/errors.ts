@@ -104,7 +104,3 @@ export function badEndpoint(server: string, url: URL, why: string, cause?: unkno
     { details: { server }, cause },
   );
 }
-
-export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}

@@ -72,6 +72,7 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
     cleanup();
     if (timedOut) throw requestTimeout(serverName, method, url, timeoutMs, cause);
     if (controller.signal.aborted) throw aborted(serverName, method, url, cause);
+    if (cause instanceof McpSseError) throw cause;
     throw new McpSseError(
       "CLIENT_NETWORK",
       `${method} ${redactUrl(url)} for server "${serverName}" failed: ${causeMessage(cause)}. Check that the server is running and the URL is right.`,

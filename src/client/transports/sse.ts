@@ -26,7 +26,6 @@ import {
   requireUrl,
   sessionLost,
   streamEndError,
-  toError,
 } from "./errors.js";
 import { parseJsonRpc } from "./jsonrpc.js";
 import { postWithBackoff } from "./post.js";
@@ -40,7 +39,6 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
   private readonly fetch: typeof globalThis.fetch;
   private endpoint: URL | undefined;
   private stream: EventStreamHandle | undefined;
-  private lastStreamError: McpSseError | undefined;
   private startWaiter:
     | { resolve: () => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> }
     | undefined;
@@ -104,16 +102,13 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
         signal: this.lifetime.signal,
         onEvent: (event: SseEvent) => this.onEvent(event),
         onStateChange: (c) => this.streamState("sse", c),
-        onError: (error: McpSseError) => {
-          this.lastStreamError = error;
-          this.log.debug({ code: error.code, err: error.message }, "sse stream error");
-        },
+        onError: (error: McpSseError) =>
+          this.log.debug({ code: error.code, err: error.message }, "sse stream error"),
         shouldReconnect: (error: McpSseError) => isRetryable(error),
       });
-      this.stream.done.then(
-        () => this.onStreamDone(),
-        (error: unknown) => this.onStreamDone(error),
-      );
+      // The reader's `done` never rejects; `error` says why it gave up.
+      const stream = this.stream;
+      void stream.done.then(() => this.onStreamDone(stream.error));
     });
   }
 
@@ -217,13 +212,9 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
     );
   }
 
-  private onStreamDone(rejection?: unknown): void {
+  private onStreamDone(why: McpSseError | undefined): void {
     if (this.closed) return;
-    const error =
-      rejection !== undefined
-        ? toError(rejection)
-        : streamEndError(this.server, this.url, this.lastStreamError, "sse", [...this.secrets]);
-    this.endWith(error);
+    this.endWith(streamEndError(this.server, this.url, why, "sse", [...this.secrets]));
   }
 
   /**

@@ -232,43 +232,52 @@ export class StreamableHttpClientTransport
   /** The standalone GET stream for server-initiated messages (opened once, after init). */
   private openStandalone(): void {
     if (this.standalone !== undefined || this.closed) return;
-    let last: McpSseError | undefined;
     const handle = openEventStream({
       ...this.readerOptions("standalone"),
       signal: this.lifetime.signal,
-      onEvent: (event: SseEvent) => this.onStreamEvent(event),
-      onError: (error: McpSseError) => {
-        last = error;
-        this.log.debug({ code: error.code, err: error.message }, "standalone stream error");
-      },
+      onEvent: (event: SseEvent) => void this.onStreamEvent(event),
+      onError: (error: McpSseError) =>
+        this.log.debug({ code: error.code, err: error.message }, "standalone stream error"),
       shouldReconnect: (error: McpSseError) => isRetryable(error),
     });
     this.standalone = handle;
-    handle.done.then(
-      () => this.onStandaloneDone(last),
-      (error: unknown) => this.onStandaloneDone(last, error),
-    );
+    // The reader's `done` never rejects; `error` says why it closed (undefined: by us).
+    void handle.done.then(() => this.onStandaloneDone(handle));
   }
 
-  private onStandaloneDone(last: McpSseError | undefined, rejection?: unknown): void {
+  private onStandaloneDone(handle: EventStreamHandle): void {
     if (this.closed) return;
+    const last = handle.error;
     const status = last?.code === "SSE_HTTP_STATUS" ? last.details["status"] : undefined;
-    if (status === 405) {
-      this.log.debug({}, "server offers no standalone GET stream (405)");
-      return;
-    }
     if (status === 404 && this._sessionId !== undefined) {
       this.finish(
         sessionLost(
           this.server.name,
           "the server answered 404 to the event stream",
-          last && scrubError(last, [...this.secrets]),
+          scrubError(last as McpSseError, [...this.secrets]),
         ),
       );
       return;
     }
-    if (rejection instanceof Error) {
-      this.finish(rejection);
+    // The standalone stream is optional (spec: 405 = the server offers none). A server that
+    // refuses it with another 4xx on the first try keeps the session: POSTs still work.
+    if (
+      handle.openCount === 0 &&
+      typeof status === "number" &&
+      status >= 400 &&
+      status < 500 &&
+      status !== 401 &&
+      status !== 403
+    ) {
+      if (status === 405) this.log.debug({}, "server offers no standalone GET stream (405)");
+      else
+        this.emitError(
+          new McpSseError(
+            "CLIENT_NO_STANDALONE_STREAM",
+            `Server "${this.server.name}" refused the standalone GET stream with HTTP ${status}; server-initiated messages arrive only on request streams.`,
+            { details: { server: this.server.name, status } },
+          ),
+        );
       return;
     }
     this.finish(streamEndError(this.server, this.url, last, "standalone", [...this.secrets]));
@@ -288,7 +297,6 @@ export class StreamableHttpClientTransport
     // On a resumed request the SDK wants the response under the original request id.
     const replayId = resumeFrom !== undefined && ids.length === 1 ? ids[0] : undefined;
     let lastEventId = resumeFrom ?? "";
-    let last: McpSseError | undefined;
     const signals = [this.lifetime.signal];
     if (options?.requestSignal !== undefined) signals.push(options.requestSignal);
     const signal = signals.length === 1 ? this.lifetime.signal : AbortSignal.any(signals);
@@ -308,24 +316,21 @@ export class StreamableHttpClientTransport
         }
         if (pending.size === 0 && ids.length > 0) handle.close();
       },
-      onError: (error: McpSseError) => {
-        last = error;
-        this.log.debug({ code: error.code, err: error.message }, "request stream error");
-      },
+      onError: (error: McpSseError) =>
+        this.log.debug({ code: error.code, err: error.message }, "request stream error"),
       // Without an event id there is nothing to resume: a bare GET would open the
       // standalone stream instead.
       shouldReconnect: (error: McpSseError) =>
         lastEventId !== "" && pending.size > 0 && isRetryable(error),
     });
     this.requestStreams.add(handle);
-    const settle = () => {
+    // The reader's `done` never rejects; `error` says why it gave up (undefined: closed by us
+    // or a clean end without reconnection).
+    void handle.done.then(() => {
       this.requestStreams.delete(handle);
       if (this.closed || signal.aborted || pending.size === 0) return;
-      this.onRequestStreamLost(pending, lastEventId === "" ? undefined : last, options, last);
-    };
-    handle.done.then(settle, (error: unknown) => {
-      last = isMcpSseError(error) ? error : last;
-      settle();
+      const why = handle.error;
+      this.onRequestStreamLost(pending, lastEventId === "" ? undefined : why, options, why);
     });
   }
 

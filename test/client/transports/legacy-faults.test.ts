@@ -342,3 +342,30 @@ function assertNoSecret(error: unknown, secret: string): void {
     e = (e as { cause?: unknown }).cause;
   }
 }
+
+test("legacy server gone for good: reconnects exhausted (SSE_RECONNECTS_EXHAUSTED), then onclose", async () => {
+  const server = await listen((_req, res) => {
+    openStream(res);
+    res.write(encodeEvent({ event: "endpoint", data: "/messages?sessionId=gone" }));
+  });
+  const states: string[] = [];
+  const transport = createClientTransport({
+    server: serverConfig({
+      url: `${server.origin}/sse`,
+      maxReconnects: 2,
+      reconnectIntervalMs: 10,
+    }),
+    onStreamState: (c) => void states.push(c.state),
+  });
+  const got = collect(transport);
+  try {
+    await within(transport.start(), 5_000, "start");
+    await server.close();
+    await waitFor(() => got.order.includes("close"), 10_000, "onclose");
+    assert.deepEqual(got.order, ["error:SSE_RECONNECTS_EXHAUSTED", "close"]);
+    assert.equal(got.errors[0]?.details["attempts"], 2);
+    assert.deepEqual(states, ["connecting", "open", "reconnecting", "reconnecting", "closed"]);
+  } finally {
+    await transport.close();
+  }
+});

@@ -18,8 +18,8 @@ const SECRET = "Bearer streamable-secret-5a4b3c";
 interface Behaviour {
   /** What POST tools/call does. */
   call: "cut-resumable" | "cut-no-id" | "json" | "forget-session" | "hang";
-  /** GET without Last-Event-ID. */
-  standalone: "405" | "notify";
+  /** GET (standalone stream): none (405), refused (400), 3 events, or 9 events cut every 3. */
+  standalone: "405" | "400" | "notify" | "notify-cut";
   /** Answer the first POST 429 with this Retry-After. */
   throttleFirst?: string;
 }
@@ -60,8 +60,12 @@ async function rawStreamable(behaviour: Behaviour) {
         return;
       }
       if (behaviour.standalone === "405") return void res.writeHead(405).end();
+      if (behaviour.standalone === "400") return void res.writeHead(400).end("no GET here");
       sse(res);
-      for (let i = 1; i <= 3; i++)
+      const cut = behaviour.standalone === "notify-cut";
+      const from = typeof last === "string" && last.startsWith("s") ? Number(last.slice(1)) + 1 : 1;
+      const to = cut ? Math.min(from + 2, 9) : 3;
+      for (let i = from; i <= to; i++)
         res.write(
           encodeEvent({
             id: `s${i}`,
@@ -72,6 +76,7 @@ async function rawStreamable(behaviour: Behaviour) {
             }),
           }),
         );
+      if (cut && to < 9) setImmediate(() => res.socket?.destroy());
       return;
     }
     const message = await readJson(req);
@@ -290,6 +295,60 @@ test("streamable 401 on initialize: CLIENT_UNAUTHORIZED with status 401, onclose
       !error.message.includes("5a4b3c") && !JSON.stringify(error.details).includes("5a4b3c"),
     );
     assert.match(error.message, /\[REDACTED\]/);
+  } finally {
+    await transport.close();
+    await server.close();
+  }
+});
+
+test("streamable: the standalone stream cut every 3 events resumes with Last-Event-ID: nothing lost or duplicated", async () => {
+  const c = await connected({ call: "json", standalone: "notify-cut" });
+  try {
+    await waitFor(() => c.logs.length >= 9, 10_000, "9 standalone notifications");
+    assert.deepEqual(
+      c.logs,
+      Array.from({ length: 9 }, (_, i) => `standalone-${i + 1}`),
+    );
+    const gets = c.server.seen.filter((r) => r.method === "GET");
+    assert.deepEqual(
+      gets.map((r) => r.headers["last-event-id"]),
+      [undefined, "s3", "s6"],
+    );
+    for (const g of gets) assert.equal(g.headers["mcp-session-id"], "sess-1");
+    assert.ok(!c.order.includes("close"));
+  } finally {
+    await c.close();
+  }
+});
+
+test("streamable: a standalone stream refused with 400 is reported (CLIENT_NO_STANDALONE_STREAM) but the session lives", async () => {
+  const c = await connected({ call: "json", standalone: "400" });
+  try {
+    await waitFor(() => c.errors.length > 0, 5_000, "onerror");
+    assert.equal(c.errors[0]?.code, "CLIENT_NO_STANDALONE_STREAM");
+    const res = await c.client.callTool({ name: "x", arguments: {} });
+    assert.deepEqual(res.content, [{ type: "text", text: "json" }]);
+    assert.ok(!c.order.includes("close"));
+  } finally {
+    await c.close();
+  }
+});
+
+test("streamable: getHeaders that throws fails the send with CLIENT_HEADERS_FAILED", async () => {
+  const server = await listen((_req, res) => void res.writeHead(500).end());
+  const transport = createClientTransport({
+    server: serverConfig({ transport: "streamable-http", url: `${server.origin}/mcp` }),
+    getHeaders: () => {
+      throw new Error("token endpoint down");
+    },
+  });
+  try {
+    await transport.start();
+    await assert.rejects(transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }), {
+      code: "CLIENT_HEADERS_FAILED",
+      message: /token endpoint down/,
+    });
+    assert.equal(server.seen.length, 0, "nothing was sent without its headers");
   } finally {
     await transport.close();
     await server.close();
