@@ -6,7 +6,7 @@ import {
   createStdioServerFactory,
   type StdioSessionServer,
 } from "../../src/server/stdio-bridge.js";
-import { connectClient, eventually, type InteropClient } from "./clients.js";
+import { CLIENT_KINDS, connectClient, eventually, type InteropClient } from "./clients.js";
 
 const EVERYTHING = fileURLToPath(
   new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url),
@@ -50,7 +50,20 @@ describe("stdio server-everything over serve()", () => {
     await server.close();
   });
 
+  for (const kind of CLIENT_KINDS) {
+    test(`${kind}: lists and calls server-everything's tools through the bridge`, async () => {
+      const client = await connectClient(kind, server.url);
+      open.push(client);
+      const names = await client.toolNames();
+      assert.ok(names.includes("echo") && names.includes("get-sum"), names.join(","));
+      assert.equal(await client.callText("echo", { message: `hi ${kind}` }), `Echo: hi ${kind}`);
+      assert.match(await client.callText("get-sum", { a: 20, b: 22 }), /\b42\b/);
+      await client.close();
+    });
+  }
+
   test("two clients (v1 legacy SSE, v2 Streamable HTTP) get two children; closing one ends its child", async () => {
+    const before = sessions.length;
     const a = await connectClient("v1-sse", server.url);
     open.push(a);
     const b = await connectClient("v2-streamable", server.url);
@@ -63,8 +76,9 @@ describe("stdio server-everything over serve()", () => {
     }
     assert.match(await b.callText("get-sum", { a: 2, b: 3 }), /5/);
 
-    assert.equal(sessions.length, 2, "one ServerLike per session");
-    const pids = sessions.map((s) => s.pid);
+    const mine = sessions.slice(before);
+    assert.equal(mine.length, 2, "one ServerLike per session");
+    const pids = mine.map((s) => s.pid);
     assert.ok(pids.every((p) => typeof p === "number" && alive(p)));
     assert.notEqual(pids[0], pids[1], "children are never shared");
 
