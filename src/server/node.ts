@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import type { McpHttpHandler } from "./handler.js";
+
+/** A request body up to this size left unread is drained to keep the connection alive. */
+const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
 
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -60,9 +62,7 @@ async function handleNode(
       method: req.method ?? "GET",
       headers,
       signal: abort.signal,
-      ...(hasBody
-        ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" }
-        : {}),
+      ...(hasBody ? { body: bodyStream(req), duplex: "half" } : {}),
     } as RequestInit);
   } catch (error) {
     res.writeHead(400, { "content-type": "application/json", connection: "close" });
@@ -78,6 +78,14 @@ async function handleNode(
   }
   const response = await handler.fetch(request);
   const out: Record<string, string | string[]> = {};
+  if (!req.complete) {
+    // The handler answered without reading the whole body (401/404/413/415): discard the
+    // rest so the client can finish sending. A large or unsized rest is not worth waiting
+    // for on a kept-alive connection: close it after this response.
+    const length = Number(req.headers["content-length"] ?? Number.NaN);
+    if (!(length <= DISCARD_ON_KEEPALIVE_BYTES)) out.connection = "close";
+    req.resume();
+  }
   response.headers.forEach((value, name) => {
     out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
@@ -116,4 +124,43 @@ function drained(res: ServerResponse): Promise<void> {
     res.on("drain", done);
     res.on("close", done);
   });
+}
+
+/**
+ * The request body as a web stream with backpressure (pauses the socket when 64 KiB are
+ * queued). Written out rather than `Readable.toWeb`, whose adapter throws an uncaught
+ * ERR_INVALID_STATE when a cancelled body's socket still delivers data.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (finished) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on("end", () => {
+          if (finished) return;
+          finished = true;
+          controller.close();
+        });
+        req.on("error", (error) => {
+          if (finished) return;
+          finished = true;
+          controller.error(error);
+        });
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        finished = true;
+        req.resume(); // discard what is still coming
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
 }
