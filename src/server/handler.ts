@@ -6,6 +6,7 @@ import { JSONRPC_SERVER_ERROR, jsonResponse, jsonRpcErrorResponse } from "./http
 import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
+import { createModernLeg } from "./modern.js";
 import type { Handle, RequestContext } from "./security.js";
 import { withAuth, withHostCheck, withOriginCheck } from "./security.js";
 import { SessionManager } from "./sessions.js";
@@ -65,12 +66,25 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     messagesPath: options.messagesPath ?? "/messages",
     retryMs: options.retryMs,
   };
+  const modern =
+    options.stateless === false
+      ? undefined
+      : createModernLeg({
+          createServer: options.createServer,
+          maxBodyBytes: ctx.maxBodyBytes,
+          keepAliveMs: ctx.keepAliveMs,
+          metrics,
+          logger,
+        });
   const mcpPath = options.mcpPath ?? "/mcp";
   const ssePath = options.ssePath ?? "/sse";
 
   const route: Handle = async (request, rc) => {
     const path = rc.url.pathname;
-    if (path === mcpPath) return handleStreamable(ctx, request, rc);
+    if (path === mcpPath) {
+      const stateless = await modern?.handle(request, rc.principal);
+      return stateless ?? handleStreamable(ctx, request, rc);
+    }
     if (path === ssePath) {
       return request.method === "GET" ? handleLegacyGet(ctx, request, rc) : methodNotAllowed("GET");
     }
@@ -155,7 +169,10 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         resolve();
       }, timeoutMs);
     });
-    await Promise.race([sessions.closeAll("server shutting down"), timeout]);
+    await Promise.race([
+      Promise.all([sessions.closeAll("server shutting down"), modern?.close()]),
+      timeout,
+    ]);
     clearTimeout(timer);
     if (ownBackend) await backend.close();
   }

@@ -79,6 +79,12 @@ export interface McpHttpHandlerOptions {
   /** Path of the legacy SSE endpoint. Default `/sse`; messages go to `/messages`. */
   ssePath?: string;
   messagesPath?: string;
+  /**
+   * Serve stateless 2026-07-28 requests (per-request envelope, no session) on `/mcp` through
+   * the SDK's `createMcpHandler`; needs `createServer` to return an SDK `McpServer`/`Server`.
+   * Default `true`.
+   */
+  stateless?: boolean;
   /** `retry:` (ms) advertised to SSE clients on /mcp priming events. Default none. */
   retryMs?: number;
 }

@@ -57,6 +57,23 @@ describe("serve(): tools over both transports", () => {
     }
   });
 
+  test("SDK v2 client in auto mode speaks the stateless 2026-07-28 revision (no session)", async () => {
+    const before = h.handler.sessionCount;
+    const client = new Client(
+      { name: "v2", version: "1.0.0" },
+      { versionNegotiation: { mode: "auto" } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`)));
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      const result = await client.callTool({ name: "burst", arguments: { count: 2 } });
+      assert.deepEqual(result.content, [{ type: "text", text: "sent 2" }]);
+      assert.equal(h.handler.sessionCount, before, "stateless: no session kept");
+    } finally {
+      await client.close();
+    }
+  });
+
   test("every legacy SSE event carries an id <sessionId>:<seq>, endpoint first", async () => {
     const sse = await openSse(`${h.url}/sse`);
     try {
@@ -210,5 +227,31 @@ describe("serve(): keep-alive, metrics, graceful close", () => {
     assert.equal(h.handler.sessionCount, 0);
     await assert.rejects(fetch(`${h.url}/healthz`), "listener is closed");
     await client.close();
+  });
+});
+
+describe("serve(): a ServerLike that is not an SDK server", () => {
+  test("serves 2025 sessions, and auto-negotiating clients fall back to them", async () => {
+    const h = await serve({
+      port: 0,
+      createServer: () => {
+        const inner = createTestServer();
+        return { connect: (t) => inner.connect(t), close: () => inner.close() };
+      },
+    });
+    try {
+      const client = new Client(
+        { name: "v2", version: "1.0.0" },
+        { versionNegotiation: { mode: "auto" } },
+      );
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`)));
+      assert.equal(client.getNegotiatedProtocolVersion(), "2025-11-25");
+      const result = await client.callTool({ name: "echo", arguments: { text: "wrapped" } });
+      assert.deepEqual(result.content, [{ type: "text", text: "wrapped" }]);
+      assert.equal(h.handler.sessionCount, 1);
+      await client.close();
+    } finally {
+      await h.close();
+    }
   });
 });
