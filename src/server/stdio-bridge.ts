@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/server";
+import {
+  ReadBuffer,
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  serializeMessage,
+} from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
@@ -28,6 +32,12 @@ export interface StdioServerOptions {
   logger?: Logger;
   /** Milliseconds between SIGTERM and SIGKILL on close. @default DEFAULT_STDIO_KILL_GRACE_MS */
   killGraceMs?: number;
+  /**
+   * Largest message (one stdout line) accepted from the child, in bytes; a child that writes
+   * more without a newline is stopped (`SERVER_STDIO_OUTPUT_TOO_LARGE`).
+   * @default STDIO_DEFAULT_MAX_BUFFER_SIZE (10 MiB, the SDK's stdio limit)
+   */
+  maxMessageBytes?: number;
 }
 
 /** One session bridged to one child process. */
@@ -60,7 +70,7 @@ export function describeCommand(command: string, args: readonly string[]): strin
 class StdioSession implements StdioSessionServer {
   private child: ChildProcess | undefined;
   private transport: Transport | undefined;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly readBuffer: ReadBuffer;
   /** Requests sent to the child and not answered yet: answered with an error if it dies. */
   private readonly pending = new Set<string | number>();
   private exited: Promise<void> = Promise.resolve();
@@ -76,6 +86,9 @@ class StdioSession implements StdioSessionServer {
     private readonly options: StdioServerOptions,
   ) {
     this.display = describeCommand(command, args);
+    this.readBuffer = new ReadBuffer({
+      maxBufferSize: options.maxMessageBytes ?? STDIO_DEFAULT_MAX_BUFFER_SIZE,
+    });
     const base = options.logger ?? silentLogger;
     this.logger = base.child?.({ stdio: this.display }) ?? base;
   }
@@ -167,7 +180,20 @@ class StdioSession implements StdioSessionServer {
   }
 
   private onStdout(chunk: Buffer): void {
-    this.readBuffer.append(chunk);
+    try {
+      this.readBuffer.append(chunk);
+    } catch (error) {
+      // Unbounded output without a newline: the child is broken; end its session.
+      this.fail(
+        new McpSseError(
+          "SERVER_STDIO_OUTPUT_TOO_LARGE",
+          `stdio server "${this.display}" wrote a message larger than ${this.options.maxMessageBytes ?? STDIO_DEFAULT_MAX_BUFFER_SIZE} bytes; the session is closed.`,
+          { cause: error, details: { command: this.command } },
+        ),
+      );
+      void this.stopChild();
+      return;
+    }
     for (;;) {
       let message: JSONRPCMessage | null;
       try {
@@ -195,22 +221,26 @@ class StdioSession implements StdioSessionServer {
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closing) return;
     const how = code === null ? `signal ${signal}` : `code ${code}`;
-    this.exitError = new McpSseError(
-      "SERVER_STDIO_EXITED",
-      `stdio server "${this.display}" exited with ${how}; the session is closed. See its stderr in the log.`,
-      { details: { command: this.command, exitCode: code, signal } },
+    this.fail(
+      new McpSseError(
+        "SERVER_STDIO_EXITED",
+        `stdio server "${this.display}" exited with ${how}; the session is closed. See its stderr in the log.`,
+        { details: { command: this.command, exitCode: code, signal } },
+      ),
     );
+  }
+
+  /** The session cannot go on: report why, answer pending requests, close the transport. */
+  private fail(error: McpSseError): void {
+    if (this.exitError !== undefined) return;
+    this.exitError = error;
     const transport = this.transport;
     if (transport === undefined) return;
     // Through the (chained) onerror: the host sees the typed error, and it is logged.
-    transport.onerror?.(this.exitError);
+    transport.onerror?.(error);
     // Answer what the child never will, so clients fail fast instead of timing out.
     const answers = [...this.pending].map((id) =>
-      transport.send({
-        jsonrpc: "2.0",
-        id,
-        error: { code: -32000, message: this.exitError?.message ?? "stdio server exited" },
-      }),
+      transport.send({ jsonrpc: "2.0", id, error: { code: -32000, message: error.message } }),
     );
     this.pending.clear();
     void Promise.allSettled(answers).then(() => transport.close());

@@ -168,7 +168,7 @@ describe("mcp-sse serve in-process", () => {
     try {
       const url = await s.url();
       assert.match(s.out(), /serving stdio command/);
-      assert.deepEqual(await listTools(url), ["crash", "whoami"]);
+      assert.deepEqual(await listTools(url), ["crash", "flood", "noise", "whoami"]);
     } finally {
       s.stop();
     }

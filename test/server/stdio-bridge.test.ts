@@ -141,6 +141,8 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     assert.ok(alive(pidB), "closing A must not touch B's child");
     assert.deepEqual((await b.client.listTools()).tools.map((t) => t.name).sort(), [
       "crash",
+      "flood",
+      "noise",
       "whoami",
     ]);
 
@@ -163,6 +165,29 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     assert.equal(s.server.exitError?.details["exitCode"], 3);
     assert.match(s.server.exitError?.message ?? "", /stdio-tiny-server\.mjs/);
     assert.equal(alive(pid), false);
+  });
+
+  test("a stdout line that is not JSON-RPC is skipped; the answer after it still arrives", async () => {
+    const s = await openSession(createStdioServerFactory(TINY_COMMAND));
+    cleanups.push(() => s.client.close());
+    const result = await s.client.callTool({ name: "noise", arguments: {} });
+    assert.equal((result.content as Array<{ text: string }>)[0]?.text, String(s.server.pid));
+    await s.client.close();
+  });
+
+  test("a child writing an endless line is stopped with SERVER_STDIO_OUTPUT_TOO_LARGE", async () => {
+    const factory = createStdioServerFactory(TINY_COMMAND, { maxMessageBytes: 256 * 1024 });
+    const s = await openSession(factory);
+    cleanups.push(() => s.client.close());
+    const pid = s.server.pid;
+    assert.ok(pid !== undefined);
+    await assert.rejects(
+      s.client.callTool({ name: "flood", arguments: {} }),
+      /larger than 262144 bytes/,
+    );
+    await eventually(s.closed, "the session to close");
+    assert.ok(isMcpSseError(s.server.exitError, "SERVER_STDIO_OUTPUT_TOO_LARGE"));
+    await eventually(() => !alive(pid), "the flooding child to be stopped");
   });
 
   test("a child that ignores SIGTERM is killed after the grace period", async () => {
