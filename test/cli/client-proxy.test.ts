@@ -88,10 +88,10 @@ describe("CLI proxy: stdio ↔ remote server", () => {
       });
       input.write(`${JSON.stringify(initialize)}\n`);
       const init = await out.waitFor((m) => m.id === 1);
-      assert.equal((init.result?.["serverInfo"] as { name: string }).name, "mcp-sse-demo");
+      assert.equal((init.result?.["serverInfo"] as { name: string } | undefined)?.name, "mcp-sse-demo");
       input.write(`${JSON.stringify(initialized)}\n${JSON.stringify(listTools)}\n`);
       const tools = await out.waitFor((m) => m.id === 2);
-      const names = (tools.result?.["tools"] as { name: string }[]).map((t) => t.name).sort();
+      const names = ((tools.result?.["tools"] ?? []) as { name: string }[]).map((t) => t.name).sort();
       assert.deepEqual(names, ["realtime_monitor", "weather_monitor"]);
       // A request split across two chunks still arrives whole.
       const text = JSON.stringify(callWeather);
@@ -134,7 +134,7 @@ describe("CLI proxy: stdio ↔ remote server", () => {
       await out.waitFor((m) => m.id === 1, 30_000);
       child.stdin.write(`${JSON.stringify(initialized)}\n${JSON.stringify(listTools)}\n`);
       const tools = await out.waitFor((m) => m.id === 2, 30_000);
-      assert.equal((tools.result?.["tools"] as unknown[]).length, 2);
+      assert.equal(((tools.result?.["tools"] ?? []) as unknown[]).length, 2);
       child.stdin.end();
       assert.equal(await exited, 0, stderr);
     } finally {
