@@ -88,10 +88,15 @@ describe("CLI proxy: stdio ↔ remote server", () => {
       });
       input.write(`${JSON.stringify(initialize)}\n`);
       const init = await out.waitFor((m) => m.id === 1);
-      assert.equal((init.result?.["serverInfo"] as { name: string } | undefined)?.name, "mcp-sse-demo");
+      assert.equal(
+        (init.result?.["serverInfo"] as { name: string } | undefined)?.name,
+        "mcp-sse-demo",
+      );
       input.write(`${JSON.stringify(initialized)}\n${JSON.stringify(listTools)}\n`);
       const tools = await out.waitFor((m) => m.id === 2);
-      const names = ((tools.result?.["tools"] ?? []) as { name: string }[]).map((t) => t.name).sort();
+      const names = ((tools.result?.["tools"] ?? []) as { name: string }[])
+        .map((t) => t.name)
+        .sort();
       assert.deepEqual(names, ["realtime_monitor", "weather_monitor"]);
       // A request split across two chunks still arrives whole.
       const text = JSON.stringify(callWeather);
