@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createMemoryBackend, formatEventId, parseEventId } from "../../src/server/index.js";
+import { SseStream } from "../../src/server/sse-stream.js";
+
+describe("event ids", () => {
+  test("round-trip <sessionId>:<seq>, and refuse what is not ours", () => {
+    const id = formatEventId("0b3c-uuid", 42);
+    assert.equal(id, "0b3c-uuid:42");
+    assert.deepEqual(parseEventId(id), { sessionId: "0b3c-uuid", seq: 42 });
+    for (const bad of ["", "42", ":1", "abc:", "abc:x1", "abc:1e3", "abc:-1"]) {
+      assert.equal(parseEventId(bad), undefined, bad);
+    }
+  });
+});
+
+describe("memory backend", () => {
+  test("sessions: create, get, count, delete", async () => {
+    const b = createMemoryBackend();
+    await b.createSession({ id: "s1", transport: "sse", principalId: "p", createdAt: 1 });
+    assert.equal((await b.getSession("s1"))?.principalId, "p");
+    assert.equal(await b.countSessions(), 1);
+    await b.deleteSession("s1");
+    assert.equal(await b.getSession("s1"), undefined);
+    assert.equal(await b.countSessions(), 0);
+  });
+
+  test("the log replays what came after an id, on that id's stream only", async () => {
+    const b = createMemoryBackend();
+    await b.createSession({ id: "s", transport: "streamable", principalId: null, createdAt: 0 });
+    const a1 = await b.append("s", "A", "a1");
+    await b.append("s", "B", "b1");
+    await b.append("s", "A", "a2");
+    await b.append("s", "B", "b2");
+    assert.equal(a1.id, "s:1");
+    const after = await b.readAfter("s", a1.seq);
+    assert.deepEqual(after.ok && after.entries.map((e) => e.data), ["a2"]);
+    assert.equal(after.ok && after.stream, "A");
+    const fromStart = await b.readAfter("s", 0, "B");
+    assert.deepEqual(fromStart.ok && fromStart.entries.map((e) => e.data), ["b1", "b2"]);
+  });
+
+  test("a bounded log evicts the oldest, counts it, and reports the gap", async () => {
+    let evicted = 0;
+    const b = createMemoryBackend({ eventLogSize: 3, onEvict: (_s, n) => (evicted += n) });
+    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    for (let i = 1; i <= 10; i++) await b.append("s", "sse", `m${i}`);
+    assert.equal(evicted, 7);
+    const ok = await b.readAfter("s", 7, "sse");
+    assert.deepEqual(ok.ok && ok.entries.map((e) => e.seq), [8, 9, 10]);
+    const gap = await b.readAfter("s", 2, "sse");
+    assert.equal(gap.ok, false);
+    assert.ok(!gap.ok && gap.reason === "evicted" && gap.oldestSeq === 8);
+    assert.deepEqual(
+      !gap.ok && gap.reason === "evicted" && gap.entries.map((e) => e.seq),
+      [8, 9, 10],
+    );
+    const future = await b.readAfter("s", 99, "sse");
+    assert.ok(!future.ok && future.reason === "unknown");
+  });
+
+  test("memory stays bounded over many appends (compaction)", async () => {
+    const b = createMemoryBackend({ eventLogSize: 10 });
+    for (let i = 0; i < 10_000; i++) await b.append("s", "sse", "x");
+    const r = await b.readAfter("s", 9_990, "sse");
+    assert.deepEqual(
+      r.ok && r.entries.map((e) => e.seq),
+      [9_991, 9_992, 9_993, 9_994, 9_995, 9_996, 9_997, 9_998, 9_999, 10_000],
+    );
+  });
+
+  test("publish reaches subscribers of the channel until they unsubscribe", async () => {
+    const b = createMemoryBackend();
+    const got: string[] = [];
+    const off = await b.subscribe("session:s", (m) => got.push(m));
+    await b.publish("session:s", "one");
+    await b.publish("session:other", "nope");
+    await off();
+    await b.publish("session:s", "two");
+    assert.deepEqual(got, ["one"]);
+  });
+});
+
+describe("SseStream", () => {
+  test("writes frames through the encoder and refuses CR/LF in ids", async () => {
+    const s = new SseStream({ keepAliveMs: 0 });
+    s.write({ id: "s:1", event: "message", data: '{"a":1}' });
+    assert.throws(() => s.write({ id: "bad\nid", data: "x" }), /must not contain CR, LF or NUL/);
+    s.close();
+    const text = await new Response(s.body).text();
+    assert.equal(text, 'id: s:1\nevent: message\ndata: {"a":1}\n\n');
+  });
+
+  test("a reader that does not drain the bound is cut off, once, and writes then fail", async () => {
+    let slow = 0;
+    let closed = 0;
+    const s = new SseStream({
+      keepAliveMs: 0,
+      maxBufferedBytes: 1000,
+      onSlowClient: () => slow++,
+      onClose: () => closed++,
+    });
+    let wrote = 0;
+    while (s.write({ id: `s:${wrote}`, data: "y".repeat(100) })) wrote++;
+    assert.ok(wrote >= 7 && wrote <= 10, `wrote ${wrote}`);
+    assert.equal(slow, 1);
+    assert.equal(closed, 1);
+    assert.equal(s.write({ id: "s:x", data: "z" }), false);
+    await assert.rejects(new Response(s.body).text(), /did not read/);
+  });
+});
