@@ -22,6 +22,8 @@ import type { ServerLike } from "./types.js";
 export const DEFAULT_STDIO_KILL_GRACE_MS = 2000;
 /** Default: the longest stderr line passed to the logger (the rest is cut). */
 export const DEFAULT_STDIO_STDERR_LINE_MAX = 4096;
+/** Default: bytes queued for a child's stdin (it is not reading) before its session is closed. */
+export const DEFAULT_STDIO_MAX_STDIN_BYTES = 16 * 1024 * 1024;
 
 export interface StdioServerOptions {
   /** Extra environment for the child, on top of this process's environment. */
@@ -38,6 +40,12 @@ export interface StdioServerOptions {
    * @default STDIO_DEFAULT_MAX_BUFFER_SIZE (10 MiB, the SDK's stdio limit)
    */
   maxMessageBytes?: number;
+  /**
+   * Bytes allowed to queue for the child's stdin while it does not read; beyond that the
+   * session is closed (`SERVER_STDIO_STALLED`) rather than buffering without bound.
+   * @default DEFAULT_STDIO_MAX_STDIN_BYTES (16 MiB)
+   */
+  maxStdinBytes?: number;
 }
 
 /** One session bridged to one child process. */
@@ -177,6 +185,17 @@ class StdioSession implements StdioSessionServer {
     if (stdin === undefined || stdin === null || !stdin.writable) return;
     if ("method" in message && "id" in message) this.pending.add(message.id);
     stdin.write(serializeMessage(message));
+    const limit = this.options.maxStdinBytes ?? DEFAULT_STDIO_MAX_STDIN_BYTES;
+    if (stdin.writableLength > limit) {
+      this.fail(
+        new McpSseError(
+          "SERVER_STDIO_STALLED",
+          `stdio server "${this.display}" is not reading its input (${stdin.writableLength} bytes queued, limit ${limit}); the session is closed.`,
+          { details: { command: this.command, queuedBytes: stdin.writableLength } },
+        ),
+      );
+      void this.stopChild();
+    }
   }
 
   private onStdout(chunk: Buffer): void {

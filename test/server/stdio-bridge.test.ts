@@ -190,6 +190,45 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     await eventually(() => !alive(pid), "the flooding child to be stopped");
   });
 
+  test("a child that does not read its stdin is stopped with SERVER_STDIO_STALLED", async () => {
+    const factory = createStdioServerFactory(TINY_COMMAND, {
+      env: { STDIO_TINY_NO_READ: "1" },
+      maxStdinBytes: 512 * 1024,
+    });
+    const server = factory();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const answers: unknown[] = [];
+    let closed = false;
+    clientSide.onmessage = (m) => {
+      answers.push(m);
+    };
+    clientSide.onclose = () => {
+      closed = true;
+    };
+    await clientSide.start();
+    await server.connect(serverSide);
+    const pid = server.pid;
+    assert.ok(pid !== undefined);
+    const big = "y".repeat(100 * 1024);
+    // Far more than the pipe and the limit hold; the session closes part-way.
+    for (let id = 1; id <= 40 && !closed; id++) {
+      try {
+        await clientSide.send({ jsonrpc: "2.0", id, method: "ping", params: { _meta: { big } } });
+      } catch (error) {
+        // The bridge closed the pair between our check and this send: that is the point.
+        assert.match(String(error), /Not connected/);
+        break;
+      }
+    }
+    await eventually(() => closed, "the stalled session to close");
+    assert.ok(isMcpSseError(server.exitError, "SERVER_STDIO_STALLED"));
+    assert.ok(
+      answers.some((a) => /not reading its input/.test(JSON.stringify(a))),
+      "pending requests are answered with the reason",
+    );
+    await eventually(() => !alive(pid), "the stalled child to be stopped");
+  });
+
   test("a child that ignores SIGTERM is killed after the grace period", async () => {
     const factory = createStdioServerFactory(TINY_COMMAND, {
       env: { STDIO_TINY_IGNORE_SIGTERM: "1" },
