@@ -23,5 +23,8 @@ export type FernetInvalidReason =
 export const FERNET_INVALID_IV = "FERNET_INVALID_IV";
 /** `encrypt` got a negative or non-finite `now`, or `decrypt` a bad `ttlSeconds`/`now`. */
 export const FERNET_INVALID_TIME = "FERNET_INVALID_TIME";
-/** No WebCrypto in this runtime (`globalThis.crypto.subtle` missing). */
+/**
+ * The runtime lacks the crypto the call needs: `node:crypto` for the synchronous functions,
+ * WebCrypto (`globalThis.crypto.subtle`) for the *Async ones.
+ */
 export const FERNET_UNSUPPORTED = "FERNET_UNSUPPORTED";

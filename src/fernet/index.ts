@@ -1,6 +1,14 @@
 /**
  * `mcp-sse/fernet`: Fernet tokens compatible with Python's `cryptography.fernet`.
- * Runtime-agnostic (WebCrypto only), so every operation returns a Promise.
+ *
+ * - `encrypt`, `decrypt`, `decryptToBytes` (the default, and the public contract) are
+ *   SYNCHRONOUS and use `node:crypto`: they return the value or throw a typed `McpSseError`.
+ * - Browsers and workers use `encryptAsync`, `decryptAsync`, `decryptToBytesAsync`
+ *   (WebCrypto): same options, same errors, as Promise rejections. Tokens from either set
+ *   decrypt with the other.
+ *
+ * This entry point loads in browsers too: `node:crypto` is looked up only when a synchronous
+ * function is called (elsewhere they throw `FERNET_UNSUPPORTED`).
  */
 
 export { decodeBase64Url, encodeBase64Url } from "./base64url.js";
@@ -13,13 +21,12 @@ export {
   FERNET_UNSUPPORTED,
   type FernetInvalidReason,
 } from "./errors.js";
+export { decrypt, decryptToBytes, encrypt } from "./node.js";
 export {
   type DecryptOptions,
-  decrypt,
-  decryptToBytes,
   type EncryptOptions,
-  encrypt,
   FERNET_MAX_CLOCK_SKEW_S,
   FERNET_VERSION,
   generateKey,
-} from "./fernet.js";
+} from "./token.js";
+export { decryptAsync, decryptToBytesAsync, encryptAsync } from "./webcrypto.js";

@@ -1,14 +1,22 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { isMcpSseError } from "../../src/errors.js";
 import {
+  type DecryptOptions,
   decodeBase64Url,
   decrypt,
+  decryptAsync,
   decryptToBytes,
+  decryptToBytesAsync,
+  type EncryptOptions,
   encodeBase64Url,
   encrypt,
+  encryptAsync,
   FERNET_MAX_CLOCK_SKEW_S,
   generateKey,
 } from "../../src/fernet/index.js";
@@ -38,96 +46,358 @@ function stripPadding(s: string): string {
   return s.replace(/=+$/, "");
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, reason?: string) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isMcpSseError(error, code), `expected ${code}, got ${String(error)}`);
-    if (reason !== undefined) assert.equal(error.details["reason"], reason);
-    return true;
-  });
+/** An expected failure: the code, and for FERNET_INVALID_TOKEN the reason when known. */
+interface Failure {
+  code: string;
+  reason?: string | undefined;
+  /** Text the message must not contain (a key). */
+  secret?: string | undefined;
 }
 
-describe("fernet: Python vectors", () => {
-  it("has vectors to check", () => {
-    assert.ok(vectors.valid.length > 0);
-    assert.ok(vectors.invalid.length > 0);
+function matches(error: unknown, failure: Failure): true {
+  assert.ok(isMcpSseError(error, failure.code), `expected ${failure.code}, got ${String(error)}`);
+  if (failure.reason !== undefined) assert.equal(error.details["reason"], failure.reason);
+  if (failure.secret) {
+    assert.ok(!error.message.includes(failure.secret), "message must not contain the key");
+  }
+  return true;
+}
+
+/**
+ * One implementation under test. `run` gets the result of a call, asserting its calling
+ * convention: the sync API returns a plain value (never a Promise), the async one a Promise.
+ * `fails` asserts a typed failure: a synchronous throw for the sync API, a rejection (never a
+ * synchronous throw) for the async one.
+ */
+interface Impl {
+  name: string;
+  encrypt(plaintext: string | Uint8Array, key: string, options?: EncryptOptions): unknown;
+  decrypt(token: string, key: string, options?: DecryptOptions): unknown;
+  decryptToBytes(token: string, key: string, options?: DecryptOptions): unknown;
+  run<T>(call: () => unknown): Promise<T>;
+  fails(call: () => unknown, failure: Failure): Promise<void>;
+}
+
+const syncImpl: Impl = {
+  name: "sync (node:crypto)",
+  encrypt,
+  decrypt,
+  decryptToBytes,
+  async run<T>(call: () => unknown): Promise<T> {
+    const value = call();
+    assert.ok(!(value instanceof Promise), "the sync API must not return a Promise");
+    return value as T;
+  },
+  async fails(call, failure) {
+    assert.throws(call, (error: unknown) => matches(error, failure));
+  },
+};
+
+const asyncImpl: Impl = {
+  name: "async (WebCrypto)",
+  encrypt: encryptAsync,
+  decrypt: decryptAsync,
+  decryptToBytes: decryptToBytesAsync,
+  async run<T>(call: () => unknown): Promise<T> {
+    const value = call();
+    assert.ok(value instanceof Promise, "the *Async API must return a Promise");
+    return (await value) as T;
+  },
+  async fails(call, failure) {
+    // call() itself must not throw: errors of the async API are rejections.
+    const value = call();
+    assert.ok(value instanceof Promise, "the *Async API must return a Promise");
+    await assert.rejects(value, (error: unknown) => matches(error, failure));
+  },
+};
+
+/** The reason an invalid vector must carry, for the kinds of damage its description names. */
+function reasonOf(desc: string): string | undefined {
+  const rules: [RegExp, string][] = [
+    [/hmac|ciphertext|wrong key/i, "hmac"],
+    [/version/i, "version"],
+    [/truncated/i, "length"],
+    [/base64/i, "base64"],
+  ];
+  return rules.find(([re]) => re.test(desc))?.[1];
+}
+
+describe("fernet: public contract (sync, no await)", () => {
+  const spec = vectors.valid[0]!;
+
+  it('decrypt returns the plaintext string: assert.equal(decrypt(t, k, {now}), "hello")', () => {
+    const now = spec.created_at;
+    assert.equal(decrypt(spec.token, spec.secret, { now }), "hello");
+    assert.equal(decrypt(spec.token, spec.secret, { ttlSeconds: 60, now }), "hello");
+    assert.equal(typeof encrypt("hello", spec.secret), "string");
   });
 
-  for (const [i, v] of vectors.valid.entries()) {
-    it(`decrypts valid vector ${i} (${JSON.stringify(v.plaintext.slice(0, 20))})`, async () => {
-      assert.equal(await decrypt(v.token, v.secret), v.plaintext);
-      // With the TTL check at creation time too, and without base64 padding.
-      assert.equal(
-        await decrypt(stripPadding(v.token), v.secret, { ttlSeconds: 60, now: v.created_at }),
-        v.plaintext,
-      );
-      assert.equal(await decrypt(v.token, stripPadding(v.secret)), v.plaintext);
-    });
-  }
-
-  for (const v of vectors.invalid) {
-    const expected = /expired/i.test(v.desc) ? "FERNET_TOKEN_EXPIRED" : "FERNET_INVALID_TOKEN";
-    it(`rejects invalid vector "${v.desc}" with ${expected}`, async () => {
-      const options = v.ttl_sec === null ? { now: v.now } : { now: v.now, ttlSeconds: v.ttl_sec };
-      await assert.rejects(decrypt(v.token, v.secret, options), (error: unknown) => {
-        assert.ok(isMcpSseError(error, expected), `got ${String(error)}`);
-        assert.ok(!error.message.includes(v.secret), "message must not contain the key");
-        // The reason, for the kinds of damage the vector descriptions name.
-        const reason = [
-          [/hmac|ciphertext|wrong key/i, "hmac"],
-          [/version/i, "version"],
-          [/truncated/i, "length"],
-          [/base64/i, "base64"],
-        ].find(([re]) => (re as RegExp).test(v.desc))?.[1];
-        if (reason !== undefined) assert.equal(error.details["reason"], reason);
-        return true;
-      });
-    });
-  }
-
-  it("encrypt with the spec's iv and time reproduces the published spec token", async () => {
-    const spec = vectors.valid[0]!;
-    assert.equal(spec.plaintext, "hello");
-    const iv = Uint8Array.from({ length: 16 }, (_, i) => i);
-    const token = await encrypt("hello", spec.secret, { iv, now: spec.created_at });
-    assert.equal(token, spec.token);
-  });
-
-  it("encrypt reproduces every Python vector when given its iv and timestamp", async () => {
-    for (const v of vectors.valid) {
-      const raw = decodeBase64Url(v.token)!;
-      const iv = raw.slice(9, 25);
-      const again = await encrypt(v.plaintext, v.secret, { iv, now: v.created_at });
-      assert.equal(again, v.token);
-    }
+  it("decrypt throws a typed error synchronously: assert.throws(() => decrypt(bad, k))", () => {
+    assert.throws(
+      () => decrypt(`${spec.token.slice(0, -6)}AAAA==`, spec.secret),
+      (error: unknown) => isMcpSseError(error, "FERNET_INVALID_TOKEN"),
+    );
+    assert.throws(
+      () => decrypt(spec.token, spec.secret, { ttlSeconds: 60, now: spec.created_at + 61 }),
+      (error: unknown) => isMcpSseError(error, "FERNET_TOKEN_EXPIRED"),
+    );
+    assert.throws(
+      () => decrypt(spec.token, "short"),
+      (error: unknown) => isMcpSseError(error, "FERNET_INVALID_KEY"),
+    );
   });
 });
 
-describe("fernet: round trip", () => {
-  it("decrypt(encrypt(x)) === x for any string (property)", async () => {
-    const key = generateKey();
-    await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 200 }), async (text) => {
-        assert.equal(await decrypt(await encrypt(text, key), key), text);
-      }),
-      { numRuns: 100 },
-    );
+for (const impl of [syncImpl, asyncImpl]) {
+  describe(`fernet ${impl.name}: Python vectors`, () => {
+    it("has vectors to check", () => {
+      assert.ok(vectors.valid.length > 0);
+      assert.ok(vectors.invalid.length > 0);
+    });
+
+    for (const [i, v] of vectors.valid.entries()) {
+      it(`decrypts valid vector ${i} (${JSON.stringify(v.plaintext.slice(0, 20))})`, async () => {
+        assert.equal(await impl.run(() => impl.decrypt(v.token, v.secret)), v.plaintext);
+        // With the TTL check at creation time too, and without base64 padding.
+        const options = { ttlSeconds: 60, now: v.created_at };
+        assert.equal(
+          await impl.run(() => impl.decrypt(stripPadding(v.token), v.secret, options)),
+          v.plaintext,
+        );
+        assert.equal(
+          await impl.run(() => impl.decrypt(v.token, stripPadding(v.secret))),
+          v.plaintext,
+        );
+      });
+    }
+
+    for (const v of vectors.invalid) {
+      const code = /expired/i.test(v.desc) ? "FERNET_TOKEN_EXPIRED" : "FERNET_INVALID_TOKEN";
+      it(`rejects invalid vector "${v.desc}" with ${code}`, async () => {
+        const options = v.ttl_sec === null ? { now: v.now } : { now: v.now, ttlSeconds: v.ttl_sec };
+        await impl.fails(() => impl.decrypt(v.token, v.secret, options), {
+          code,
+          reason: reasonOf(v.desc),
+          secret: v.secret,
+        });
+      });
+    }
+
+    it("encrypt with the spec's iv and time reproduces the published spec token", async () => {
+      const spec = vectors.valid[0]!;
+      assert.equal(spec.plaintext, "hello");
+      const iv = Uint8Array.from({ length: 16 }, (_, i) => i);
+      const token = await impl.run(() =>
+        impl.encrypt("hello", spec.secret, { iv, now: spec.created_at }),
+      );
+      assert.equal(token, spec.token);
+    });
+
+    it("encrypt reproduces every Python vector when given its iv and timestamp", async () => {
+      for (const v of vectors.valid) {
+        const iv = decodeBase64Url(v.token)!.slice(9, 25);
+        const again = await impl.run(() =>
+          impl.encrypt(v.plaintext, v.secret, { iv, now: v.created_at }),
+        );
+        assert.equal(again, v.token);
+      }
+    });
   });
 
-  it("decryptToBytes(encrypt(bytes)) returns the bytes (property)", async () => {
+  describe(`fernet ${impl.name}: round trip`, () => {
+    it("decrypt(encrypt(x)) === x for any string (property)", async () => {
+      const key = generateKey();
+      await fc.assert(
+        fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 200 }), async (text) => {
+          const token = await impl.run<string>(() => impl.encrypt(text, key));
+          assert.equal(await impl.run(() => impl.decrypt(token, key)), text);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it("decryptToBytes(encrypt(bytes)) returns the bytes (property)", async () => {
+      const key = generateKey();
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 100 }), async (bytes) => {
+          const token = await impl.run<string>(() => impl.encrypt(bytes, key));
+          // deepEqual also checks the prototype: a plain Uint8Array, not a Buffer.
+          assert.deepEqual(await impl.run(() => impl.decryptToBytes(token, key)), bytes);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it("a random IV makes two encryptions of the same text differ", async () => {
+      const key = generateKey();
+      assert.notEqual(
+        await impl.run(() => impl.encrypt("same", key)),
+        await impl.run(() => impl.encrypt("same", key)),
+      );
+    });
+  });
+
+  describe(`fernet ${impl.name}: rejection`, () => {
+    const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+    const now = 499162800;
+    const iv = Uint8Array.from({ length: 16 }, (_, i) => 15 - i);
+    // The same bytes from both implementations (checked by the cross-compatibility suite).
+    const token = encrypt("secret payload", key, { now, iv });
+
+    it("rejects keys of the wrong length, alphabet or type without echoing them", async () => {
+      for (const bad of ["", "short", `${key}AAAA`, key.replace("_", "/"), "!".repeat(44)]) {
+        const failure = { code: "FERNET_INVALID_KEY", secret: bad || undefined };
+        await impl.fails(() => impl.decrypt(token, bad), failure);
+        await impl.fails(() => impl.encrypt("x", bad), failure);
+      }
+      await impl.fails(() => impl.decrypt(token, 42 as unknown as string), {
+        code: "FERNET_INVALID_KEY",
+      });
+    });
+
+    it("verifies the HMAC before decrypting: every single flipped byte is rejected", async () => {
+      const raw = decodeBase64Url(token)!;
+      for (let i = 1; i < raw.length; i++) {
+        const copy = raw.slice();
+        copy[i]! ^= 0x01;
+        await impl.fails(() => impl.decrypt(encodeBase64Url(copy), key), {
+          code: "FERNET_INVALID_TOKEN",
+          reason: "hmac",
+        });
+      }
+    });
+
+    it("names the reason: version, base64, length", async () => {
+      const raw = decodeBase64Url(token)!;
+      const v = raw.slice();
+      v[0] = 0x81;
+      const invalid = (reason: string) => ({ code: "FERNET_INVALID_TOKEN", reason });
+      await impl.fails(() => impl.decrypt(encodeBase64Url(v), key), invalid("version"));
+      await impl.fails(() => impl.decrypt("", key), invalid("version"));
+      await impl.fails(() => impl.decrypt("gAAA*AAA", key), invalid("base64"));
+      await impl.fails(() => impl.decrypt("gAAAAA+/", key), invalid("base64"));
+      await impl.fails(() => impl.decrypt(42 as unknown as string, key), invalid("base64"));
+      const short = encodeBase64Url(raw.slice(0, 40));
+      await impl.fails(() => impl.decrypt(short, key), invalid("length"));
+    });
+
+    // Re-sign a modified body with the real signing key, so the token passes the HMAC.
+    function forge(edit: (body: Uint8Array) => Uint8Array): string {
+      const raw = decodeBase64Url(token)!;
+      const body = edit(raw.slice(0, raw.length - 32));
+      const mac = createHmac("sha256", decodeBase64Url(key)!.slice(0, 16)).update(body).digest();
+      const forged = new Uint8Array(body.length + 32);
+      forged.set(body);
+      forged.set(mac, body.length);
+      return encodeBase64Url(forged);
+    }
+
+    it("rejects a correctly signed token whose padding is wrong, with no plaintext", async () => {
+      const forged = forge((body) => {
+        body[body.length - 1]! ^= 0xff;
+        return body;
+      });
+      const failure = { code: "FERNET_INVALID_TOKEN", reason: "padding" };
+      await impl.fails(() => impl.decrypt(forged, key), failure);
+      await impl.fails(() => impl.decryptToBytes(forged, key), failure);
+    });
+
+    it("rejects a correctly signed token whose ciphertext is not whole blocks", async () => {
+      const failure = { code: "FERNET_INVALID_TOKEN", reason: "length" };
+      const partial = forge((body) => body.slice(0, body.length - 1));
+      await impl.fails(() => impl.decrypt(partial, key), failure);
+      const empty = forge((body) => body.slice(0, 25));
+      await impl.fails(() => impl.decrypt(empty, key), failure);
+    });
+
+    it("rejects a correctly signed non-UTF-8 payload with a clear error", async () => {
+      const binary = new Uint8Array([0xff, 0xfe, 0x41]);
+      const t = await impl.run<string>(() => impl.encrypt(binary, key, { now }));
+      await impl.fails(() => impl.decrypt(t, key), {
+        code: "FERNET_INVALID_TOKEN",
+        reason: "utf8",
+      });
+      assert.deepEqual(await impl.run(() => impl.decryptToBytes(t, key)), binary);
+    });
+
+    it("TTL: valid up to ts + ttl, expired one second later (like Python)", async () => {
+      const atLimit = { ttlSeconds: 10, now: now + 10 };
+      assert.equal(await impl.run(() => impl.decrypt(token, key, atLimit)), "secret payload");
+      await impl.fails(() => impl.decrypt(token, key, { ttlSeconds: 10, now: now + 11 }), {
+        code: "FERNET_TOKEN_EXPIRED",
+      });
+      // A TTL of 0 accepts only the creation second itself.
+      const zero = { ttlSeconds: 0, now };
+      assert.equal(await impl.run(() => impl.decrypt(token, key, zero)), "secret payload");
+    });
+
+    it("TTL: rejects a token stamped beyond the allowed clock skew", async () => {
+      const early = now - FERNET_MAX_CLOCK_SKEW_S;
+      const atSkew = { ttlSeconds: 10, now: early };
+      assert.equal(await impl.run(() => impl.decrypt(token, key, atSkew)), "secret payload");
+      await impl.fails(() => impl.decrypt(token, key, { ttlSeconds: 10, now: early - 1 }), {
+        code: "FERNET_INVALID_TOKEN",
+        reason: "future",
+      });
+      // Without a TTL there is no time check at all (Python's ttl=None).
+      assert.equal(await impl.run(() => impl.decrypt(token, key, { now: 0 })), "secret payload");
+    });
+
+    it("TTL is checked only for an authentic token (HMAC first)", async () => {
+      const raw = decodeBase64Url(token)!;
+      raw[raw.length - 1]! ^= 0x01;
+      await impl.fails(
+        () => impl.decrypt(encodeBase64Url(raw), key, { ttlSeconds: 1, now: now + 1000 }),
+        { code: "FERNET_INVALID_TOKEN", reason: "hmac" },
+      );
+    });
+
+    it("a NaN or negative TTL is refused instead of silently skipping the age check", async () => {
+      const failure = { code: "FERNET_INVALID_TIME" };
+      await impl.fails(() => impl.decrypt(token, key, { ttlSeconds: Number.NaN }), failure);
+      await impl.fails(() => impl.decrypt(token, key, { ttlSeconds: -1 }), failure);
+      const nanNow = { ttlSeconds: 5, now: Number.NaN };
+      await impl.fails(() => impl.decrypt(token, key, nanNow), failure);
+    });
+
+    it("encrypt refuses an IV that is not 16 bytes and a bad timestamp", async () => {
+      await impl.fails(() => impl.encrypt("x", key, { iv: new Uint8Array(8) }), {
+        code: "FERNET_INVALID_IV",
+      });
+      await impl.fails(() => impl.encrypt("x", key, { now: -1 }), { code: "FERNET_INVALID_TIME" });
+      await impl.fails(() => impl.encrypt("x", key, { now: Number.POSITIVE_INFINITY }), {
+        code: "FERNET_INVALID_TIME",
+      });
+    });
+  });
+}
+
+describe("fernet: the sync and WebCrypto implementations interoperate", () => {
+  it("a token from encrypt decrypts with decryptAsync, and vice versa (property)", async () => {
     const key = generateKey();
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 100 }), async (bytes) => {
-        assert.deepEqual(await decryptToBytes(await encrypt(bytes, key), key), bytes);
+      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 100 }), async (text) => {
+        assert.equal(await decryptAsync(encrypt(text, key), key), text);
+        assert.equal(decrypt(await encryptAsync(text, key), key), text);
       }),
       { numRuns: 50 },
     );
   });
 
-  it("a random IV makes two encryptions of the same text differ", async () => {
+  it("both produce the same bytes for the same key, iv and time", async () => {
     const key = generateKey();
-    assert.notEqual(await encrypt("same", key), await encrypt("same", key));
+    const options = { iv: new Uint8Array(16).fill(7), now: 1_700_000_000 };
+    for (const text of ["", "x", "a".repeat(16), "é€𝄞 payload"]) {
+      assert.equal(encrypt(text, key, options), await encryptAsync(text, key, options));
+    }
+    const bytes = new Uint8Array([0, 255, 128]);
+    const token = await encryptAsync(bytes, key);
+    assert.deepEqual(decryptToBytes(token, key), bytes);
+    assert.deepEqual(await decryptToBytesAsync(encrypt(bytes, key), key), bytes);
   });
+});
 
+describe("fernet: keys and base64url", () => {
   it("generateKey returns 32 bytes of padded url-safe base64", () => {
     const key = generateKey();
     assert.equal(key.length, 44);
@@ -135,118 +405,7 @@ describe("fernet: round trip", () => {
     assert.equal(decodeBase64Url(key)!.length, 32);
     assert.notEqual(generateKey(), key);
   });
-});
 
-describe("fernet: rejection", () => {
-  const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
-  const now = 499162800;
-  const tokenP = encrypt("secret payload", key, { now });
-
-  it("rejects keys of the wrong length or alphabet without echoing them", async () => {
-    for (const bad of ["", "short", `${key}AAAA`, key.replace("_", "/"), "!".repeat(44)]) {
-      await assert.rejects(decrypt(await tokenP, bad), (error: unknown) => {
-        assert.ok(isMcpSseError(error, "FERNET_INVALID_KEY"), `got ${String(error)}`);
-        if (bad.length > 0) assert.ok(!error.message.includes(bad));
-        return true;
-      });
-      await rejectsWith(encrypt("x", bad), "FERNET_INVALID_KEY");
-    }
-  });
-
-  it("verifies the HMAC before decrypting: every single flipped byte is rejected", async () => {
-    const raw = decodeBase64Url(await tokenP)!;
-    for (let i = 1; i < raw.length; i++) {
-      const copy = raw.slice();
-      copy[i]! ^= 0x01;
-      await rejectsWith(decrypt(encodeBase64Url(copy), key), "FERNET_INVALID_TOKEN", "hmac");
-    }
-  });
-
-  it("names the reason: version, base64, length", async () => {
-    const raw = decodeBase64Url(await tokenP)!;
-    const v = raw.slice();
-    v[0] = 0x81;
-    await rejectsWith(decrypt(encodeBase64Url(v), key), "FERNET_INVALID_TOKEN", "version");
-    await rejectsWith(decrypt("", key), "FERNET_INVALID_TOKEN", "version");
-    await rejectsWith(decrypt("gAAA*AAA", key), "FERNET_INVALID_TOKEN", "base64");
-    await rejectsWith(decrypt("gAAAAA+/", key), "FERNET_INVALID_TOKEN", "base64");
-    await rejectsWith(
-      decrypt(encodeBase64Url(raw.slice(0, 40)), key),
-      "FERNET_INVALID_TOKEN",
-      "length",
-    );
-  });
-
-  it("rejects a correctly signed token whose padding is wrong, with no plaintext", async () => {
-    // Sign a hand-made token whose ciphertext decrypts to garbage padding: use the
-    // real token's structure but re-sign it after corrupting the last ciphertext block.
-    const raw = decodeBase64Url(await tokenP)!;
-    const signingKey = decodeBase64Url(key)!.slice(0, 16);
-    const hmacKey = await crypto.subtle.importKey(
-      "raw",
-      signingKey,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    const body = raw.slice(0, raw.length - 32);
-    body[body.length - 1]! ^= 0xff;
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, body));
-    const forged = new Uint8Array(raw.length);
-    forged.set(body);
-    forged.set(mac, body.length);
-    await rejectsWith(decrypt(encodeBase64Url(forged), key), "FERNET_INVALID_TOKEN", "padding");
-  });
-
-  it("rejects a correctly signed non-UTF-8 payload with a clear error", async () => {
-    const token = await encrypt(new Uint8Array([0xff, 0xfe, 0x41]), key, { now });
-    await assert.rejects(decrypt(token, key), (error: unknown) => {
-      assert.ok(isMcpSseError(error, "FERNET_INVALID_TOKEN"));
-      assert.equal(error.details["reason"], "utf8");
-      assert.match(error.message, /UTF-8/);
-      return true;
-    });
-    assert.deepEqual(await decryptToBytes(token, key), new Uint8Array([0xff, 0xfe, 0x41]));
-  });
-
-  it("TTL: valid up to ts + ttl, expired one second later (like Python)", async () => {
-    const token = await tokenP;
-    assert.equal(await decrypt(token, key, { ttlSeconds: 10, now: now + 10 }), "secret payload");
-    await rejectsWith(
-      decrypt(token, key, { ttlSeconds: 10, now: now + 11 }),
-      "FERNET_TOKEN_EXPIRED",
-    );
-  });
-
-  it("TTL: rejects a token stamped beyond the allowed clock skew", async () => {
-    const token = await tokenP;
-    const early = now - FERNET_MAX_CLOCK_SKEW_S;
-    assert.equal(await decrypt(token, key, { ttlSeconds: 10, now: early }), "secret payload");
-    await rejectsWith(
-      decrypt(token, key, { ttlSeconds: 10, now: early - 1 }),
-      "FERNET_INVALID_TOKEN",
-      "future",
-    );
-    // Without a TTL there is no time check at all (Python's ttl=None).
-    assert.equal(await decrypt(token, key, { now: 0 }), "secret payload");
-  });
-
-  it("a NaN or negative TTL is refused instead of silently skipping the age check", async () => {
-    const token = await tokenP;
-    await rejectsWith(decrypt(token, key, { ttlSeconds: Number.NaN }), "FERNET_INVALID_TIME");
-    await rejectsWith(decrypt(token, key, { ttlSeconds: -1 }), "FERNET_INVALID_TIME");
-    await rejectsWith(
-      decrypt(token, key, { ttlSeconds: 5, now: Number.NaN }),
-      "FERNET_INVALID_TIME",
-    );
-  });
-
-  it("encrypt refuses an IV that is not 16 bytes", async () => {
-    await rejectsWith(encrypt("x", key, { iv: new Uint8Array(8) }), "FERNET_INVALID_IV");
-  });
-});
-
-describe("fernet: base64url", () => {
   it("round-trips any bytes, padded and unpadded (property)", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
@@ -263,5 +422,48 @@ describe("fernet: base64url", () => {
     assert.deepEqual(decodeBase64Url("AA=="), new Uint8Array([0]));
     assert.equal(decodeBase64Url("A"), undefined);
     assert.equal(decodeBase64Url("AAA=="), undefined);
+  });
+});
+
+describe("fernet: runtimes without node:crypto (browsers)", () => {
+  const fernetDir = new URL("../../src/fernet/", import.meta.url);
+
+  it("src/fernet has no runtime import of a node: module, so it loads in a browser", () => {
+    const files = readdirSync(fernetDir).filter((f) => f.endsWith(".ts"));
+    assert.ok(files.includes("node.ts") && files.includes("webcrypto.ts"));
+    for (const file of files) {
+      const source = readFileSync(new URL(file, fernetDir), "utf8");
+      for (const line of source.split("\n")) {
+        if (/from\s+["']node:|import\s*\(\s*["']node:|require\(/.test(line)) {
+          assert.match(line, /^import type /, `${file}: runtime node: import: ${line}`);
+        }
+      }
+    }
+  });
+
+  it("without process.getBuiltinModule, the sync API throws FERNET_UNSUPPORTED and *Async works", () => {
+    const index = new URL("index.ts", fernetDir).href;
+    const script = `
+      process.getBuiltinModule = undefined;
+      const f = await import(${JSON.stringify(index)});
+      const key = f.generateKey();
+      const token = await f.encryptAsync("hi", key);
+      let code = "none";
+      try { f.decrypt(token, key); } catch (error) { code = error.code; }
+      let encryptCode = "none";
+      try { f.encrypt("hi", key); } catch (error) { encryptCode = error.code; }
+      console.log(JSON.stringify({ code, encryptCode, plain: await f.decryptAsync(token, key) }));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      { cwd: fileURLToPath(new URL("../..", fernetDir)), encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout.trim()), {
+      code: "FERNET_UNSUPPORTED",
+      encryptCode: "FERNET_UNSUPPORTED",
+      plain: "hi",
+    });
   });
 });
