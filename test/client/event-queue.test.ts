@@ -132,13 +132,13 @@ describe("EventBus", () => {
     for (let n = 1; n <= 3; n += 1) bus.publish(ev(n));
     const first = await iterator.next();
     assert.deepEqual(
-      first.value?.map((e) => (e.data as { n: number }).n),
+      (first.value as McpsEvent[]).map((e) => (e.data as { n: number }).n),
       [1, 2],
     );
     bus.close();
     const rest = await iterator.next();
     assert.deepEqual(
-      rest.value?.map((e) => (e.data as { n: number }).n),
+      (rest.value as McpsEvent[]).map((e) => (e.data as { n: number }).n),
       [3],
     );
     assert.equal((await iterator.next()).done, true);
