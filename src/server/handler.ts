@@ -150,8 +150,14 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     }
     if (response.status >= 400) {
       metrics.errors.inc({ code: String(response.status) });
-      logger.debug(
-        { method: request.method, path: rc.url.pathname, status: response.status },
+      // Client errors are the client's business (debug); the headers help, minus secrets.
+      logger[response.status >= 500 ? "warn" : "debug"](
+        {
+          method: request.method,
+          path: rc.url.pathname,
+          status: response.status,
+          headers: redactHeaders(Object.fromEntries(request.headers)),
+        },
         "request rejected",
       );
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { createJsonLogger } from "../../src/logger.js";
 import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
 import { createTestServer, INIT_PARAMS, openSse, postJson } from "./helpers.js";
@@ -354,6 +355,38 @@ describe("auth with a verify hook", () => {
       );
       assert.equal(other.status, 404);
       await other.body?.cancel();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("logging", () => {
+  test("rejected requests are logged with Authorization redacted", async () => {
+    const lines: string[] = [];
+    const h = await serve({
+      createServer: createTestServer,
+      port: 0,
+      auth: { tokens: ["the-real-token"] },
+      logger: createJsonLogger((line) => lines.push(line), "debug"),
+    });
+    try {
+      const res = await postJson(`${h.url}/mcp`, initBody, {
+        authorization: "Bearer guessed-secret-value",
+      });
+      assert.equal(res.status, 401);
+      await res.body?.cancel();
+      const ok = await postJson(`${h.url}/mcp`, initBody, {
+        authorization: "Bearer the-real-token",
+      });
+      await ok.text();
+      const rejected = lines.find((l) => l.includes("request rejected"));
+      assert.ok(rejected, lines.join(""));
+      assert.match(rejected, /"authorization":"\[REDACTED\]"/);
+      const all = lines.join("");
+      assert.ok(!all.includes("guessed-secret-value"), "a presented token never reaches the log");
+      assert.ok(!all.includes("the-real-token"), "a configured token never reaches the log");
+      assert.match(all, /session opened/);
     } finally {
       await h.close();
     }
