@@ -74,7 +74,7 @@ describe("CLI tools | call | watch against real servers", () => {
     assert.ok(weather);
     assert.deepEqual(Object.keys(weather).sort(), ["description", "inputSchema", "name", "server"]);
     assert.equal(weather.inputSchema.type, "object");
-    assert.equal(list.filter((t) => t.server === "basic").length, 4);
+    assert.equal(list.filter((t) => t.server === "basic").length, 5);
   });
 
   it("tools exits 1 when a server is unreachable, still listing the others", async () => {

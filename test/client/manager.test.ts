@@ -70,9 +70,11 @@ describe("connectMcps: two servers from a config file, and a dead one", () => {
       "alpha__echo",
       "alpha__fail",
       "alpha__hang",
+      "alpha__slow",
       "beta__add",
       "beta__echo",
       "beta__fail",
+      "beta__slow",
     ]);
     const echo = mcps.tools().find((t) => t.qualifiedName === "beta__echo");
     assert.equal(echo?.description, "Echo the text back");
@@ -136,6 +138,20 @@ describe("connectMcps: two servers from a config file, and a dead one", () => {
       assert.match(e.message, /200 ms/);
       return true;
     });
+  });
+
+  it("progress notifications extend the timeout of a long call, and arrive as progress events", async () => {
+    const progress: unknown[] = [];
+    const off = mcps.on("progress", (ev) => {
+      progress.push(ev.data);
+    });
+    // 1 s of work in 20 ms steps against a 700 ms timeout: only progress keeps it alive.
+    const result = await mcps.call("alpha", "slow", { steps: 50, gapMs: 20 }, { timeout: 700 });
+    assert.deepEqual(result.content, [{ type: "text", text: "done after 50 steps" }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    off();
+    assert.ok(progress.length >= 40, `got ${progress.length} progress events`);
+    assert.deepEqual(Object.keys(progress[0] as object).sort(), ["progress", "tool", "total"]);
   });
 
   it("metrics count calls per server as a plain JSON object", () => {
