@@ -101,7 +101,7 @@ export class Connection {
   get connectedSince(): number | undefined {
     return this._connectedSince;
   }
-  /** The server's tools after `tools.allow/deny`. */
+  /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {
     return this._tools;
   }
@@ -342,7 +342,10 @@ export class Connection {
     if (to === "ready") {
       this._connectedSince = Date.now();
       this._error = undefined;
-    } else if (to !== "closed") this._connectedSince = undefined;
+    } else this._connectedSince = undefined;
+    // A reconnecting server keeps its tools (a stable tool set for the agent; calls fail
+    // fast with CLIENT_NOT_READY meanwhile); a failed one has none.
+    if (to === "failed") this._tools = [];
     if (error instanceof Error) this._error = error;
     this.emitState(from, to, error);
   }

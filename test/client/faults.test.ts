@@ -187,6 +187,8 @@ describe("faults", () => {
         isMcpSseError(e, "CLIENT_NOT_READY"),
       );
       assert.equal(mcps.metrics().servers["gone"]?.reconnects, 2);
+      assert.deepEqual(mcps.tools(), [], "a failed server lists no tools");
+      assert.equal(mcps.servers()[0]?.connectedSince, undefined);
     } finally {
       await mcps.close();
     }
