@@ -15,6 +15,8 @@ export interface LegacyTransportDeps {
   metrics: ServerMetrics;
   /** Where clients POST their messages (relative URI, e.g. `/messages`). */
   messagesPath: string;
+  /** `retry:` (ms) sent with the endpoint event: how soon EventSource clients reconnect. */
+  retryMs?: number | undefined;
 }
 
 /**
@@ -64,6 +66,7 @@ export class LegacySseTransport implements SessionTransport {
           id: formatEventId(this.sessionId, lastSeq),
           event: "endpoint",
           data: this.endpoint,
+          ...(this.#deps.retryMs !== undefined ? { retry: this.#deps.retryMs } : {}),
         });
         beforeReplay?.(s);
       },

@@ -46,6 +46,7 @@ export async function handleLegacyGet(
           backend: ctx.backend,
           metrics: ctx.metrics,
           messagesPath: ctx.messagesPath,
+          retryMs: ctx.retryMs,
         }),
     );
   } catch (error) {

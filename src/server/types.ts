@@ -85,6 +85,6 @@ export interface McpHttpHandlerOptions {
    * Default `true`.
    */
   stateless?: boolean;
-  /** `retry:` (ms) advertised to SSE clients on /mcp priming events. Default none. */
+  /** `retry:` (ms) advertised to SSE clients (legacy endpoint event, /mcp priming events). Default none. */
   retryMs?: number;
 }
