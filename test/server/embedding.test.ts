@@ -116,3 +116,43 @@ describe("idle sessions", () => {
     }
   });
 });
+
+describe("a failing createServer()", () => {
+  test("answers 500 with a stable code, keeps serving, and leaks no session slot", async () => {
+    let calls = 0;
+    const h = await serve({
+      port: 0,
+      maxSessions: 1,
+      stateless: false,
+      createServer: () => {
+        calls++;
+        if (calls <= 2) throw new Error("factory exploded");
+        return createTestServer();
+      },
+    });
+    try {
+      const sse = await fetch(`${h.url}/sse`);
+      assert.equal(sse.status, 500);
+      assert.match(await sse.text(), /SERVER_INTERNAL_ERROR/);
+      const mcp = await postJson(`${h.url}/mcp`, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: INIT_PARAMS,
+      });
+      assert.equal(mcp.status, 500);
+      await mcp.body?.cancel();
+      assert.equal(h.handler.sessionCount, 0);
+      const ok = await postJson(`${h.url}/mcp`, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: INIT_PARAMS,
+      });
+      assert.equal(ok.status, 200, "the cap of 1 still has room");
+      await ok.text();
+    } finally {
+      await h.close();
+    }
+  });
+});
