@@ -5,13 +5,20 @@
  * transport + Client (re-initialize) with backoff, up to `maxReconnects`; stream drops that
  * can be resumed inside one session are the transport's job and never reach this level.
  */
-import { type CallToolResult, Client, type Tool } from "@modelcontextprotocol/client";
+import {
+  type CallToolResult,
+  Client,
+  SdkError,
+  SdkErrorCode,
+  type Tool,
+} from "@modelcontextprotocol/client";
 import { isToolAllowed } from "../config/tools.js";
 import type { ServerConfig } from "../config/types.js";
-import { McpSseError } from "../errors.js";
+import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
   CLIENT_CLOSED,
+  CLIENT_CONNECT_FAILED,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
   CLIENT_UNKNOWN_TOOL,
@@ -58,6 +65,18 @@ export function backoffDelay(attempt: number, baseMs: number, random: () => numb
   const raw = Math.min(DEFAULT_MAX_BACKOFF_MS, baseMs * 2 ** (attempt - 2));
   const factor = 1 - DEFAULT_BACKOFF_JITTER + 2 * DEFAULT_BACKOFF_JITTER * random();
   return Math.round(raw * factor);
+}
+
+/** An SDK error during initialize or the first tools/list, as a typed error naming the server. */
+function connectFailed(server: ServerConfig, cause: unknown): McpSseError {
+  const where = server.url === undefined ? (server.command ?? "") : redactUrl(server.url);
+  const timedOut = cause instanceof SdkError && cause.code === SdkErrorCode.RequestTimeout;
+  const why = timedOut ? `no answer within ${server.timeoutMs} ms` : describe(cause).message;
+  return new McpSseError(
+    CLIENT_CONNECT_FAILED,
+    `Could not initialize an MCP session with server "${server.name}" (${where}): ${why}. Check the URL and transport, or run 'mcp-sse doctor'.`,
+    { details: { server: server.name, timedOut }, cause },
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -242,7 +261,7 @@ export class Connection {
       // Invalidate this client's callbacks before closing it.
       if (generation === this.generation) this.generation += 1;
       await this.closeClient(client);
-      throw error;
+      throw isMcpSseError(error) ? error : connectFailed(server, error);
     }
     if (!current()) {
       await this.closeClient(client);

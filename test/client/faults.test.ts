@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
@@ -174,6 +176,36 @@ describe("faults", () => {
         assert.deepEqual(result.content, [{ type: "text", text: "5" }]);
       },
     );
+  });
+
+  it("a server that accepts connections but never answers: failed within its timeout, others unaffected", async () => {
+    const silent = createServer(() => {
+      // Never answers: the request stays open until the client gives up.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const fixture = await startFixture();
+    try {
+      await withSetup(
+        fixture,
+        () =>
+          connectMcps({
+            mcps: [
+              entry("mute", `http://127.0.0.1:${port}/mcp`, { timeout: 0.5, max_reconnects: 0 }),
+              entry("fine", fixture.url),
+            ],
+          }),
+        async (mcps) => {
+          const [mute, fine] = mcps.servers();
+          assert.equal(mute?.state, "failed");
+          assert.match(mute?.error?.code ?? "", /TIMEOUT|CONNECT_FAILED/);
+          assert.equal(fine?.state, "ready");
+        },
+      );
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("a server gone for good: reconnects exhausted → failed, calls fail fast", async () => {
