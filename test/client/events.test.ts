@@ -190,6 +190,18 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     assert.deepEqual(result.content, [{ type: "text", text: "late_tool" }]);
   });
 
+  it("aborting options.signal closes the manager", async () => {
+    const controller = new AbortController();
+    const local = await connectMcps(
+      { mcps: [{ name: "p", transport: "streamable-http", url: plain.url }] },
+      { signal: controller.signal },
+    );
+    assert.equal(local.servers()[0]?.state, "ready");
+    controller.abort();
+    await until(() => local.servers()[0]?.state === "closed");
+    await local.close();
+  });
+
   it("events() iterators end when the manager closes", async () => {
     const local = await connectMcps({
       mcps: [{ name: "p", transport: "streamable-http", url: plain.url }],
