@@ -240,15 +240,18 @@ class Reader {
         response.body?.cancel().catch(ignoreCancelFailure);
         return { kind: "fatal", error: badContentTypeError(o.url, response) };
       }
-      clearTimeout(connectTimer);
       if (o.onOpen) {
+        // Still under the connect timeout, and abortable: a hung onOpen must not hang close().
         try {
-          await o.onOpen(response);
+          await untilAborted(Promise.resolve(o.onOpen(response)), controller.signal);
         } catch (cause) {
           response.body?.cancel().catch(ignoreCancelFailure);
+          if (this.closed) return { kind: "stop" };
+          if (timedOut) return { kind: "retry", error: timedOut };
           return { kind: "fatal", error: asReaderError(cause, "SSE_OPEN_REJECTED", o.url) };
         }
       }
+      clearTimeout(connectTimer);
       if (this.closed) {
         response.body?.cancel().catch(ignoreCancelFailure);
         return { kind: "stop" };
@@ -328,7 +331,11 @@ class Reader {
     let init: RequestInit;
     try {
       const method = typeof o.method === "function" ? o.method(ctx) : (o.method ?? "GET");
-      const custom = typeof o.headers === "function" ? await o.headers(ctx) : o.headers;
+      // Abortable: a token refresh that hangs is cut by the connect timeout or close().
+      const custom =
+        typeof o.headers === "function"
+          ? await untilAborted(Promise.resolve(o.headers(ctx)), signal)
+          : o.headers;
       const body = typeof o.body === "function" ? o.body(ctx) : o.body;
       init = {
         ...o.fetchOptions,
@@ -409,4 +416,23 @@ class Reader {
       });
     }
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

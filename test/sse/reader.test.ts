@@ -895,4 +895,64 @@ describe("openEventStream: options", () => {
       await server.close();
     }
   });
+
+  it("cuts a hung headers function with the connect timeout, and close() cuts a hung onOpen", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.write("data: x\n\n");
+    });
+    const r = record();
+    let calls = 0;
+    const reader = openEventStream({
+      url: server.url,
+      connectTimeoutMs: 100,
+      headers: () => {
+        calls += 1;
+        // The first token refresh never settles.
+        return calls === 1 ? new Promise<Record<string, string>>(() => {}) : {};
+      },
+      ...FAST,
+      ...r.callbacks,
+      onOpen: () => new Promise<void>(() => {}), // never settles either
+    });
+    try {
+      await until(() => server.requests.length === 1, "the second attempt's request");
+      assert.equal(r.errors[0]?.code, "SSE_CONNECT_TIMEOUT");
+      // onOpen hangs: the connect timeout (still running through onOpen) retries again.
+      await until(() => r.errors.length >= 2, "a timeout during onOpen");
+      assert.equal(r.errors[1]?.code, "SSE_CONNECT_TIMEOUT");
+      reader.close();
+      await settled(reader.done);
+      assert.equal(reader.state, "closed");
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
+
+  it("close() resolves done while onOpen hangs and no connect timeout runs", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.write("data: x\n\n");
+    });
+    let opening = false;
+    const reader = openEventStream({
+      url: server.url,
+      connectTimeoutMs: 0,
+      onEvent: () => {},
+      onOpen: () => {
+        opening = true;
+        return new Promise<void>(() => {});
+      },
+    });
+    try {
+      await until(() => opening, "onOpen to be called");
+      reader.close();
+      await settled(reader.done);
+      await until(() => server.aborted === 1, "the stream to be released");
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
 });
