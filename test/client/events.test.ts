@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/index.js";
 import { encrypt, generateKey } from "../../src/fernet/index.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type Fixture, startFixture } from "../fixtures/client-servers.js";
+
+/** Tokens made by Python's cryptography.fernet (shared vectors, beside the repo). */
+const FERNET_VECTORS = JSON.parse(
+  readFileSync(new URL("../../../shared/vectors/fernet.json", import.meta.url), "utf8"),
+) as { valid: { secret: string; token: string; plaintext: string }[] };
 
 /** Take events from an iterator until `count` arrived (bounded by `ms`). */
 async function take<T>(
@@ -178,6 +184,25 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     const data = bad?.data as { code: string; message: string };
     assert.equal(data.code, "CLIENT_EVENT_DECRYPT");
     assert.doesNotMatch(JSON.stringify(bad), /temperature/);
+  });
+
+  it("decrypts tokens made by Python's cryptography.fernet (shared vectors)", async () => {
+    const vector = FERNET_VECTORS.valid[0];
+    assert.ok(vector);
+    const local = await connectMcps({
+      mcps: [
+        { name: "py", transport: "streamable-http", url: plain.url, encryption_key: vector.secret },
+      ],
+    });
+    try {
+      const iterator = local.events({ server: "py", type: ["py_event", "error"] });
+      await plain.broadcast({ event: "py_event", encrypted_payload: vector.token });
+      const [ev] = await take(iterator, 1);
+      assert.equal(ev?.type, "py_event");
+      assert.equal(ev?.data, vector.plaintext, "non-JSON plaintext is delivered as a string");
+    } finally {
+      await local.close();
+    }
   });
 
   it("tools/list_changed becomes an event and refreshes the tool list", async () => {
