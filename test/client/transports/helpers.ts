@@ -108,11 +108,14 @@ function v1Server(): V1McpServer {
 }
 
 /** SDK v1 `SSEServerTransport`: GET /sse + POST /messages?sessionId=… (POST /sse → 405). */
-export async function startV1SseServer(): Promise<TestServer> {
+export async function startV1SseServer(): Promise<TestServer & { dropStreams(): void }> {
   const transports = new Map<string, SSEServerTransport>();
+  const streams = new Set<ServerResponse>();
   const http = await listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (req.method === "GET" && url.pathname === "/sse") {
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
       const transport = new SSEServerTransport("/messages", res);
       transports.set(transport.sessionId, transport);
       res.on("close", () => transports.delete(transport.sessionId));
@@ -127,7 +130,16 @@ export async function startV1SseServer(): Promise<TestServer> {
     }
     res.writeHead(405, { Allow: "GET" }).end("method not allowed");
   });
-  return { url: `${http.origin}/sse`, origin: http.origin, seen: http.seen, close: http.close };
+  return {
+    url: `${http.origin}/sse`,
+    origin: http.origin,
+    seen: http.seen,
+    close: http.close,
+    /** Cut every open SSE stream at the socket (a network drop). */
+    dropStreams: () => {
+      for (const res of streams) res.socket?.destroy();
+    },
+  };
 }
 
 /** SDK v1 `StreamableHTTPServerTransport`, stateful, at /mcp. */

@@ -78,7 +78,7 @@ async function exerciseSdkServer(server: TestServer, kind: "sse" | "streamable-h
 }
 
 describe("SDK v1 SSEServerTransport (legacy 2024-11-05)", () => {
-  let server: TestServer;
+  let server: Awaited<ReturnType<typeof startV1SseServer>>;
   before(async () => {
     server = await startV1SseServer();
   });
@@ -88,6 +88,28 @@ describe("SDK v1 SSEServerTransport (legacy 2024-11-05)", () => {
     const http = await exerciseSdkServer(server, "sse");
     for (const r of http.filter((x) => x.method === "POST"))
       assert.match(r.path, /^\/messages\?sessionId=/);
+  });
+
+  test("a dropped stream cannot be resumed by SDK v1 (new session): CLIENT_SESSION_LOST, then onclose", async () => {
+    const c = await connect(server.url, "sse");
+    const order: string[] = [];
+    c.client.onerror = (e) => void order.push(`error:${(e as { code?: string }).code}`);
+    c.client.onclose = () => void order.push("close");
+    try {
+      const getsBefore = server.seen.filter((r) => r.method === "GET").length;
+      assert.ok((c.transport as LegacySseClientTransport).legacySessionId);
+      server.dropStreams();
+      await waitFor(() => order.includes("close"), 10_000, "onclose");
+      assert.deepEqual(order, ["error:CLIENT_SESSION_LOST", "close"]);
+      assert.equal(
+        server.seen.filter((r) => r.method === "GET").length,
+        getsBefore + 1,
+        "the transport reconnected once, then saw the new session",
+      );
+      await assert.rejects(c.client.listTools());
+    } finally {
+      await c.close();
+    }
   });
 });
 
