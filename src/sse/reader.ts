@@ -97,7 +97,15 @@ class Reader {
     const signal = options.signal;
     const onAbort = () => this.close();
     signal?.addEventListener("abort", onAbort, { once: true });
-    done = this.run().finally(() => signal?.removeEventListener("abort", onAbort));
+    done = this.run()
+      .catch((cause: unknown) => {
+        // A bug in the loop itself: close with it rather than reject `done` (documented as
+        // never rejecting) or hang.
+        const error = asReaderError(cause, "SSE_INTERNAL", options.url);
+        this.report(error);
+        this.finish(error);
+      })
+      .finally(() => signal?.removeEventListener("abort", onAbort));
     if (signal?.aborted) this.close();
   }
 
@@ -123,8 +131,12 @@ class Reader {
   private async run(): Promise<void> {
     // Let openEventStream return before the first callback runs.
     await Promise.resolve();
-    if (this.closed) return;
     const o = this.options;
+    if (this.closed) {
+      // Closed before the first attempt: release a response handed to us.
+      o.initialResponse?.body?.cancel().catch(ignoreCancelFailure);
+      return;
+    }
     const { reconnect, maxAttempts } = this.settings;
     this.setState({ state: "connecting", attempt: 0 });
     let attempt = 0;

@@ -955,4 +955,29 @@ describe("openEventStream: options", () => {
       await server.close();
     }
   });
+
+  it("an already aborted signal closes at once and releases the initialResponse", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.write("data: unread\n\n");
+    });
+    const r = record();
+    const initialResponse = await fetch(server.url, { method: "POST" });
+    const reader = openEventStream({
+      url: server.url,
+      initialResponse,
+      signal: AbortSignal.abort(),
+      ...r.callbacks,
+    });
+    try {
+      await settled(reader.done);
+      assert.deepEqual(states(r), ["closed"]);
+      assert.deepEqual(r.events, []);
+      await until(() => server.aborted === 1, "the handed-over stream to be released");
+      assert.equal(server.requests.length, 1, "no request of its own");
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
 });
