@@ -524,7 +524,7 @@ describe("openEventStream: timeouts, network errors, close", () => {
       assert.deepEqual(r.comments, ["keep-alive"]);
       const reconnecting = r.changes.find((c) => c.state === "reconnecting");
       assert.equal(reconnecting?.error?.code, "SSE_IDLE_TIMEOUT");
-      assert.equal(server.requests.length, 2);
+      assert.ok(server.requests.length >= 2, "a new request after the silence");
       await until(() => server.aborted >= 1, "the silent request to be closed by the client");
     } finally {
       reader.close();
