@@ -75,6 +75,34 @@ describe("faults", () => {
     );
   });
 
+  it("a call whose answer stream is cut is resumed: the result still arrives", async () => {
+    const fixture = await startFixture({ cutPostStreamAfter: 3 });
+    await withSetup(
+      fixture,
+      () => connectMcps({ mcps: [entry("resume", fixture.url)] }),
+      async (mcps) => {
+        const cutsBefore = fixture.stats.cuts;
+        const progress: number[] = [];
+        const off = mcps.on("progress", (ev) => {
+          progress.push((ev.data as { progress: number }).progress);
+        });
+        const result = await mcps.call("resume", "slow", { steps: 8, gapMs: 20 });
+        assert.deepEqual(result.content, [{ type: "text", text: "done after 8 steps" }]);
+        assert.ok(fixture.stats.cuts > cutsBefore, "the answer stream was cut");
+        assert.equal(fixture.stats.sessions, 1, "resumed in the same session");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        off();
+        // In order, none repeated across the resumption. (The SDK may drop the very last
+        // progress when the result is dispatched first, so 8 is not required.)
+        assert.deepEqual(
+          progress,
+          progress.map((_, i) => i + 1),
+        );
+        assert.ok(progress.length >= 6, `progress: ${progress.join(",")}`);
+      },
+    );
+  });
+
   it("a server that restarts: session lost → re-initialize, tools refreshed, calls work again", async () => {
     const fixture = await startFixture();
     await withSetup(
