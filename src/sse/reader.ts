@@ -1,4 +1,4 @@
-import { McpSseError, redactUrl } from "../errors.js";
+import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import { backoffDelay } from "./backoff.js";
 import {
   asReaderError,
@@ -308,6 +308,7 @@ class Reader {
     } catch (cause) {
       if (this.closed) return { kind: "stop" };
       if (timedOut) return { kind: "retry", error: timedOut };
+      if (isMcpSseError(cause, "SSE_INVALID_OPTION")) return { kind: "fatal", error: cause };
       if (cause instanceof McpSseError) return { kind: "retry", error: cause };
       return {
         kind: "retry",
@@ -349,6 +350,14 @@ class Reader {
           ? await untilAborted(Promise.resolve(o.headers(ctx)), signal)
           : o.headers;
       const body = typeof o.body === "function" ? o.body(ctx) : o.body;
+      if (body !== undefined && /^(GET|HEAD)$/i.test(method)) {
+        // fetch would throw a TypeError that looks like a network failure, forever.
+        throw new McpSseError(
+          "SSE_INVALID_OPTION",
+          `Event stream ${redactUrl(o.url)}: a ${method} request cannot have a body (attempt ${attempt})`,
+          { details: { option: "body" } },
+        );
+      }
       init = {
         ...o.fetchOptions,
         method,

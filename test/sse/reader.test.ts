@@ -980,4 +980,27 @@ describe("openEventStream: options", () => {
       await server.close();
     }
   });
+
+  it("fails at once (SSE_INVALID_OPTION) on a body for a GET reconnect", async () => {
+    const server = await startServer((_req, res) => {
+      sseHead(res);
+      res.end("data: a\n\n");
+    });
+    const r = record();
+    const reader = openEventStream({
+      url: server.url,
+      method: (ctx) => (ctx.attempt === 0 ? "POST" : "GET"),
+      body: "{}", // wrong: the GET reconnect would carry it too
+      ...FAST,
+      ...r.callbacks,
+    });
+    try {
+      await settled(reader.done);
+      assert.equal(reader.error?.code, "SSE_INVALID_OPTION");
+      assert.equal(server.requests.length, 1);
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
 });
