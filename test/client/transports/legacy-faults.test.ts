@@ -369,3 +369,38 @@ test("legacy server gone for good: reconnects exhausted (SSE_RECONNECTS_EXHAUSTE
     await transport.close();
   }
 });
+
+for (const [status, code] of [
+  [401, "CLIENT_UNAUTHORIZED"],
+  [404, "CLIENT_SESSION_LOST"],
+] as const) {
+  test(`legacy POST answered ${status}: send rejects first, then onerror(${code}) and onclose`, async () => {
+    const server = await listen((req, res) => {
+      if (req.method === "GET") {
+        openStream(res);
+        res.write(encodeEvent({ event: "endpoint", data: "/messages?sessionId=p" }));
+        return;
+      }
+      res.writeHead(status).end("nope");
+    });
+    const transport = createClientTransport({
+      server: serverConfig({ url: `${server.origin}/sse` }),
+    });
+    const got = collect(transport);
+    try {
+      await within(transport.start(), 5_000, "start");
+      const error = await transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      got.order.push("rejected");
+      assert.ok(isMcpSseError(error), String(error));
+      assert.equal(error.details["status"], status);
+      await waitFor(() => got.order.includes("close"), 5_000, "onclose");
+      assert.deepEqual(got.order, ["rejected", `error:${code}`, "close"]);
+    } finally {
+      await transport.close();
+      await server.close();
+    }
+  });
+}
