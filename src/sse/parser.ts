@@ -7,14 +7,15 @@ import { concatBytes, utf8Length } from "./utf8.js";
  * WHATWG HTML "interpreting an event stream" rules. A pure function of its input (STYLE #1):
  * it knows nothing of fetch, sockets, reconnection or MCP.
  *
- * How it is fast: bytes are never decoded one line at a time and never through a streaming
- * `TextDecoder` (which takes a slow path in Node). Each byte chunk is cut after its last line
- * break, and everything up to there is decoded with one call of a non-streaming decoder —
- * a cut after CR/LF never splits a UTF-8 sequence, and decoding complete lines separately
- * yields exactly the U+FFFD a whole-stream decode would (line breaks are ASCII). Only the
- * partial last line is kept, as bytes. Lines are then found with `String.prototype.indexOf`,
- * searching for CR only when the text has one, and a one-line `data:` event followed by its
- * blank line is dispatched without touching the data buffer.
+ * How it is fast: bytes are never decoded one line at a time. Each byte chunk is decoded with
+ * one call up to its last complete character, choosing per chunk between Node's fast
+ * non-streaming decoder (best on ASCII) and the streaming ICU one (best on non-ASCII); an
+ * unfinished character (1-3 bytes) waits for the next chunk. Lines are then found with
+ * `String.prototype.indexOf` (memchr-fast), searching for CR only while the text has one; the
+ * fields `data:`, `id:` and `event:` are recognised by their first characters, and a one-line
+ * `data:` event followed by its blank line is dispatched without touching the data buffer.
+ * Nothing is measured in UTF-8 until an event could be near the size limit (3 bytes per
+ * UTF-16 unit is the cheap upper bound).
  */
 
 /** Default `maxEventSize`: 16 MiB of UTF-8 (data, type and id of one event). */
@@ -32,37 +33,43 @@ export interface SseParser extends EventStreamParser {
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
-
-// Feeding mode, fixed by the first non-empty chunk after creation or `reset()`.
-const MODE_NONE = 0;
-const MODE_BYTES = 1;
-const MODE_TEXT = 2;
 
 export function createParser(callbacks: ParserCallbacks): SseParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
   const limitOption = callbacks.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   const limit = limitOption > 0 ? limitOption : Number.POSITIVE_INFINITY;
-  // ignoreBOM: we strip the one stream-start BOM ourselves; a decoder would strip one at the
-  // start of every decode() call. Never called with {stream: true} (Node's fast path).
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  // Two decoders, always given whole characters (so neither holds state between calls).
+  // ignoreBOM: we strip the one stream-start BOM ourselves; a decoder would strip one per call.
+  // In Node the non-streaming call is several times faster on ASCII, and the streaming one
+  // (ICU) about 1.5x faster on non-ASCII text: each chunk uses the one that suited the last.
+  const asciiDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  let wideDecoder: TextDecoder | undefined;
+  let lastWasWide = false;
+
+  function decode(bytes: Uint8Array): string {
+    let text: string;
+    if (lastWasWide) {
+      wideDecoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+      text = wideDecoder.decode(bytes, { stream: true });
+    } else {
+      text = asciiDecoder.decode(bytes);
+    }
+    lastWasWide = text.length !== bytes.length;
+    return text;
+  }
 
   // --- stream state (all of it is cleared by reset()) ---
-  let mode = MODE_NONE;
   let epoch = 0; // bumped by reset(), so a reset from inside a callback stops the current feed
   let atStreamStart = true; // the one leading BOM is still to be stripped
   let pendingCR = false; // the last line ended with a CR at the end of input: skip one LF
   let skipLine = false; // discarding the rest of an overlong line
   let skipEvent = false; // discarding lines until the blank line that ends a too-large event
-  let pendingBytes: Uint8Array[] = []; // partial line (byte mode), copies
-  let pendingByteLength = 0;
-  let pendingText = ""; // partial line (text mode)
-  let pendingTextBytes = 0;
-  let streamDecoder: TextDecoder | undefined; // only for bytes fed to a text-mode stream
-  let streamEncoder: TextEncoder | undefined; // only for text fed to a byte-mode stream
+  let heldBytes: Uint8Array | undefined; // an unfinished UTF-8 character (1-3 bytes)
+  let pendingText = ""; // the partial last line
+  let pendingTextBytes = 0; // exact UTF-8 size of pendingText, or -1: not counted yet
 
   // --- event buffers (WHATWG: data buffer, event type buffer, last event ID buffer) ---
   let data = "";
@@ -70,9 +77,8 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   let dataCountedChars = 0; // prefix of `data` whose UTF-8 size is in dataBytes
   let dataBytes = 0;
   let type = "";
-  let typeBytes = 0;
   let idBuffer = "";
-  let idBytes = 0; // an id field in the current block counts toward the event's size
+  let idInBlock = false; // an id field in the current block counts toward the event's size
 
   function resetEvent(): void {
     data = "";
@@ -80,8 +86,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     dataCountedChars = 0;
     dataBytes = 0;
     type = "";
-    typeBytes = 0;
-    idBytes = 0;
+    idInBlock = false;
   }
 
   /** Exact UTF-8 size of the pending event (counts only data not yet counted). */
@@ -90,7 +95,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       dataBytes += utf8Length(data, dataCountedChars);
       dataCountedChars = data.length;
     }
-    return dataBytes + typeBytes + idBytes;
+    return dataBytes + utf8Length(type) + (idInBlock ? utf8Length(idBuffer) : 0);
   }
 
   /**
@@ -98,7 +103,8 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
    * per UTF-16 unit) settles almost every call; exact counting happens only near the limit.
    */
   function overLimit(extra: number): boolean {
-    if (extra + dataBytes + (data.length - dataCountedChars) * 3 + typeBytes + idBytes <= limit) {
+    const fieldChars = type.length + (idInBlock ? idBuffer.length : 0);
+    if (extra + dataBytes + (data.length - dataCountedChars + fieldChars) * 3 <= limit) {
       return false;
     }
     return extra + eventSize() > limit;
@@ -146,21 +152,29 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
         appendData(value);
         return;
       case "event":
-        type = value;
-        typeBytes = utf8Length(value);
-        break;
+        setType(value);
+        return;
       case "id":
-        // WHATWG: an id containing NUL is ignored.
-        if (value.indexOf("\0") !== -1) return;
-        idBuffer = value;
-        idBytes = utf8Length(value);
-        break;
+        setId(value);
+        return;
       case "retry":
         if (isDigits(value)) onRetry?.(Number.parseInt(value, 10));
         return;
       default:
         return; // unknown fields are ignored
     }
+  }
+
+  function setType(value: string): void {
+    type = value;
+    if (limit !== Number.POSITIVE_INFINITY && overLimit(0)) dropEvent(eventSize());
+  }
+
+  function setId(value: string): void {
+    // WHATWG: an id containing NUL is ignored.
+    if (value.indexOf("\0") !== -1) return;
+    idBuffer = value;
+    idInBlock = true;
     if (limit !== Number.POSITIVE_INFINITY && overLimit(0)) dropEvent(eventSize());
   }
 
@@ -177,6 +191,26 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     ) {
       const from = text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
       appendData(text.slice(from, end));
+      return;
+    }
+    // Fast paths: "id:" and "event:".
+    if (
+      first === 0x69 &&
+      text.charCodeAt(start + 1) === 0x64 &&
+      text.charCodeAt(start + 2) === COLON
+    ) {
+      setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end));
+      return;
+    }
+    if (
+      first === 0x65 &&
+      text.charCodeAt(start + 1) === 0x76 &&
+      text.charCodeAt(start + 2) === 0x65 &&
+      text.charCodeAt(start + 3) === 0x6e &&
+      text.charCodeAt(start + 4) === 0x74 &&
+      text.charCodeAt(start + 5) === COLON
+    ) {
+      setType(text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end));
       return;
     }
     if (first === COLON) {
@@ -240,7 +274,8 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
           text.charCodeAt(pos + 2) === 0x74 &&
           text.charCodeAt(pos + 3) === 0x61 &&
           text.charCodeAt(pos + 4) === COLON &&
-          (limit === Number.POSITIVE_INFINITY || (end - pos) * 3 + typeBytes + idBytes <= limit)
+          (limit === Number.POSITIVE_INFINITY ||
+            (end - pos + type.length + (idInBlock ? idBuffer.length : 0)) * 3 <= limit)
         ) {
           const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
           const event: SseEvent = {
@@ -264,88 +299,39 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   }
 
   /** Drop input up to and including the line break that ends an overlong line. */
-  function skipOverlongLine(chunk: string | Uint8Array, start: number): number {
-    let lf: number;
-    let cr: number;
-    if (typeof chunk === "string") {
-      lf = chunk.indexOf("\n", start);
-      cr = chunk.indexOf("\r", start);
-    } else {
-      lf = chunk.indexOf(LF, start);
-      cr = chunk.indexOf(CR, start);
-    }
-    if (lf === -1 && cr === -1) return chunk.length;
+  function skipOverlongLine(text: string): number {
+    const lf = text.indexOf("\n");
+    const cr = text.indexOf("\r");
+    if (lf === -1 && cr === -1) return text.length;
     skipLine = false;
     if (cr === -1 || (lf !== -1 && lf < cr)) return lf + 1;
-    if (cr + 1 === chunk.length) {
+    if (cr + 1 === text.length) {
       pendingCR = true;
       return cr + 1;
     }
-    const after = typeof chunk === "string" ? chunk.charCodeAt(cr + 1) : chunk[cr + 1];
-    return after === LF ? cr + 2 : cr + 1;
+    return text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
   }
 
   /** A partial line is held: drop it (and its event) if the event would be over the limit. */
-  function checkPartialLine(partialBytes: number): boolean {
-    if (limit === Number.POSITIVE_INFINITY || !overLimit(partialBytes)) return true;
+  function checkPartialLine(partialBytes: number): void {
+    if (!overLimit(partialBytes)) return;
     dropEvent(partialBytes + eventSize());
-    pendingBytes = [];
-    pendingByteLength = 0;
     pendingText = "";
     pendingTextBytes = 0;
     skipLine = true;
-    return false;
   }
 
-  function feedBytes(chunk: Uint8Array): void {
-    const len = chunk.length;
-    let start = 0;
-    if (pendingCR) {
-      pendingCR = false;
-      if (chunk[0] === LF) start = 1;
+  /**
+   * The partial line is measured only once it could matter: while 3 bytes per UTF-16 unit
+   * still fits, its exact size stays unknown (-1); after that it is counted incrementally.
+   */
+  function checkPartialText(): void {
+    if (limit === Number.POSITIVE_INFINITY) return;
+    if (pendingTextBytes === -1) {
+      if (!overLimit(pendingText.length * 3)) return;
+      pendingTextBytes = utf8Length(pendingText);
     }
-    if (skipLine) start = skipOverlongLine(chunk, start);
-    // The last line break of the chunk: the tail after it is usually short, so scan backwards.
-    let last = len - 1;
-    while (last >= start) {
-      const b = chunk[last];
-      if (b === LF || b === CR) break;
-      last--;
-    }
-    if (last >= start) {
-      const myEpoch = epoch;
-      if (pendingByteLength > 0) {
-        // Finish the held partial line with this chunk's first line.
-        let first = start;
-        while (chunk[first] !== LF && chunk[first] !== CR) first++;
-        pendingBytes.push(chunk.subarray(start, first + 1));
-        const line = concatBytes(pendingBytes, pendingByteLength + first + 1 - start);
-        pendingBytes = [];
-        pendingByteLength = 0;
-        if (processText(decoder.decode(line)) === -1 || epoch !== myEpoch) return;
-        start = first + 1;
-      }
-      if (start <= last) {
-        const body = start === 0 && last === len - 1 ? chunk : chunk.subarray(start, last + 1);
-        if (processText(decoder.decode(body)) === -1 || epoch !== myEpoch) return;
-      }
-      start = last + 1;
-    }
-    if (start < len) {
-      // A CR that ended the decoded text is followed by this tail, not by an LF.
-      pendingCR = false;
-      // Mid-way through dropping an event, a non-blank partial line can only be skipped.
-      if (skipEvent) {
-        pendingBytes = [];
-        pendingByteLength = 0;
-        skipLine = true;
-        return;
-      }
-      const tail = chunk.slice(start); // a copy: the caller may reuse its buffer
-      if (!checkPartialLine(pendingByteLength + tail.length)) return;
-      pendingBytes.push(tail);
-      pendingByteLength += tail.length;
-    }
+    checkPartialLine(pendingTextBytes);
   }
 
   function feedText(chunk: string): void {
@@ -354,14 +340,13 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       pendingCR = false;
       if (text.charCodeAt(0) === LF) text = text.slice(1);
     }
-    if (skipLine) text = text.slice(skipOverlongLine(text, 0));
+    if (skipLine) text = text.slice(skipOverlongLine(text));
     if (text.length === 0) return;
     if (pendingText !== "") {
       if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
-        const added = utf8Length(text);
-        if (!checkPartialLine(pendingTextBytes + added)) return;
         pendingText += text;
-        pendingTextBytes += added;
+        if (pendingTextBytes !== -1) pendingTextBytes += utf8Length(text);
+        checkPartialText();
         return;
       }
       text = pendingText + text;
@@ -370,52 +355,58 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     }
     const rest = processText(text);
     if (rest === -1 || rest === text.length) return;
+    // Mid-way through dropping an event, a non-blank partial line can only be skipped.
     if (skipEvent) {
       skipLine = true;
       return;
     }
-    const tail = text.slice(rest);
-    const tailBytes = utf8Length(tail);
-    if (!checkPartialLine(tailBytes)) return;
-    pendingText = tail;
-    pendingTextBytes = tailBytes;
+    pendingText = text.slice(rest);
+    pendingTextBytes = -1;
+    checkPartialText();
+  }
+
+  /**
+   * Bytes are decoded up to their last complete character (an unfinished one waits for the
+   * next chunk, as in a streaming decode), then read as text.
+   */
+  function feedBytes(chunk: Uint8Array): void {
+    let bytes = chunk;
+    if (heldBytes !== undefined) {
+      bytes = concatBytes([heldBytes, chunk], heldBytes.length + chunk.length);
+      heldBytes = undefined;
+    }
+    const cut = unfinishedCharacterStart(bytes);
+    if (cut < bytes.length) heldBytes = bytes.slice(cut); // a copy: the caller may reuse its buffer
+    if (cut > 0) feedText(decode(cut === bytes.length ? bytes : bytes.subarray(0, cut)));
   }
 
   function feed(chunk: string | Uint8Array): void {
     if (chunk.length === 0) return;
-    if (typeof chunk === "string") {
-      if (mode === MODE_BYTES) {
-        // Text after bytes: encode it so the byte path keeps its partial line intact.
-        streamEncoder ??= new TextEncoder();
-        feedBytes(streamEncoder.encode(chunk));
-        return;
-      }
-      mode = MODE_TEXT;
-      feedText(chunk);
+    if (typeof chunk !== "string") {
+      feedBytes(chunk);
       return;
     }
-    if (mode === MODE_TEXT) {
-      // Bytes after text: decode them as a stream (a character may span several of them).
-      streamDecoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
-      feedText(streamDecoder.decode(chunk, { stream: true }));
-      return;
+    if (heldBytes !== undefined) {
+      // Text after an unfinished character: that character is invalid (U+FFFD).
+      const held = heldBytes;
+      heldBytes = undefined;
+      const myEpoch = epoch;
+      feedText(asciiDecoder.decode(held));
+      if (epoch !== myEpoch) return;
     }
-    mode = MODE_BYTES;
-    feedBytes(chunk);
+    feedText(chunk);
   }
 
   function reset(): void {
     epoch++;
-    mode = MODE_NONE;
     atStreamStart = true;
     pendingCR = false;
     skipLine = false;
     skipEvent = false;
-    pendingBytes = [];
-    pendingByteLength = 0;
+    heldBytes = undefined;
     pendingText = "";
     pendingTextBytes = 0;
-    streamDecoder = undefined;
+    lastWasWide = false;
     idBuffer = "";
     resetEvent();
   }
@@ -427,9 +418,26 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       return idBuffer;
     },
     get bufferedBytes() {
-      return pendingByteLength + pendingTextBytes + eventSize();
+      const textBytes = pendingTextBytes === -1 ? utf8Length(pendingText) : pendingTextBytes;
+      return (heldBytes?.length ?? 0) + textBytes + eventSize();
     },
   };
+}
+
+/**
+ * Where an unfinished UTF-8 character starts at the end of `bytes` (its lead byte announces
+ * more bytes than follow), or `bytes.length` when the last character is complete or invalid
+ * anyway (invalid bytes decode to U+FFFD whatever comes next).
+ */
+function unfinishedCharacterStart(bytes: Uint8Array): number {
+  const len = bytes.length;
+  for (let i = len - 1; i >= 0 && i >= len - 3; i--) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const needed = b >= 0xf5 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 1;
+    return len - i < needed ? i : len;
+  }
+  return len;
 }
 
 /** WHATWG `retry`: the value must consist of ASCII digits only (and not be empty). */
