@@ -21,6 +21,7 @@ import {
   timerMs,
 } from "./reader-options.js";
 import { createConnectionParser } from "./reader-parser.js";
+import { type IdleWatch, untilAborted, watchIdle } from "./reader-timers.js";
 import type { ReaderState } from "./types.js";
 
 /**
@@ -217,7 +218,7 @@ class Reader {
     };
     this.abortAttempt = abort;
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
-    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    let idle: IdleWatch | undefined;
     const { connectTimeoutMs } = this.settings;
     if (connectTimeoutMs > 0 && initial === undefined) {
       connectTimer = setTimeout(() => {
@@ -274,30 +275,19 @@ class Reader {
       body = response.body.getReader();
       const parser = this.createConnectionParser();
       const { idleTimeoutMs } = this.settings;
-      // Monotonic clock: a wall-clock step (NTP) must not fake or hide silence.
-      let lastByteAt = performance.now();
-      if (idleTimeoutMs > 0) {
-        // One timer per connection, re-armed lazily: cheaper than resetting it per chunk.
-        const check = () => {
-          const silentMs = performance.now() - lastByteAt;
-          if (silentMs < idleTimeoutMs) {
-            idleTimer = setTimeout(check, idleTimeoutMs - silentMs);
-            return;
-          }
-          abort(
-            new McpSseError(
-              "SSE_IDLE_TIMEOUT",
-              `Event stream ${redactUrl(o.url)}: no data for ${idleTimeoutMs} ms, reconnecting (a server should send a keep-alive comment more often)`,
-              { details: { timeoutMs: idleTimeoutMs } },
-            ),
-          );
-        };
-        idleTimer = setTimeout(check, idleTimeoutMs);
-      }
+      idle = watchIdle(idleTimeoutMs, () =>
+        abort(
+          new McpSseError(
+            "SSE_IDLE_TIMEOUT",
+            `Event stream ${redactUrl(o.url)}: no data for ${idleTimeoutMs} ms, reconnecting (a server should send a keep-alive comment more often)`,
+            { details: { timeoutMs: idleTimeoutMs } },
+          ),
+        ),
+      );
       for (;;) {
         const { done, value } = await body.read();
         if (done || this.closed || timedOut) break;
-        lastByteAt = performance.now();
+        idle.touch();
         parser.feed(value);
         this.lastEventId = parser.committedId;
         if (this.closed) break;
@@ -320,7 +310,7 @@ class Reader {
       };
     } finally {
       clearTimeout(connectTimer);
-      clearTimeout(idleTimer);
+      idle?.stop();
       if (this.abortAttempt === abort) this.abortAttempt = undefined;
       // Release the connection when we stopped reading before the end (idle, close).
       body?.cancel().catch(ignoreCancelFailure);
@@ -437,23 +427,4 @@ class Reader {
       });
     }
   }
-}
-
-/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
