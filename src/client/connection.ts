@@ -57,6 +57,8 @@ export interface ConnectionOptions {
   random?: () => number;
   /** Called on every reconnect attempt (for metrics). */
   onReconnectAttempt?: () => void;
+  /** Called when the transport resumes a dropped event stream inside the session (for metrics). */
+  onStreamReconnect?: () => void;
 }
 
 /** Delay before reconnect attempt `attempt` (1-based): 0 first, then base·2^(n-2), capped, jittered. */
@@ -230,8 +232,9 @@ export class Connection {
       logger: this.log,
       getHeaders: () => this.headers(),
       onStreamState: (change) => {
-        if (current())
-          this.log.debug({ stream: change.stream, state: change.state }, "stream state");
+        if (!current()) return;
+        this.log.debug({ stream: change.stream, state: change.state }, "stream state");
+        if (change.state === "reconnecting") this.options.onStreamReconnect?.();
       },
       onStreamEvent: (event) => {
         if (current()) this.options.emit(sseEventToEvent(this.name, event));

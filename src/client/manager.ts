@@ -148,6 +148,7 @@ class Manager implements McpsManager {
       createTransport: this.options.createTransport ?? createClientTransport,
       emit: (event) => this.receive(server, event),
       onReconnectAttempt: () => metrics.reconnects++,
+      onStreamReconnect: () => metrics.streamReconnects++,
       ...(this.options.refreshToken === undefined
         ? {}
         : { refreshToken: this.options.refreshToken }),

@@ -19,7 +19,10 @@ export interface ServerMetricsSnapshot {
   state: string;
   /** ISO time the current connection became ready, or null. */
   connectedSince: string | null;
+  /** New sessions after a lost one (re-initialize). */
   reconnects: number;
+  /** Event streams resumed inside a session (Last-Event-ID), by the transport. */
+  streamReconnects: number;
   eventsReceived: number;
   /** Events dropped from full subscriber queues (slow handlers). */
   eventsDropped: number;
@@ -38,6 +41,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export class ServerMetrics {
   reconnects = 0;
+  streamReconnects = 0;
   eventsReceived = 0;
   eventsDropped = 0;
   errors = 0;
@@ -87,6 +91,7 @@ export class ServerMetrics {
       state,
       connectedSince: connectedSince === undefined ? null : new Date(connectedSince).toISOString(),
       reconnects: this.reconnects,
+      streamReconnects: this.streamReconnects,
       eventsReceived: this.eventsReceived,
       eventsDropped: this.eventsDropped,
       errors: this.errors,

@@ -71,6 +71,9 @@ describe("faults", () => {
         assert.ok(fixture.stats.cuts >= 3, `the stream was cut (${fixture.stats.cuts} times)`);
         assert.equal(mcps.servers()[0]?.state, "ready");
         assert.equal(fixture.stats.sessions, 1, "resumed within one session, no re-initialize");
+        const metrics = mcps.metrics().servers["cut"];
+        assert.equal(metrics?.reconnects, 0);
+        assert.ok((metrics?.streamReconnects ?? 0) >= 3);
       },
     );
   });
