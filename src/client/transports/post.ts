@@ -4,7 +4,8 @@
  * `MAX_POST_ATTEMPTS`; the server has not processed such a request, so repeating it is safe.
  * Any other non-2xx answer becomes a typed error (`httpStatusError`).
  */
-import type { McpSseError } from "../../errors.js";
+import { isMcpSseError, type McpSseError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
 import {
   aborted,
   httpStatusError,
@@ -80,4 +81,28 @@ export async function postWithBackoff(options: PostOptions): Promise<TimedReques
     }
     throw error;
   }
+}
+
+/**
+ * `DELETE` (Streamable HTTP session end). Never throws: closing must succeed even when the
+ * server is gone, so a failure is only logged, and 405 (the server does not allow it) not even that.
+ */
+export async function deleteQuietly(options: Omit<PostOptions, "method" | "body">, log: Logger) {
+  try {
+    const r = await postWithBackoff({ ...options, method: "DELETE" });
+    r.clearTimeout();
+    await r.response.body?.cancel();
+  } catch (error) {
+    const status = isMcpSseError(error) ? error.details["status"] : undefined;
+    if (status !== 405)
+      log.debug(
+        { code: isMcpSseError(error) ? error.code : undefined, err: String(error) },
+        "session DELETE failed",
+      );
+  }
+}
+
+/** The media type of a `Content-Type` (parameters dropped, lower case). */
+export function mediaType(contentType: string | null): string {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }

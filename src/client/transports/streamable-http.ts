@@ -34,7 +34,7 @@ import {
   requestIds,
   responseId,
 } from "./jsonrpc.js";
-import { postWithBackoff } from "./post.js";
+import { deleteQuietly, mediaType, postWithBackoff } from "./post.js";
 import { requestTimeout, scrubError } from "./request.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
@@ -405,33 +405,18 @@ export class StreamableHttpClientTransport
       this.server.timeoutMs > 0
         ? Math.min(this.server.timeoutMs, DEFAULT_DELETE_TIMEOUT_MS)
         : DEFAULT_DELETE_TIMEOUT_MS;
-    try {
-      await postWithBackoff({
+    await deleteQuietly(
+      {
         fetch: this.fetch,
         url: this.url.href,
         serverName: this.server.name,
-        method: "DELETE",
         headers: this.sessionHeaders(),
         timeoutMs,
         fallbackDelayMs: 0,
         signals: [],
         secrets: () => [...this.secrets],
-      }).then(async (r) => {
-        r.clearTimeout();
-        await r.response.body?.cancel();
-      });
-    } catch (error) {
-      const status = isMcpSseError(error) ? error.details["status"] : undefined;
-      // Closing must succeed even when the server is gone; the failure is only logged.
-      if (status !== 405)
-        this.log.debug(
-          { code: isMcpSseError(error) ? error.code : undefined, err: String(error) },
-          "session DELETE failed",
-        );
-    }
+      },
+      this.log,
+    );
   }
-}
-
-function mediaType(contentType: string | null): string {
-  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
