@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ProtocolError, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import {
+  describe as describeError,
+  isUnauthorized,
+  toCallError,
+} from "../../src/client/call-errors.js";
+import { McpSseError } from "../../src/errors.js";
+
+const ctx = { server: "weather", tool: "forecast", timeoutMs: 1500 };
+
+describe("toCallError", () => {
+  it("keeps a JSON-RPC error distinguishable: CLIENT_TOOL_ERROR with rpcCode and rpcData", () => {
+    const e = toCallError(new ProtocolError(-32602, "Invalid params", { field: "location" }), ctx);
+    assert.equal(e.code, "CLIENT_TOOL_ERROR");
+    assert.equal(e.details["rpcCode"], -32602);
+    assert.deepEqual(e.details["rpcData"], { field: "location" });
+    assert.match(e.message, /forecast.*weather.*-32602/);
+  });
+  it("maps SDK timeouts to CLIENT_TIMEOUT naming server, tool and ms", () => {
+    const e = toCallError(new SdkError(SdkErrorCode.RequestTimeout, "Request timed out"), ctx);
+    assert.equal(e.code, "CLIENT_TIMEOUT");
+    assert.match(e.message, /"forecast" on server "weather" did not answer within 1500 ms/);
+  });
+  it("maps a closed connection to CLIENT_CONNECTION_LOST", () => {
+    for (const code of [
+      SdkErrorCode.ConnectionClosed,
+      SdkErrorCode.NotConnected,
+      SdkErrorCode.SendFailed,
+    ])
+      assert.equal(toCallError(new SdkError(code, "closed"), ctx).code, "CLIENT_CONNECTION_LOST");
+  });
+  it("passes McpSseErrors through and maps aborts to CLIENT_ABORTED", () => {
+    const own = new McpSseError("CLIENT_UNAUTHORIZED", "401");
+    assert.equal(toCallError(own, ctx), own);
+    const abort = Object.assign(new Error("aborted"), { name: "AbortError" });
+    assert.equal(toCallError(abort, ctx).code, "CLIENT_ABORTED");
+  });
+});
+
+describe("isUnauthorized", () => {
+  it("finds a 401 through cause chains", () => {
+    const inner = new McpSseError("SSE_HTTP_STATUS", "HTTP 401", { details: { status: 401 } });
+    assert.ok(isUnauthorized(new Error("wrapped", { cause: inner })));
+    assert.ok(isUnauthorized(new McpSseError("CLIENT_UNAUTHORIZED", "no")));
+    assert.ok(
+      !isUnauthorized(new McpSseError("SSE_HTTP_STATUS", "HTTP 500", { details: { status: 500 } })),
+    );
+    assert.ok(!isUnauthorized(undefined));
+  });
+  it("describe() gives a code and message for any error", () => {
+    assert.deepEqual(describeError(new SdkError(SdkErrorCode.RequestTimeout, "t")), {
+      code: "SDK_REQUEST_TIMEOUT",
+      message: "t",
+    });
+    assert.deepEqual(describeError("plain"), { code: "ERROR", message: "plain" });
+  });
+});
