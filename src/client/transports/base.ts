@@ -104,8 +104,22 @@ export abstract class ClientTransportBase {
     this.onerror?.(error);
   }
 
+  /**
+   * Hand a message to the SDK in the order the server sent it. The SDK runs notification
+   * handlers on a microtask but settles a response synchronously, so a progress
+   * notification followed at once by its response would find its progress handler already
+   * gone. Responses therefore go out on a microtask too, queued behind the handlers of the
+   * notifications that came before them.
+   */
   protected deliver(message: JSONRPCMessage): void {
-    this.onmessage?.(message);
+    const m = message as { method?: unknown };
+    if (typeof m.method === "string") {
+      this.onmessage?.(message);
+      return;
+    }
+    queueMicrotask(() => {
+      if (!this.closed) this.onmessage?.(message);
+    });
   }
 
   protected streamState(stream: StreamName, change: Omit<StreamStateChange, "server" | "stream">) {
