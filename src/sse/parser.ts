@@ -1,6 +1,6 @@
 import { McpSseError } from "../errors.js";
 import type { EventStreamParser, ParserCallbacks, SseEvent } from "./types.js";
-import { concatBytes, utf8Length } from "./utf8.js";
+import { concatBytes, firstNonAscii, lastNonAscii, utf8Length } from "./utf8.js";
 
 /**
  * A streaming Server-Sent Events parser: text or UTF-8 bytes in, events out, following the
@@ -8,9 +8,9 @@ import { concatBytes, utf8Length } from "./utf8.js";
  * it knows nothing of fetch, sockets, reconnection or MCP.
  *
  * How it is fast: bytes are never decoded one line at a time. Each byte chunk is decoded with
- * one call up to its last complete character, choosing per chunk between Node's fast
- * non-streaming decoder (best on ASCII) and the streaming ICU one (best on non-ASCII); an
- * unfinished character (1-3 bytes) waits for the next chunk. Lines are then found with
+ * one call up to its last complete character (an unfinished one, 1-3 bytes, waits for the next
+ * chunk): its ASCII head and tail with Node's fast native decoder, the part between the first
+ * and last non-ASCII byte with the ICU one, which is faster on non-ASCII text. Lines are then found with
  * `String.prototype.indexOf` (memchr-fast), searching for CR only while the text has one; the
  * fields `data:`, `id:` and `event:` are recognised by their first characters, and a one-line
  * `data:` event followed by its blank line is dispatched without touching the data buffer.
@@ -41,24 +41,30 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
   const limitOption = callbacks.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   const limit = limitOption > 0 ? limitOption : Number.POSITIVE_INFINITY;
-  // Two decoders, always given whole characters (so neither holds state between calls).
-  // ignoreBOM: we strip the one stream-start BOM ourselves; a decoder would strip one per call.
-  // In Node the non-streaming call is several times faster on ASCII, and the streaming one
-  // (ICU) about 1.5x faster on non-ASCII text: each chunk uses the one that suited the last.
+  // Two decoders, always given whole characters and flushed (neither holds state between
+  // calls). ignoreBOM: we strip the one stream-start BOM ourselves; a decoder would strip one
+  // per call. In Node the first takes the native fast path, several times faster on ASCII;
+  // the second is switched to ICU (by one streaming call), about 1.5x faster on non-ASCII.
   const asciiDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let wideDecoder: TextDecoder | undefined;
-  let lastWasWide = false;
 
+  /** ASCII head and tail of a chunk go to the fast decoder, the part between to ICU. */
   function decode(bytes: Uint8Array): string {
-    let text: string;
-    if (lastWasWide) {
-      wideDecoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
-      text = wideDecoder.decode(bytes, { stream: true });
-    } else {
-      text = asciiDecoder.decode(bytes);
+    const first = firstNonAscii(bytes);
+    if (first === bytes.length) return asciiDecoder.decode(bytes);
+    if (wideDecoder === undefined) {
+      wideDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+      wideDecoder.decode(new Uint8Array(0), { stream: true });
     }
-    lastWasWide = text.length !== bytes.length;
-    return text;
+    // Cuts next to an ASCII byte are character boundaries (complete or invalid either way).
+    const end = lastNonAscii(bytes) + 1;
+    // Mostly non-ASCII: one call, no concatenation.
+    if (end - first > bytes.length >> 1) return wideDecoder.decode(bytes);
+    const middle = wideDecoder.decode(bytes.subarray(first, end));
+    const head = first === 0 ? "" : asciiDecoder.decode(bytes.subarray(0, first));
+    return end === bytes.length
+      ? head + middle
+      : head + middle + asciiDecoder.decode(bytes.subarray(end));
   }
 
   // --- stream state (all of it is cleared by reset()) ---
@@ -406,7 +412,6 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     heldBytes = undefined;
     pendingText = "";
     pendingTextBytes = 0;
-    lastWasWide = false;
     idBuffer = "";
     resetEvent();
   }

@@ -34,3 +34,61 @@ export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8A
   }
   return out;
 }
+
+/**
+ * Index of the first byte of `bytes` that is not ASCII (bit 7 set), or `bytes.length`.
+ * Reads four bytes at a time: about as fast as a native decode of ASCII, which lets the
+ * parser give each part of a chunk the decoder that suits it.
+ */
+export function firstNonAscii(bytes: Uint8Array): number {
+  const len = bytes.length;
+  let i = 0;
+  const misaligned = (4 - (bytes.byteOffset & 3)) & 3;
+  for (; i < misaligned && i < len; i++) if (bytes[i]! & 0x80) return i;
+  const words = (len - i) >>> 2;
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let w = 0;
+    // Sixteen words per step with one test: non-ASCII input is the rare case.
+    for (; w + 16 <= words; w += 16) {
+      const any =
+        view[w]! |
+        view[w + 1]! |
+        view[w + 2]! |
+        view[w + 3]! |
+        view[w + 4]! |
+        view[w + 5]! |
+        view[w + 6]! |
+        view[w + 7]! |
+        view[w + 8]! |
+        view[w + 9]! |
+        view[w + 10]! |
+        view[w + 11]! |
+        view[w + 12]! |
+        view[w + 13]! |
+        view[w + 14]! |
+        view[w + 15]!;
+      if (any & 0x80808080) break;
+    }
+    for (; w < words; w++) if (view[w]! & 0x80808080) break;
+    i += w << 2;
+  }
+  for (; i < len; i++) if (bytes[i]! & 0x80) return i;
+  return len;
+}
+
+/** Index of the last byte of `bytes` that is not ASCII, or -1. Four bytes at a time. */
+export function lastNonAscii(bytes: Uint8Array): number {
+  let i = bytes.length;
+  const alignedEnd = i - ((bytes.byteOffset + i) & 3);
+  for (; i > alignedEnd && i > 0; i--) if (bytes[i - 1]! & 0x80) return i - 1;
+  const words = i >>> 2;
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i - words * 4, words);
+    let w = words;
+    while (w > 0 && !(view[w - 1]! & 0x80808080)) w--;
+    i -= (words - w) * 4;
+  }
+  for (; i > 0; i--) if (bytes[i - 1]! & 0x80) return i - 1;
+  return -1;
+}

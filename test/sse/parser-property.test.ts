@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { encodeEvent } from "../../src/sse/encoder.js";
+import { createParser } from "../../src/sse/parser.js";
+import type { SseEvent, SseFrame } from "../../src/sse/types.js";
+
+interface Output {
+  events: SseEvent[];
+  retry: number[];
+  comments: string[];
+  lastEventId: string;
+}
+
+function parse(chunks: (string | Uint8Array)[]): Output {
+  const out: Output = { events: [], retry: [], comments: [], lastEventId: "" };
+  const parser = createParser({
+    onEvent: (e) => out.events.push(e),
+    onRetry: (ms) => out.retry.push(ms),
+    onComment: (c) => out.comments.push(c),
+    onError: (e) => assert.fail(`unexpected error ${e.message}`),
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  out.lastEventId = parser.lastEventId;
+  return out;
+}
+
+/**
+ * The WHATWG steps written the slow, obvious way (whole input, regex line split): the
+ * oracle the streaming parser must agree with.
+ */
+function reference(text: string): Output {
+  const out: Output = { events: [], retry: [], comments: [], lastEventId: "" };
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = body.split(/\r\n|\r|\n/);
+  lines.pop(); // the part after the last line break is not a line: discarded at end of stream
+  let data = "";
+  let type = "";
+  let id = "";
+  for (const line of lines) {
+    if (line === "") {
+      out.lastEventId = id;
+      if (data !== "") {
+        out.events.push({ type: type || "message", data: data.slice(0, -1), lastEventId: id });
+      }
+      data = "";
+      type = "";
+      continue;
+    }
+    if (line.startsWith(":")) {
+      out.comments.push(line.slice(line.startsWith(": ") ? 2 : 1));
+      continue;
+    }
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "data") data += `${value}\n`;
+    else if (field === "event") type = value;
+    else if (field === "id" && !value.includes("\0")) id = value;
+    else if (field === "retry" && /^[0-9]+$/.test(value)) out.retry.push(Number(value));
+  }
+  out.lastEventId = id;
+  return out;
+}
+
+const lineEnd = fc.constantFrom("\n", "\r", "\r\n");
+const value = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc.constantFrom("", " ", "  x", "a:b", "\0", "\uFEFF", "é", "日本", "😀", "12", "1a"),
+);
+const line = fc.oneof(
+  fc.tuple(fc.constantFrom("data", "event", "id", "retry", "", "foo", "Data", "\uFEFFdata"), value),
+  fc.constant(["", "" as string] as const),
+);
+/** A stream: lines from a small SSE grammar with mixed line ends, an optional BOM. */
+const stream = fc
+  .tuple(
+    fc.boolean(),
+    fc.array(fc.tuple(line, fc.constantFrom(":", ": ", ""), lineEnd, fc.boolean()), {
+      maxLength: 30,
+    }),
+    fc.string({ unit: "binary", maxLength: 5 }),
+  )
+  .map(([bom, parts, tail]) => {
+    let text = bom ? "\uFEFF" : "";
+    for (const [[field, v], sep, end, blank] of parts) {
+      text += field === "" && v === "" ? end : `${field}${sep}${sep === "" ? "" : v}${end}`;
+      if (blank) text += end;
+    }
+    return text + tail.replace(/[\r\n]/g, "");
+  });
+
+/** Random cut points of an array-like of `length`. */
+const cuts = (length: number) =>
+  fc
+    .uniqueArray(fc.integer({ min: 0, max: length }), { maxLength: 12 })
+    .map((xs) => xs.sort((a, b) => a - b));
+
+function splitAt<T extends { slice(a: number, b?: number): T }>(whole: T, points: number[]): T[] {
+  const parts: T[] = [];
+  let from = 0;
+  for (const p of points) {
+    parts.push(whole.slice(from, p));
+    from = p;
+  }
+  parts.push(whole.slice(from));
+  return parts;
+}
+
+const encoder = new TextEncoder();
+
+describe("sse parser: properties", () => {
+  it("agrees with the whole-input reference, whatever the byte chunking", () => {
+    fc.assert(
+      fc.property(
+        stream.chain((text) => {
+          const bytes = encoder.encode(text);
+          return fc.tuple(fc.constant(text), fc.constant(bytes), cuts(bytes.length));
+        }),
+        ([text, bytes, points]) => {
+          // Text with lone surrogates changes when encoded; the oracle reads what was sent.
+          const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
+          assert.deepEqual(parse([bytes]), expected, JSON.stringify(text));
+          assert.deepEqual(parse(splitAt(bytes, points)), expected, `cuts ${points}`);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("agrees with the reference whatever the string chunking", () => {
+    fc.assert(
+      fc.property(
+        stream.chain((text) => fc.tuple(fc.constant(text), cuts(text.length))),
+        ([text, points]) => {
+          const expected = reference(text);
+          assert.deepEqual(parse([text]), expected);
+          assert.deepEqual(parse(splitAt(text, points)), expected, `cuts ${points}`);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("decodes any bytes like one whole-stream TextDecoder, whatever the chunking", () => {
+    // Arbitrary bytes, rich in line breaks and UTF-8 lead/continuation bytes.
+    const byte = fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(
+        0x0a,
+        0x0d,
+        0x3a,
+        0x20,
+        0xc3,
+        0xa9,
+        0xe2,
+        0x82,
+        0xac,
+        0xf0,
+        0x9f,
+        0xef,
+        0xbb,
+        0xbf,
+      ),
+    );
+    const prefixes = fc.constantFrom("data:", "data: ", "id: ", "event:", "", "retry: 1");
+    const input = fc
+      .array(fc.tuple(prefixes, fc.array(byte, { maxLength: 20 })), { maxLength: 20 })
+      .map((parts) => {
+        const all: number[] = [];
+        for (const [p, bs] of parts) all.push(...encoder.encode(p), ...bs, 0x0a);
+        return new Uint8Array(all);
+      });
+    fc.assert(
+      fc.property(
+        input.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
+        ([bytes, points]) => {
+          const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
+          assert.deepEqual(parse(splitAt(bytes, points)), expected);
+          const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
+          assert.deepEqual(parse(single), expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("round-trips any event through the encoder", () => {
+    const noBreak = fc
+      .string({ unit: "binary", maxLength: 20 })
+      .map((s) => s.replace(/[\r\n\0]/g, ""));
+    const data = fc
+      .array(
+        fc.tuple(fc.string({ unit: "binary", maxLength: 20 }), fc.constantFrom("\n", "\r", "\r\n")),
+        {
+          maxLength: 5,
+        },
+      )
+      .map((parts) => parts.map(([s, br]) => s + br).join(""))
+      .chain((head) => fc.string({ unit: "binary", maxLength: 20 }).map((t) => head + t));
+    const frame = fc.record(
+      { event: noBreak, data, id: noBreak },
+      { requiredKeys: ["data"] },
+    ) as fc.Arbitrary<SseFrame & { data: string }>;
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 8 }), fc.nat(), (frames, seed) => {
+        const wire = frames.map((f) => encodeEvent(f)).join("");
+        const bytes = encoder.encode(wire);
+        let lastEventId = "";
+        const expected = frames.map((f) => {
+          if (f.id !== undefined) lastEventId = f.id;
+          return {
+            type: f.event === undefined || f.event === "" ? "message" : f.event,
+            data: f.data.replace(/\r\n|\r/g, "\n"),
+            lastEventId,
+          };
+        });
+        const cut = bytes.length === 0 ? 0 : seed % bytes.length;
+        assert.deepEqual(parse([bytes.subarray(0, cut), bytes.subarray(cut)]).events, expected);
+        assert.deepEqual(parse([wire]).events, expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
