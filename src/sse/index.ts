@@ -9,13 +9,16 @@ export { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parser.js";
 export type {
   EventStreamReader,
   EventStreamReaderOptions,
+  RequestContext,
   StreamStateChange,
 } from "./reader.js";
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_RECONNECT_ATTEMPTS,
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
+  DEFAULT_RETRY_JITTER,
   openEventStream,
 } from "./reader.js";
 export type {

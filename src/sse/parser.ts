@@ -423,8 +423,9 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       return idBuffer;
     },
     get bufferedBytes() {
-      const textBytes = pendingTextBytes === -1 ? utf8Length(pendingText) : pendingTextBytes;
-      return (heldBytes?.length ?? 0) + textBytes + eventSize();
+      // Counting once and then incrementally keeps a getter called after every chunk linear.
+      if (pendingTextBytes === -1) pendingTextBytes = utf8Length(pendingText);
+      return (heldBytes?.length ?? 0) + pendingTextBytes + eventSize();
     },
   };
 }
