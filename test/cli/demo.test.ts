@@ -21,25 +21,38 @@ function capture(signal: AbortSignal = new AbortController().signal) {
 }
 
 const ROW =
-  /^ {2}\d\d:\d\d:\d\d\.\d{3} {2}data_update +\d+ +\d+\.\d\d {2}stream=demo-stream-1 location=San Francisco$/m;
+  /^ {2}\d\d:\d\d:\d\d\.\d{3} {2}(legacy|streamable) +data_update +\d+ +\d+\.\d\d {2}(stream=demo-stream-1|location=San Francisco)$/m;
 
 describe("mcp-sse demo", () => {
-  test("starts the demo server, lists and calls tools, shows live events and a summary, exits 0", async () => {
+  test("serves the demo, connects the mcp-sse client over both transports, calls tools, shows live events and a summary, exits 0", async () => {
     const c = capture();
     const code = await run(["demo", "--seconds", "2.5"], c.io);
     assert.equal(code, 0, c.err());
     const out = c.out();
     assert.match(out, /demo server listening on http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(out, /tools \(2\):\n {2}realtime_monitor +\S.*\n {2}weather_monitor +\S/);
+    assert.match(out, /one tool set across both connections \(4 tools\):/);
+    for (const name of ["legacy__realtime_monitor", "streamable__weather_monitor"]) {
+      assert.match(out, new RegExp(`^ {2}${name} +\\S`, "m"));
+    }
     assert.match(out, /Started monitoring stream: demo-stream-1/);
     assert.match(out, /Started monitoring weather for: San Francisco/);
-    assert.match(out, /TIME \(UTC\) +EVENT +SEQ +VALUE +MONITORING/);
-    assert.match(out, ROW, "at least one aligned data_update row carrying both ids");
-    const received = /events received +(\d+) in [\d.]+ s \(data_update: (\d+)\)/.exec(out);
+    assert.match(out, /TIME \(UTC\) +SERVER +EVENT +SEQ +VALUE +MONITORING/);
+    const rows = out.match(new RegExp(ROW.source, "gm")) ?? [];
+    // Each connection monitors what was called on it: the legacy rows carry the stream id,
+    // the streamable rows the location.
+    for (const row of rows) {
+      assert.ok(
+        row.includes("legacy") ? row.includes("stream=") : row.includes("location="),
+        `events routed to the session that asked for them: ${row}`,
+      );
+    }
+    const received = /data_update +(\d+) in [\d.]+ s \((.*)\)/.exec(out);
     assert.ok(received, out);
-    assert.ok(Number(received[1]) >= 1);
-    assert.equal(received[1], received[2]);
-    assert.equal(out.match(new RegExp(ROW.source, "gm"))?.length, Number(received[1]));
+    assert.ok(Number(received[1]) >= 2, "events from both servers");
+    assert.equal(rows.length, Number(received[1]));
+    assert.match(received[2] ?? "", /legacy: \d+/);
+    assert.match(received[2] ?? "", /streamable: \d+/);
+    assert.match(out, /^ {2}legacy +ready, 1 call\(s\)/m);
   });
 
   test("Ctrl-C (the abort signal) ends the live section early and still exits 0", async () => {

@@ -19,7 +19,9 @@ export function parseFlags<T extends ParseArgsConfig["options"]>(
   argv: string[],
   options: T,
   usage: string,
-) {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
 import { createDemoServer, type DataUpdateEvent } from "../../server/demo.js";
 import { serve } from "../../server/index.js";
@@ -20,55 +20,12 @@ export const DEFAULT_DEMO_REQUEST_TIMEOUT_MS = 10_000;
 
 export const DEMO_USAGE = `usage: mcp-sse demo [--seconds N]
 
-Starts the demo server on 127.0.0.1 (a free port), connects a client over Streamable HTTP,
-lists and calls realtime_monitor and weather_monitor, then shows the live data_update
-events for N seconds (default ${DEFAULT_DEMO_SECONDS}) and a summary.
+Starts the demo server on 127.0.0.1 (a free port) and connects the mcp-sse client to it
+twice, as two configured servers: "legacy" over HTTP+SSE (/sse) and "streamable" over
+Streamable HTTP (/mcp). Lists the merged tool set, calls realtime_monitor on one and
+weather_monitor on the other, then shows the live data_update events of both for N seconds
+(default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
 `;
-
-/** What the demo needs from a client. Swap `connectDemoClient` to change the client used. */
-export interface DemoClient {
-  tools(): Promise<Array<{ name: string; description?: string | undefined }>>;
-  /** Call a tool; returns its text content joined. */
-  call(name: string, args: Record<string, unknown>): Promise<string>;
-  /** Every event the server sends, as `{ type, data }` (data_update arrives as logging). */
-  onEvent(handler: (type: string, data: unknown) => void): void;
-  close(): Promise<void>;
-}
-
-/**
- * The client side of the demo: today the SDK v2 `Client` over Streamable HTTP, mapping a
- * logging notification whose `data.event` is a string to an event of that type (the same
- * rule as the mcp-sse client, which will replace this function).
- */
-export async function connectDemoClient(url: URL, signal: AbortSignal): Promise<DemoClient> {
-  const client = new Client({ name: "mcp-sse-demo-client", version: "0.1.0" });
-  const handlers: Array<(type: string, data: unknown) => void> = [];
-  client.setNotificationHandler("notifications/message", (n) => {
-    const data = n.params.data as { event?: unknown } | undefined;
-    const type = typeof data?.event === "string" ? data.event : "message";
-    for (const h of handlers) h(type, data);
-  });
-  await client.connect(new StreamableHTTPClientTransport(url));
-  const options = { timeout: DEFAULT_DEMO_REQUEST_TIMEOUT_MS, signal };
-  return {
-    async tools() {
-      return (await client.listTools(undefined, options)).tools;
-    },
-    async call(name, args) {
-      const result = await client.callTool({ name, arguments: args }, options);
-      const parts = (result.content ?? []) as Array<{ type: string; text?: string }>;
-      const text = parts.map((p) => (p.type === "text" ? (p.text ?? "") : `[${p.type}]`));
-      if (result.isError === true) {
-        throw new McpSseError("CLI_DEMO_FAILED", `tool ${name} failed: ${text.join(" ")}`);
-      }
-      return text.join(" ");
-    },
-    onEvent(handler) {
-      handlers.push(handler);
-    },
-    close: () => client.close(),
-  };
-}
 
 function parseDemoArgs(argv: string[]): { seconds: number } | "help" {
   let values: { seconds?: string | undefined; help?: boolean | undefined };
@@ -101,16 +58,20 @@ function clock(iso: unknown): string {
   return typeof iso === "string" && /T\d\d:\d\d:\d\d\.\d{3}/.test(iso) ? iso.slice(11, 23) : "-";
 }
 
-const COLUMNS = "TIME (UTC)    EVENT          SEQ   VALUE  MONITORING";
+const COLUMNS = "TIME (UTC)    SERVER      EVENT          SEQ   VALUE  MONITORING";
 
-function eventRow(type: string, data: Partial<DataUpdateEvent> | undefined): string {
+function eventRow(
+  server: string,
+  type: string,
+  data: Partial<DataUpdateEvent> | undefined,
+): string {
   const value = typeof data?.value === "number" ? data.value.toFixed(2) : "-";
   const seq = typeof data?.seq === "number" ? String(data.seq) : "-";
   const monitoring = [
     ...(data?.monitoring?.stream_ids ?? []).map((s) => `stream=${s}`),
     ...(data?.monitoring?.locations ?? []).map((l) => `location=${l}`),
   ].join(" ");
-  return `${clock(data?.timestamp).padEnd(12)}  ${type.padEnd(13)}  ${seq.padStart(3)}  ${value.padStart(6)}  ${monitoring || "(nothing yet)"}`;
+  return `${clock(data?.timestamp).padEnd(12)}  ${server.padEnd(10)}  ${type.padEnd(13)}  ${seq.padStart(3)}  ${value.padStart(6)}  ${monitoring || "(nothing yet)"}`;
 }
 
 /** Wait `ms`, or less when the signal aborts. */
@@ -139,34 +100,56 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     host: "127.0.0.1",
     port: 0,
   });
-  let client: DemoClient | undefined;
+  let mcps: McpsManager | undefined;
   try {
-    const mcpUrl = new URL("/mcp", server.url);
-    out(`demo server listening on ${server.url} (Streamable HTTP: ${mcpUrl.href})`);
-    client = await connectDemoClient(mcpUrl, io.signal);
+    out(`demo server listening on ${server.url} (legacy SSE: /sse, Streamable HTTP: /mcp)`);
+    mcps = await connectMcps(
+      {
+        mcps: [
+          { name: "legacy", transport: "sse", url: new URL("/sse", server.url).href, timeout: 10 },
+          {
+            name: "streamable",
+            transport: "streamable-http",
+            url: new URL("/mcp", server.url).href,
+            timeout: 10,
+          },
+        ],
+      },
+      { signal: io.signal },
+    );
+    for (const s of mcps.servers()) {
+      if (s.state !== "ready") {
+        throw new McpSseError(
+          "CLI_DEMO_FAILED",
+          `server ${s.name} is ${s.state}: ${s.error?.message ?? "no error recorded"}`,
+        );
+      }
+    }
 
-    const tools = await client.tools();
+    const tools = mcps.tools();
     out();
-    out(`tools (${tools.length}):`);
-    const width = Math.max(...tools.map((t) => t.name.length), 4);
-    for (const t of tools) out(`  ${t.name.padEnd(width)}  ${t.description ?? ""}`);
+    out(`one tool set across both connections (${tools.length} tools):`);
+    const width = Math.max(...tools.map((t) => t.qualifiedName.length), 4);
+    for (const t of tools) out(`  ${t.qualifiedName.padEnd(width)}  ${t.description ?? ""}`);
 
     out();
-    out(`> realtime_monitor { stream_id: "demo-stream-1" }`);
-    out(`  ${await client.call("realtime_monitor", { stream_id: "demo-stream-1" })}`);
-    out(`> weather_monitor { location: "San Francisco" }`);
-    out(`  ${await client.call("weather_monitor", { location: "San Francisco" })}`);
+    out(`> legacy.realtime_monitor { stream_id: "demo-stream-1" }`);
+    out(`  ${await callText(mcps, "legacy", "realtime_monitor", { stream_id: "demo-stream-1" })}`);
+    out(`> streamable.weather_monitor { location: "San Francisco" }`);
+    out(
+      `  ${await callText(mcps, "streamable", "weather_monitor", { location: "San Francisco" })}`,
+    );
 
     const values: number[] = [];
     const types = new Map<string, number>();
     out();
     out(`live events for ${args.seconds} s (Ctrl-C stops early):`);
     out(`  ${COLUMNS}`);
-    client.onEvent((type, data) => {
-      types.set(type, (types.get(type) ?? 0) + 1);
-      const d = data as Partial<DataUpdateEvent> | undefined;
+    mcps.on("data_update", (event) => {
+      types.set(event.server, (types.get(event.server) ?? 0) + 1);
+      const d = event.data as Partial<DataUpdateEvent> | undefined;
       if (typeof d?.value === "number") values.push(d.value);
-      out(`  ${eventRow(type, d)}`);
+      out(`  ${eventRow(event.server, event.type, d)}`);
     });
     const started = Date.now();
     await pause(args.seconds * 1000, io.signal);
@@ -177,17 +160,41 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     out(`  tools listed      ${tools.length}`);
     out("  tools called      2");
     const total = [...types.values()].reduce((a, b) => a + b, 0);
-    const byType = [...types].map(([t, n]) => `${t}: ${n}`).join(", ");
-    out(`  events received   ${total} in ${elapsed.toFixed(1)} s${byType ? ` (${byType})` : ""}`);
+    const byServer = [...types].map(([t, n]) => `${t}: ${n}`).join(", ");
+    out(
+      `  data_update       ${total} in ${elapsed.toFixed(1)} s${byServer ? ` (${byServer})` : ""}`,
+    );
     if (values.length > 0) {
       const avg = values.reduce((a, b) => a + b, 0) / values.length;
       out(
         `  value             min ${Math.min(...values).toFixed(2)}  avg ${avg.toFixed(2)}  max ${Math.max(...values).toFixed(2)}`,
       );
     }
+    for (const [name, m] of Object.entries(mcps.metrics().servers)) {
+      const latency = m.calls.latencyMs;
+      out(
+        `  ${name.padEnd(16)}  ${m.state}, ${m.calls.count} call(s)${latency ? ` avg ${latency.avg.toFixed(1)} ms` : ""}, ${m.eventsReceived} events, ${m.eventsDropped} dropped, ${m.reconnects} reconnects`,
+      );
+    }
     return 0;
   } finally {
-    await client?.close();
+    await mcps?.close();
     await server.close();
   }
+}
+
+/** Call a tool through the manager and join its text content; a tool error fails the demo. */
+async function callText(
+  mcps: McpsManager,
+  server: string,
+  tool: string,
+  args: Record<string, unknown>,
+): Promise<string> {
+  const result = await mcps.call(server, tool, args);
+  const parts = (result.content ?? []) as Array<{ type: string; text?: string }>;
+  const text = parts.map((p) => (p.type === "text" ? (p.text ?? "") : `[${p.type}]`)).join(" ");
+  if (result.isError === true) {
+    throw new McpSseError("CLI_DEMO_FAILED", `tool ${server}.${tool} failed: ${text}`);
+  }
+  return text;
 }
