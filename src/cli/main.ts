@@ -62,7 +62,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   try {
     const command = await entry.load();
-    return await command(args.slice(1), io);
+    // `--debug` turns on debug logs in every command, the same way `DEBUG=1` does.
+    const commandIo = debug && !io.env["DEBUG"] ? { ...io, env: { ...io.env, DEBUG: "1" } } : io;
+    return await command(args.slice(1), commandIo);
   } catch (error) {
     io.stderr(`mcp-sse ${name}: ${describeError(error)}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);

@@ -10,6 +10,13 @@ export type {
   SessionTransportKind,
 } from "./backends/types.js";
 export { formatEventId, parseEventId } from "./backends/types.js";
+export {
+  createDemoServer,
+  DATA_UPDATE_EVENT,
+  type DataUpdateEvent,
+  DEFAULT_DATA_UPDATE_INTERVAL_MS,
+  type DemoServerOptions,
+} from "./demo.js";
 export type { McpHttpHandler } from "./handler.js";
 export { createMcpHttpHandler } from "./handler.js";
 export type { ServerMetrics } from "./metrics.js";
@@ -17,6 +24,12 @@ export { toMiddleware, toNodeListener } from "./node.js";
 export type { ServeHandle, ServeOptions } from "./serve.js";
 export { serve } from "./serve.js";
 export { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
+export {
+  createStdioServerFactory,
+  DEFAULT_STDIO_KILL_GRACE_MS,
+  type StdioServerOptions,
+  type StdioSessionServer,
+} from "./stdio-bridge.js";
 export { REPLAY_GAP_CODE } from "./stream-slot.js";
 export type { AuthOptions, McpHttpHandlerOptions, Principal, ServerLike } from "./types.js";
 export {

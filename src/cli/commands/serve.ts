@@ -189,6 +189,9 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
     port: plan.port,
     logger,
   };
+  // A stdio program speaks the 2025 session protocol; probing it for the stateless revision
+  // would spawn a throwaway child. Clients that negotiate fall back to 2025 sessions.
+  if (plan.mode.kind === "stdio") options.stateless = false;
   if (plan.allowedOrigins !== undefined) options.allowedOrigins = plan.allowedOrigins;
   if (plan.allowedHosts !== undefined) options.allowedHosts = plan.allowedHosts;
   if (plan.tokens !== undefined) options.auth = { tokens: plan.tokens };
