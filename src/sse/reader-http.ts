@@ -44,6 +44,32 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** Shorter values are too likely to be ordinary words to scrub. */
+const MIN_SCRUBBED_LENGTH = 6;
+
+/**
+ * The header values of a request that must not be echoed back into an error: a server that
+ * reflects `Authorization` in its 401 body would otherwise put the token in our message.
+ * For `Scheme credential` values the credential alone is listed too.
+ */
+export function secretValuesOf(headers: Record<string, string> | undefined): string[] {
+  const out: string[] = [];
+  for (const value of Object.values(headers ?? {})) {
+    if (value.length >= MIN_SCRUBBED_LENGTH) out.push(value);
+    const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+    if (credential !== undefined && credential.length >= MIN_SCRUBBED_LENGTH) out.push(credential);
+  }
+  // Longest first, so a whole value is replaced before its credential part.
+  return out.sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every occurrence of the given values replaced by `[REDACTED]`. */
+export function scrubValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) out = out.split(value).join("[REDACTED]");
+  return out;
+}
+
 /** `SSE_HTTP_STATUS` for a non-2xx answer; `retryAfterMs` from `Retry-After` when valid. */
 export function httpStatusError(url: string | URL, response: Response, body: string): McpSseError {
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));

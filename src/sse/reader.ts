@@ -10,6 +10,8 @@ import {
   isEventStreamType,
   isRetryableStatus,
   readBodySnippet,
+  scrubValues,
+  secretValuesOf,
 } from "./reader-http.js";
 import {
   type EventStreamReader,
@@ -64,6 +66,8 @@ class Reader {
   private openCount = 0;
   private error: McpSseError | undefined;
   private closed = false;
+  /** Header values of the latest request, scrubbed from error bodies that echo them. */
+  private sentSecrets: string[] = [];
   /** The server's `retry:` value: replaces `minDelayMs` as the backoff base. */
   private serverRetryMs: number | undefined;
   /** Aborts the current attempt (fetch + body) when closing. */
@@ -242,7 +246,7 @@ class Reader {
         const snippet = await readBodySnippet(response, controller.signal);
         if (this.closed) return { kind: "stop" };
         if (timedOut) return { kind: "retry", error: timedOut };
-        const error = httpStatusError(o.url, response, snippet);
+        const error = httpStatusError(o.url, response, scrubValues(snippet, this.sentSecrets));
         if (!isRetryableStatus(response.status)) return { kind: "fatal", error };
         const retryAfterMs = error.details.retryAfterMs;
         return typeof retryAfterMs === "number"
@@ -348,6 +352,7 @@ class Reader {
           { details: { option: "body" } },
         );
       }
+      this.sentSecrets = secretValuesOf(custom);
       init = {
         ...o.fetchOptions,
         method,

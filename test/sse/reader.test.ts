@@ -390,6 +390,31 @@ describe("openEventStream: resumption and retry", () => {
 });
 
 describe("openEventStream: fatal answers", () => {
+  it("never quotes a request header value that the error body echoes back", async () => {
+    const server = await startServer((req, res) => {
+      res.writeHead(401, { "Content-Type": "text/plain" });
+      res.end(`bad credentials: ${req.headers.authorization} (key ${req.headers["x-api-key"]})`);
+    });
+    const r = record();
+    const reader = openEventStream({
+      url: server.url,
+      headers: () => ({ Authorization: "Bearer tok-123456789", "X-Api-Key": "key-abcdefgh" }),
+      ...FAST,
+      ...r.callbacks,
+    });
+    try {
+      await settled(reader.done);
+      const error = reader.error;
+      assert.equal(error?.code, "SSE_HTTP_STATUS");
+      const text = `${error?.message} ${JSON.stringify(error?.details)}`;
+      assert.match(text, /bad credentials: \[REDACTED\]/);
+      assert.doesNotMatch(text, /tok-123456789|key-abcdefgh/);
+    } finally {
+      reader.close();
+      await server.close();
+    }
+  });
+
   it("stops on 401 with SSE_HTTP_STATUS naming status, redacted URL and body", async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(401, { "Content-Type": "application/json" });
