@@ -16,6 +16,7 @@ import { isToolAllowed } from "../config/tools.js";
 import type { ServerConfig } from "../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { backoffDelay, sleep } from "../sse/backoff.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -61,12 +62,18 @@ export interface ConnectionOptions {
   onStreamReconnect?: () => void;
 }
 
-/** Delay before reconnect attempt `attempt` (1-based): 0 first, then base·2^(n-2), capped, jittered. */
-export function backoffDelay(attempt: number, baseMs: number, random: () => number): number {
-  if (attempt <= 1 || baseMs <= 0) return 0;
-  const raw = Math.min(DEFAULT_MAX_BACKOFF_MS, baseMs * 2 ** (attempt - 2));
-  const factor = 1 - DEFAULT_BACKOFF_JITTER + 2 * DEFAULT_BACKOFF_JITTER * random();
-  return Math.round(raw * factor);
+/**
+ * Delay before reconnect attempt `attempt` (1-based): the first is immediate (the server may
+ * just have restarted), then the shared SSE backoff from `baseMs`, capped and jittered.
+ */
+export function reconnectDelay(attempt: number, baseMs: number, random: () => number): number {
+  if (attempt <= 1) return 0;
+  return backoffDelay(attempt - 1, {
+    baseMs,
+    maxDelayMs: DEFAULT_MAX_BACKOFF_MS,
+    jitter: DEFAULT_BACKOFF_JITTER,
+    random,
+  });
 }
 
 /** An SDK error during initialize or the first tools/list, as a typed error naming the server. */
@@ -79,19 +86,6 @@ function connectFailed(server: ServerConfig, cause: unknown): McpSseError {
     `Could not initialize an MCP session with server "${server.name}" (${where}): ${why}. Check the URL and transport, or run 'mcp-sse doctor'.`,
     { details: { server: server.name, timedOut }, cause },
   );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export class Connection {
@@ -316,7 +310,7 @@ export class Connection {
     let last = cause;
     for (let attempt = 1; attempt <= maxReconnects; attempt += 1) {
       await sleep(
-        backoffDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
+        reconnectDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
         this.lifetime.signal,
       );
       if (this.lifetime.signal.aborted) return;

@@ -12,12 +12,12 @@ export {
   CLIENT_UNKNOWN_TOOL,
 } from "./call-errors.js";
 export {
-  backoffDelay,
   type CallOptions,
   CLIENT_INFO,
   DEFAULT_BACKOFF_JITTER,
   DEFAULT_MAX_BACKOFF_MS,
   type RefreshToken,
+  reconnectDelay,
   type TransportFactory,
 } from "./connection.js";
 export {

@@ -4,6 +4,17 @@
  * parameters) so the schedule is testable without timers.
  */
 
+/**
+ * Largest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days): browsers and Node fire
+ * a longer one at once, which would turn a long `Retry-After` into a reconnect storm.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay safe to pass to `setTimeout`. */
+export function timerMs(ms: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
+}
+
 /** Base delay before the first reconnect, when the server sent no `retry:` field. */
 export const DEFAULT_MIN_RETRY_DELAY_MS = 1_000;
 /** Cap of the exponential backoff. */
@@ -66,4 +77,23 @@ export function parseRetryAfter(
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);
+}
+
+/**
+ * Wait `ms` (capped at the timer limit) unless `signal` aborts first. Resolves `true` when
+ * the time passed and `false` when aborted — never rejects, so a backoff loop just checks it.
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, timerMs(ms));
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -3,8 +3,11 @@ import {
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
+  timerMs,
 } from "./backoff.js";
 import type { ReaderState, SseEvent } from "./types.js";
+
+export { MAX_TIMER_MS, timerMs } from "./backoff.js";
 
 /**
  * The event-stream reader's public option and handle types, its defaults (one named
@@ -105,17 +108,6 @@ export interface EventStreamReader {
   /** Resolves (never rejects) once closed and every timer and request is released. */
   readonly done: Promise<void>;
   close(): void;
-}
-
-/**
- * Largest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days): browsers and Node fire
- * a longer one at once, which would turn a long `Retry-After` into a reconnect storm.
- */
-export const MAX_TIMER_MS = 2_147_483_647;
-
-/** A delay safe to pass to `setTimeout`. */
-export function timerMs(ms: number): number {
-  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
 }
 
 /** Options with every default applied and every number checked. */

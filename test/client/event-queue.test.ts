@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backoffDelay } from "../../src/client/connection.js";
+import { reconnectDelay } from "../../src/client/connection.js";
 import { EventBus } from "../../src/client/event-queue.js";
 import { type McpsEvent, matchesFilter, notificationToEvent } from "../../src/client/events.js";
 import { ServerMetrics } from "../../src/client/metrics.js";
@@ -159,30 +159,27 @@ describe("state machine", () => {
   });
 });
 
-describe("backoffDelay", () => {
-  it("is 0 first, then grows from the base with bounded jitter, capped", () => {
+describe("reconnectDelay", () => {
+  it("is 0 first, then the shared backoff from the base: doubling, jittered down by at most 20 %, capped", () => {
     assert.equal(
-      backoffDelay(1, 1000, () => 0.5),
+      reconnectDelay(1, 1000, () => 0.5),
       0,
     );
+    // random 0 = no jitter: the ceiling itself.
     assert.equal(
-      backoffDelay(2, 1000, () => 0.5),
+      reconnectDelay(2, 1000, () => 0),
       1000,
     );
     assert.equal(
-      backoffDelay(3, 1000, () => 0.5),
+      reconnectDelay(3, 1000, () => 0),
       2000,
     );
     assert.equal(
-      backoffDelay(2, 1000, () => 0),
+      reconnectDelay(2, 1000, () => 1),
       800,
     );
     assert.equal(
-      backoffDelay(2, 1000, () => 1),
-      1200,
-    );
-    assert.equal(
-      backoffDelay(30, 1000, () => 0.5),
+      reconnectDelay(30, 1000, () => 0),
       30_000,
     );
   });

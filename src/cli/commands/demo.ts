@@ -3,6 +3,7 @@ import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
 import { createDemoServer, type DataUpdateEvent } from "../../server/demo.js";
 import { serve } from "../../server/index.js";
+import { sleep } from "../../sse/backoff.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -74,20 +75,6 @@ function eventRow(
   return `${clock(data?.timestamp).padEnd(12)}  ${server.padEnd(10)}  ${type.padEnd(13)}  ${seq.padStart(3)}  ${value.padStart(6)}  ${monitoring || "(nothing yet)"}`;
 }
 
-/** Wait `ms`, or less when the signal aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 export async function demo(argv: string[], io: CliIO): Promise<number> {
   const args = parseDemoArgs(argv);
   if (args === "help") {
@@ -152,7 +139,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
       out(`  ${eventRow(event.server, event.type, d)}`);
     });
     const started = Date.now();
-    await pause(args.seconds * 1000, io.signal);
+    await sleep(args.seconds * 1000, io.signal);
     const elapsed = (Date.now() - started) / 1000;
 
     out();

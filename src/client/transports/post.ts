@@ -6,12 +6,12 @@
  */
 import { isMcpSseError, type McpSseError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
+import { sleep } from "../../sse/backoff.js";
 import {
   aborted,
   httpStatusError,
   MAX_POST_ATTEMPTS,
   requestTimeout,
-  sleep,
   type TimedRequest,
   timedFetch,
 } from "./request.js";

@@ -5,6 +5,7 @@
  */
 import { McpSseError, redactUrl } from "../../errors.js";
 import { REDACTED } from "../../logger.js";
+import { parseRetryAfter } from "../../sse/backoff.js";
 
 /** Longest body excerpt kept in an HTTP error. */
 export const ERROR_BODY_EXCERPT_CHARS = 200;
@@ -112,15 +113,6 @@ function causeMessage(cause: unknown): string {
   return String(cause);
 }
 
-/** `Retry-After` (delta seconds or an HTTP date) in ms, or undefined. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /** Read at most `limit` characters of a body, then cancel it. Never throws. */
 export async function readExcerpt(response: Response, limit = ERROR_BODY_EXCERPT_CHARS) {
   if (response.body === null) return "";
@@ -202,22 +194,6 @@ export function headerValues(headers: Record<string, string>): string[] {
 /** Resolve a header source (token refresh happens here, before every request). */
 export async function resolveHeaders(source: HeaderSource): Promise<Record<string, string>> {
   return { ...(await source()) };
-}
-
-/** Sleep `ms` unless `signal` aborts first (resolves false then). */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isJsonRpcMessage, parseJsonRpc } from "../../../src/client/transports/jsonrpc.js";
-import { parseRetryAfter } from "../../../src/client/transports/request.js";
 import { McpSseError } from "../../../src/errors.js";
+import { parseRetryAfter } from "../../../src/sse/backoff.js";
 
 test("parseJsonRpc accepts requests, notifications, results, errors and batches", () => {
   const ok = [
