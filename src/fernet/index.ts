@@ -11,6 +11,8 @@
  * function is called (elsewhere they throw `FERNET_UNSUPPORTED`).
  */
 
+export { isMcpSseError, McpSseError } from "../errors.js";
+
 export { decodeBase64Url, encodeBase64Url } from "./base64url.js";
 export {
   FERNET_INVALID_IV,

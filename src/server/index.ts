@@ -1,5 +1,7 @@
 /** `mcp-sse/server`: host any MCP server over legacy SSE and Streamable HTTP. */
 
+export { isMcpSseError, McpSseError } from "../errors.js";
+
 export type { MemoryBackendOptions } from "./backends/memory.js";
 export { createMemoryBackend, DEFAULT_EVENT_LOG_SIZE } from "./backends/memory.js";
 export type {

@@ -71,9 +71,22 @@ export function createStdioServerFactory(
 
 /** A printable form of the command: arguments that look like secrets are hidden. */
 export function describeCommand(command: string, args: readonly string[]): string {
-  const shown = args.map((a) => (/token|secret|password|api[-_]?key/i.test(a) ? "[REDACTED]" : a));
+  const shown = args.map((arg, i) => {
+    // `--api-key=sk-…` / `TOKEN=x`: keep the name, hide the value.
+    const eq = arg.indexOf("=");
+    if (eq > 0 && SECRET_ARG.test(arg.slice(0, eq))) return `${arg.slice(0, eq + 1)}[REDACTED]`;
+    // `--api-key sk-…`: the value is the word after a secret-named flag.
+    const previous = args[i - 1];
+    if (previous?.startsWith("-") && !previous.includes("=") && SECRET_ARG.test(previous)) {
+      return "[REDACTED]";
+    }
+    return SECRET_ARG.test(arg) && !arg.startsWith("-") ? "[REDACTED]" : arg;
+  });
   return [command, ...shown].join(" ");
 }
+
+/** Words that mark a command-line argument (or the flag before it) as a secret. */
+const SECRET_ARG = /token|secret|password|passwd|api[-_]?key|auth/i;
 
 class StdioSession implements StdioSessionServer {
   private child: ChildProcess | undefined;

@@ -55,9 +55,11 @@ export function parseCommandLine(commandLine: string): { command: string; args: 
 }
 
 function invalid(commandLine: string, why: string): McpSseError {
+  // Only the program is named: the rest of an unparsable line may hold a secret argument.
+  const program = /^\s*(\S*)/.exec(commandLine)?.[1] ?? "";
   return new McpSseError(
     "SERVER_STDIO_COMMAND_INVALID",
-    `cannot parse the stdio command ${JSON.stringify(commandLine)}: ${why}. Quote arguments with '...' or "...".`,
-    { details: { commandLine } },
+    `cannot parse the stdio command${program ? ` for ${JSON.stringify(program)}` : ""} (${commandLine.length} characters): ${why}. Quote arguments with '...' or "...".`,
+    { details: { program } },
   );
 }

@@ -101,7 +101,21 @@ describe("parseCommandLine", () => {
   test("describeCommand hides arguments that look like secrets", () => {
     assert.equal(
       describeCommand("srv", ["--api-key=abc", "--port", "1", "TOKEN=x"]),
-      "srv [REDACTED] --port 1 [REDACTED]",
+      "srv --api-key=[REDACTED] --port 1 TOKEN=[REDACTED]",
+    );
+    assert.equal(
+      describeCommand("srv", ["--api-key", "sk-live-1", "--name", "demo", "--token", "t0k"]),
+      "srv --api-key [REDACTED] --name demo --token [REDACTED]",
+    );
+  });
+
+  test("an unparsable command line is reported without its arguments (they may be secrets)", () => {
+    assert.throws(
+      () => parseCommandLine('srv --api-key sk-live-123 "unclosed'),
+      (e: unknown) =>
+        isMcpSseError(e, "SERVER_STDIO_COMMAND_INVALID") &&
+        /"srv"/.test(e.message) &&
+        !`${e.message} ${JSON.stringify(e.details)}`.includes("sk-live-123"),
     );
   });
 });
