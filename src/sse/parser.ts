@@ -1,6 +1,15 @@
 import { McpSseError } from "../errors.js";
 import type { EventStreamParser, ParserCallbacks, SseEvent } from "./types.js";
-import { concatBytes, firstNonAscii, lastNonAscii, utf8Length } from "./utf8.js";
+import {
+  concatBytes,
+  findLatin1Slice,
+  firstNonAscii,
+  type Latin1Slice,
+  lastNonAscii,
+  latin1Bytes,
+  unfinishedCharacterStart,
+  utf8Length,
+} from "./utf8.js";
 
 /**
  * A streaming Server-Sent Events parser: text or UTF-8 bytes in, events out, following the
@@ -37,7 +46,23 @@ const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
 
+/** Node's native latin1 decoder, or `undefined` in a browser (the portable path is used). */
+const nativeLatin1 = findLatin1Slice();
+const utf8Encoder = new TextEncoder();
+
 export function createParser(callbacks: ParserCallbacks): SseParser {
+  return buildParser(callbacks, nativeLatin1);
+}
+
+/**
+ * The parser as a browser runs it (no single-byte decoder), in any runtime: lets tests and
+ * the bench check and measure that path in Node too. Same contract as `createParser`.
+ */
+export function createPortableParser(callbacks: ParserCallbacks): SseParser {
+  return buildParser(callbacks, undefined);
+}
+
+function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined): SseParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
   const limitOption = callbacks.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   const limit = limitOption > 0 ? limitOption : Number.POSITIVE_INFINITY;
@@ -76,6 +101,17 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   let heldBytes: Uint8Array | undefined; // an unfinished UTF-8 character (1-3 bytes)
   let pendingText = ""; // the partial last line
   let pendingTextBytes = 0; // exact UTF-8 size of pendingText, or -1: not counted yet
+  let pendingLatin1 = false; // pendingText holds raw bytes as latin1 chars (fast path)
+  let pendingWide = false; // ... and some of them are not ASCII
+  let pendingFromString = false; // pendingText holds text fed as a string (no bytes behind it)
+
+  // --- the text being read, when it is latin1 (char index = byte index): where its
+  // non-ASCII chars are, and the bytes behind it from `textBytesStart` on (the text before
+  // that is the held partial line). Values touching [wideFrom, wideTo] are decoded as UTF-8.
+  let wideFrom = Number.POSITIVE_INFINITY;
+  let wideTo = -1;
+  let textBytes: Uint8Array | undefined;
+  let textBytesStart = 0;
 
   // --- event buffers (WHATWG: data buffer, event type buffer, last event ID buffer) ---
   let data = "";
@@ -85,6 +121,21 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   let type = "";
   let idBuffer = "";
   let idInBlock = false; // an id field in the current block counts toward the event's size
+
+  /**
+   * The field value `text[from, end)` as a string. Latin1 text is raw bytes: a value with a
+   * non-ASCII byte is decoded as UTF-8 on its own, which equals a whole-stream decode
+   * because it is bounded by ASCII bytes (line break, ':' or ' ') or the stream start.
+   */
+  function fieldValue(text: string, from: number, end: number): string {
+    if (end <= wideFrom || from > wideTo) return text.slice(from, end);
+    if (end - from <= 32 && isAscii(text, from, end)) return text.slice(from, end); // ids, types
+    const bytes =
+      textBytes !== undefined && from >= textBytesStart
+        ? textBytes.subarray(from - textBytesStart, end - textBytesStart)
+        : latin1Bytes(text, from, end);
+    return decode(bytes);
+  }
 
   function resetEvent(): void {
     data = "";
@@ -196,7 +247,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       text.charCodeAt(start + 4) === COLON
     ) {
       const from = text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
-      appendData(text.slice(from, end));
+      appendData(fieldValue(text, from, end));
       return;
     }
     // Fast paths: "id:" and "event:".
@@ -205,7 +256,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       text.charCodeAt(start + 1) === 0x64 &&
       text.charCodeAt(start + 2) === COLON
     ) {
-      setId(text.slice(text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end));
+      setId(fieldValue(text, text.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end));
       return;
     }
     if (
@@ -216,16 +267,19 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       text.charCodeAt(start + 4) === 0x74 &&
       text.charCodeAt(start + 5) === COLON
     ) {
-      setType(text.slice(text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end));
+      setType(fieldValue(text, text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end));
       return;
     }
     if (first === COLON) {
       if (onComment !== undefined) {
-        onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
+        onComment(
+          fieldValue(text, text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end),
+        );
       }
       return;
     }
-    // Slice first so the colon search can never run past this line.
+    // Slice first so the colon search can never run past this line. A non-ASCII field name
+    // is unknown however it decodes, so only the value needs decoding.
     const line = text.slice(start, end);
     const colon = line.indexOf(":");
     if (colon === -1) {
@@ -233,7 +287,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       return;
     }
     const from = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-    processField(line.slice(0, colon), line.slice(from));
+    processField(line.slice(0, colon), fieldValue(text, start + from, end));
   }
 
   /**
@@ -286,7 +340,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
           const from = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5;
           const event: SseEvent = {
             type: type === "" ? "message" : type,
-            data: text.slice(from, end),
+            data: fieldValue(text, from, end),
             lastEventId: idBuffer,
           };
           resetEvent();
@@ -340,7 +394,36 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     checkPartialLine(pendingTextBytes);
   }
 
-  function feedText(chunk: string): void {
+  /** Read decoded text; `fromString`: it was fed as a string (not decoded from bytes). */
+  /** Before the latin1 path: a partial line (and character) decoded from bytes turns latin1. */
+  function pendingToLatin1(slice: Latin1Slice): void {
+    if (pendingLatin1 || atStreamStart) return; // at stream start, heldBytes is a BOM prefix
+    if (pendingText === "" && heldBytes === undefined) return;
+    // Text decoded from bytes re-encodes to bytes that decode to it again (invalid input
+    // became U+FFFD, which round-trips), so the partial line reads as if never decoded.
+    const encoded = utf8Encoder.encode(pendingText);
+    const bytes =
+      heldBytes === undefined
+        ? encoded
+        : concatBytes([encoded, heldBytes], encoded.length + heldBytes.length);
+    heldBytes = undefined;
+    pendingText = slice.call(bytes, 0, bytes.length);
+    pendingTextBytes = pendingText.length;
+    pendingLatin1 = true;
+    pendingWide = firstNonAscii(bytes) < bytes.length;
+  }
+
+  /** Before the decoding path: a latin1 partial line goes back to being held bytes. */
+  function pendingToBytes(): void {
+    if (!pendingLatin1 || pendingText === "") return;
+    heldBytes = latin1Bytes(pendingText, 0, pendingText.length);
+    pendingText = "";
+    pendingTextBytes = 0;
+    pendingLatin1 = false;
+    pendingWide = false;
+  }
+
+  function feedText(chunk: string, fromString: boolean): void {
     let text = chunk;
     if (pendingCR) {
       pendingCR = false;
@@ -352,6 +435,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
         pendingText += text;
         if (pendingTextBytes !== -1) pendingTextBytes += utf8Length(text);
+        if (fromString) pendingFromString = true;
         checkPartialText();
         return;
       }
@@ -368,6 +452,93 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     }
     pendingText = text.slice(rest);
     pendingTextBytes = -1;
+    pendingLatin1 = false;
+    pendingFromString = fromString;
+    checkPartialText();
+  }
+
+  /**
+   * The fast path for bytes: the chunk becomes a latin1 string in one native call (no UTF-8
+   * decoding; char index = byte index), lines and fields are found in it as in any text —
+   * CR, LF, ':' and ' ' are ASCII — and only values with a non-ASCII byte are decoded
+   * (`fieldValue`). No character is ever split: a partial line is held as latin1 too.
+   */
+  function feedLatin1(slice: Latin1Slice, chunk: Uint8Array, first: number, last: number): void {
+    let bytes = chunk;
+    let firstWide = first;
+    let lastWide = last;
+    if (heldBytes !== undefined) {
+      // Only ever the start of a BOM at stream start.
+      bytes = concatBytes([heldBytes, chunk], heldBytes.length + chunk.length);
+      heldBytes = undefined;
+      firstWide = firstNonAscii(bytes);
+      lastWide = lastNonAscii(bytes);
+    }
+    let start = 0;
+    if (atStreamStart) {
+      // Strip one EF BB BF, even split across chunks: hold a prefix of it until it is whole.
+      if (bytes.length < 3 && bytes[0] === 0xef && (bytes.length === 1 || bytes[1] === 0xbb)) {
+        heldBytes = bytes.slice(); // a copy: the caller may reuse its buffer
+        return;
+      }
+      atStreamStart = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    }
+    if (pendingCR) {
+      pendingCR = false;
+      if (bytes[start] === LF) start++;
+    }
+    let text = slice.call(bytes, start, bytes.length);
+    if (skipLine) {
+      const skipped = skipOverlongLine(text);
+      if (skipped > 0) {
+        text = text.slice(skipped);
+        start += skipped;
+      }
+    }
+    if (text.length === 0) return;
+    const body = start === 0 ? bytes : bytes.subarray(start);
+    // Where the non-ASCII bytes of `body` are (a wide byte skipped above widens the range:
+    // harmless, `fieldValue` looks again).
+    const wide = lastWide >= start;
+    const from = wide ? Math.max(0, firstWide - start) : body.length;
+    const held = pendingText.length;
+    if (held !== 0) {
+      if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
+        pendingText += text;
+        pendingTextBytes = pendingText.length; // latin1: one char per byte, exact
+        pendingWide ||= wide;
+        checkPartialText();
+        return;
+      }
+      text = pendingText + text;
+      wideFrom = pendingWide ? 0 : wide ? held + from : Number.POSITIVE_INFINITY;
+      wideTo = wide ? held + lastWide - start : pendingWide ? held - 1 : -1;
+      pendingText = "";
+      pendingTextBytes = 0;
+      pendingWide = false;
+    } else {
+      wideFrom = wide ? from : Number.POSITIVE_INFINITY;
+      wideTo = wide ? lastWide - start : -1;
+    }
+    textBytes = body;
+    textBytesStart = held;
+    const wideEnd = wideTo;
+    const rest = processText(text);
+    // Not kept past this call: the caller may reuse its buffer.
+    textBytes = undefined;
+    wideFrom = Number.POSITIVE_INFINITY;
+    wideTo = -1;
+    if (rest === -1 || rest === text.length) return;
+    if (skipEvent) {
+      skipLine = true;
+      return;
+    }
+    pendingText = text.slice(rest);
+    pendingTextBytes = pendingText.length;
+    pendingLatin1 = true;
+    pendingWide = wideEnd >= rest;
+    pendingFromString = false;
     checkPartialText();
   }
 
@@ -376,6 +547,19 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
    * next chunk, as in a streaming decode), then read as text.
    */
   function feedBytes(chunk: Uint8Array): void {
+    // The latin1 path, unless text fed as a string left a partial line or an unfinished
+    // character (then this chunk is decoded as before; mixing is rare).
+    if (latin1 !== undefined && !(pendingFromString && pendingText !== "")) {
+      const first = firstNonAscii(chunk);
+      const last = first === chunk.length ? -1 : lastNonAscii(chunk);
+      // Mostly non-ASCII: decoding value by value would cost more than one decode per chunk.
+      if ((last - first) * 2 <= chunk.length) {
+        pendingToLatin1(latin1);
+        feedLatin1(latin1, chunk, first, last);
+        return;
+      }
+      pendingToBytes();
+    }
     let bytes = chunk;
     if (heldBytes !== undefined) {
       bytes = concatBytes([heldBytes, chunk], heldBytes.length + chunk.length);
@@ -383,7 +567,7 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     }
     const cut = unfinishedCharacterStart(bytes);
     if (cut < bytes.length) heldBytes = bytes.slice(cut); // a copy: the caller may reuse its buffer
-    if (cut > 0) feedText(decode(cut === bytes.length ? bytes : bytes.subarray(0, cut)));
+    if (cut > 0) feedText(decode(cut === bytes.length ? bytes : bytes.subarray(0, cut)), false);
   }
 
   function feed(chunk: string | Uint8Array): void {
@@ -392,15 +576,23 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
       feedBytes(chunk);
       return;
     }
+    if (pendingLatin1 && pendingText !== "") {
+      // A partial line held as raw bytes becomes text (an unfinished character at its end
+      // is invalid, U+FFFD, as text follows).
+      if (pendingWide) pendingText = decode(latin1Bytes(pendingText, 0, pendingText.length));
+      pendingTextBytes = -1;
+      pendingLatin1 = false;
+      pendingWide = false;
+    }
     if (heldBytes !== undefined) {
       // Text after an unfinished character: that character is invalid (U+FFFD).
       const held = heldBytes;
       heldBytes = undefined;
       const myEpoch = epoch;
-      feedText(asciiDecoder.decode(held));
+      feedText(asciiDecoder.decode(held), false);
       if (epoch !== myEpoch) return;
     }
-    feedText(chunk);
+    feedText(chunk, true);
   }
 
   function reset(): void {
@@ -412,6 +604,9 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
     heldBytes = undefined;
     pendingText = "";
     pendingTextBytes = 0;
+    pendingLatin1 = false;
+    pendingWide = false;
+    pendingFromString = false;
     idBuffer = "";
     resetEvent();
   }
@@ -430,20 +625,10 @@ export function createParser(callbacks: ParserCallbacks): SseParser {
   };
 }
 
-/**
- * Where an unfinished UTF-8 character starts at the end of `bytes` (its lead byte announces
- * more bytes than follow), or `bytes.length` when the last character is complete or invalid
- * anyway (invalid bytes decode to U+FFFD whatever comes next).
- */
-function unfinishedCharacterStart(bytes: Uint8Array): number {
-  const len = bytes.length;
-  for (let i = len - 1; i >= 0 && i >= len - 3; i--) {
-    const b = bytes[i]!;
-    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
-    const needed = b >= 0xf5 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 1;
-    return len - i < needed ? i : len;
-  }
-  return len;
+/** Whether `text[from, end)` has only ASCII chars (a short stretch: a plain loop). */
+function isAscii(text: string, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** WHATWG `retry`: the value must consist of ASCII digits only (and not be empty). */

@@ -92,3 +92,49 @@ export function lastNonAscii(bytes: Uint8Array): number {
   for (; i > 0; i--) if (bytes[i - 1]! & 0x80) return i - 1;
   return -1;
 }
+
+/**
+ * Where an unfinished UTF-8 character starts at the end of `bytes` (its lead byte announces
+ * more bytes than follow), or `bytes.length` when the last character is complete or invalid
+ * anyway (invalid bytes decode to U+FFFD whatever comes next).
+ */
+export function unfinishedCharacterStart(bytes: Uint8Array): number {
+  const len = bytes.length;
+  for (let i = len - 1; i >= 0 && i >= len - 3; i--) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const needed = b >= 0xf5 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 1;
+    return len - i < needed ? i : len;
+  }
+  return len;
+}
+
+/** `Buffer.prototype.latin1Slice`: one byte to one char, natively, with no UTF-8 decoding. */
+export type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+
+/**
+ * The runtime's fast single-byte decoder, when it has one: Node's (and Bun's) Buffer
+ * `latin1Slice`, found by feature detection (no `node:` import, so browsers load this file
+ * too and get `undefined`). It also accepts a plain `Uint8Array` as `this`.
+ */
+export function findLatin1Slice(): Latin1Slice | undefined {
+  const holder = globalThis as { Buffer?: { prototype?: { latin1Slice?: unknown } } };
+  const slice = holder.Buffer?.prototype?.latin1Slice;
+  if (typeof slice !== "function") return undefined;
+  try {
+    // Check it really maps bytes to chars one to one on a plain Uint8Array.
+    const probe = (slice as Latin1Slice).call(new Uint8Array([0x41, 0xe9, 0x0a]), 0, 3);
+    return probe === "A\u00e9\n" ? (slice as Latin1Slice) : undefined;
+  } catch (error) {
+    // A runtime whose Buffer rejects plain Uint8Arrays: the portable path is used instead.
+    void error;
+    return undefined;
+  }
+}
+
+/** The bytes a latin1 string stands for (each char code is one byte), `text[from, end)`. */
+export function latin1Bytes(text: string, from: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - from);
+  for (let i = from; i < end; i++) out[i - from] = text.charCodeAt(i);
+  return out;
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { encodeEvent } from "../../src/sse/encoder.js";
-import { createParser } from "../../src/sse/parser.js";
+import { createParser, createPortableParser } from "../../src/sse/parser.js";
 import type { SseEvent, SseFrame } from "../../src/sse/types.js";
 
 interface Output {
@@ -12,9 +12,15 @@ interface Output {
   lastEventId: string;
 }
 
-function parse(chunks: (string | Uint8Array)[]): Output {
+/** The two ways bytes are read: Node's latin1 fast path, and the browser's (portable) one. */
+const factories = [
+  { name: "fast path", create: createParser },
+  { name: "portable path", create: createPortableParser },
+];
+
+function parse(chunks: (string | Uint8Array)[], create = createParser): Output {
   const out: Output = { events: [], retry: [], comments: [], lastEventId: "" };
-  const parser = createParser({
+  const parser = create({
     onEvent: (e) => out.events.push(e),
     onRetry: (ms) => out.retry.push(ms),
     onComment: (c) => out.comments.push(c),
@@ -110,117 +116,157 @@ function splitAt<T extends { slice(a: number, b?: number): T }>(whole: T, points
 
 const encoder = new TextEncoder();
 
-describe("sse parser: properties", () => {
-  it("agrees with the whole-input reference, whatever the byte chunking", () => {
-    fc.assert(
-      fc.property(
-        stream.chain((text) => {
-          const bytes = encoder.encode(text);
-          return fc.tuple(fc.constant(text), fc.constant(bytes), cuts(bytes.length));
-        }),
-        ([text, bytes, points]) => {
-          // Text with lone surrogates changes when encoded; the oracle reads what was sent.
-          const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
-          assert.deepEqual(parse([bytes]), expected, JSON.stringify(text));
-          assert.deepEqual(parse(splitAt(bytes, points)), expected, `cuts ${points}`);
-        },
-      ),
-      { numRuns: 400 },
-    );
-  });
+for (const { name, create } of factories) {
+  describe(`sse parser: properties (${name})`, () => {
+    it("agrees with the whole-input reference, whatever the byte chunking", () => {
+      fc.assert(
+        fc.property(
+          stream.chain((text) => {
+            const bytes = encoder.encode(text);
+            return fc.tuple(fc.constant(text), fc.constant(bytes), cuts(bytes.length));
+          }),
+          ([text, bytes, points]) => {
+            // Text with lone surrogates changes when encoded; the oracle reads what was sent.
+            const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
+            assert.deepEqual(parse([bytes], create), expected, JSON.stringify(text));
+            assert.deepEqual(parse(splitAt(bytes, points), create), expected, `cuts ${points}`);
+          },
+        ),
+        { numRuns: 400 },
+      );
+    });
 
-  it("agrees with the reference whatever the string chunking", () => {
-    fc.assert(
-      fc.property(
-        stream.chain((text) => fc.tuple(fc.constant(text), cuts(text.length))),
-        ([text, points]) => {
-          const expected = reference(text);
-          assert.deepEqual(parse([text]), expected);
-          assert.deepEqual(parse(splitAt(text, points)), expected, `cuts ${points}`);
-        },
-      ),
-      { numRuns: 400 },
-    );
-  });
+    it("agrees with the reference whatever the string chunking", () => {
+      fc.assert(
+        fc.property(
+          stream.chain((text) => fc.tuple(fc.constant(text), cuts(text.length))),
+          ([text, points]) => {
+            const expected = reference(text);
+            assert.deepEqual(parse([text], create), expected);
+            assert.deepEqual(parse(splitAt(text, points), create), expected, `cuts ${points}`);
+          },
+        ),
+        { numRuns: 400 },
+      );
+    });
 
-  it("decodes any bytes like one whole-stream TextDecoder, whatever the chunking", () => {
-    // Arbitrary bytes, rich in line breaks and UTF-8 lead/continuation bytes.
-    const byte = fc.oneof(
-      fc.integer({ min: 0, max: 255 }),
-      fc.constantFrom(
-        0x0a,
-        0x0d,
-        0x3a,
-        0x20,
-        0xc3,
-        0xa9,
-        0xe2,
-        0x82,
-        0xac,
-        0xf0,
-        0x9f,
-        0xef,
-        0xbb,
-        0xbf,
-      ),
-    );
-    const prefixes = fc.constantFrom("data:", "data: ", "id: ", "event:", "", "retry: 1");
-    const input = fc
-      .array(fc.tuple(prefixes, fc.array(byte, { maxLength: 20 })), { maxLength: 20 })
-      .map((parts) => {
-        const all: number[] = [];
-        for (const [p, bs] of parts) all.push(...encoder.encode(p), ...bs, 0x0a);
-        return new Uint8Array(all);
-      });
-    fc.assert(
-      fc.property(
-        input.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
-        ([bytes, points]) => {
-          const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
-          assert.deepEqual(parse(splitAt(bytes, points)), expected);
-          const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
-          assert.deepEqual(parse(single), expected);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it("round-trips any event through the encoder", () => {
-    const noBreak = fc
-      .string({ unit: "binary", maxLength: 20 })
-      .map((s) => s.replace(/[\r\n\0]/g, ""));
-    const data = fc
-      .array(
-        fc.tuple(fc.string({ unit: "binary", maxLength: 20 }), fc.constantFrom("\n", "\r", "\r\n")),
-        {
-          maxLength: 5,
-        },
-      )
-      .map((parts) => parts.map(([s, br]) => s + br).join(""))
-      .chain((head) => fc.string({ unit: "binary", maxLength: 20 }).map((t) => head + t));
-    const frame = fc.record(
-      { event: noBreak, data, id: noBreak },
-      { requiredKeys: ["data"] },
-    ) as fc.Arbitrary<SseFrame & { data: string }>;
-    fc.assert(
-      fc.property(fc.array(frame, { minLength: 1, maxLength: 8 }), fc.nat(), (frames, seed) => {
-        const wire = frames.map((f) => encodeEvent(f)).join("");
-        const bytes = encoder.encode(wire);
-        let lastEventId = "";
-        const expected = frames.map((f) => {
-          if (f.id !== undefined) lastEventId = f.id;
-          return {
-            type: f.event === undefined || f.event === "" ? "message" : f.event,
-            data: f.data.replace(/\r\n|\r/g, "\n"),
-            lastEventId,
-          };
+    it("decodes any bytes like one whole-stream TextDecoder, whatever the chunking", () => {
+      // Arbitrary bytes, rich in line breaks and UTF-8 lead/continuation bytes.
+      const byte = fc.oneof(
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom(
+          0x0a,
+          0x0d,
+          0x3a,
+          0x20,
+          0xc3,
+          0xa9,
+          0xe2,
+          0x82,
+          0xac,
+          0xf0,
+          0x9f,
+          0xef,
+          0xbb,
+          0xbf,
+        ),
+      );
+      const prefixes = fc.constantFrom("data:", "data: ", "id: ", "event:", "", "retry: 1");
+      const input = fc
+        .array(fc.tuple(prefixes, fc.array(byte, { maxLength: 20 })), { maxLength: 20 })
+        .map((parts) => {
+          const all: number[] = [];
+          for (const [p, bs] of parts) all.push(...encoder.encode(p), ...bs, 0x0a);
+          return new Uint8Array(all);
         });
-        const cut = bytes.length === 0 ? 0 : seed % bytes.length;
-        assert.deepEqual(parse([bytes.subarray(0, cut), bytes.subarray(cut)]).events, expected);
-        assert.deepEqual(parse([wire]).events, expected);
-      }),
-      { numRuns: 400 },
-    );
+      fc.assert(
+        fc.property(
+          input.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
+          ([bytes, points]) => {
+            const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
+            assert.deepEqual(parse(splitAt(bytes, points), create), expected);
+            const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
+            assert.deepEqual(parse(single, create), expected);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("round-trips any event through the encoder", () => {
+      const noBreak = fc
+        .string({ unit: "binary", maxLength: 20 })
+        .map((s) => s.replace(/[\r\n\0]/g, ""));
+      const data = fc
+        .array(
+          fc.tuple(
+            fc.string({ unit: "binary", maxLength: 20 }),
+            fc.constantFrom("\n", "\r", "\r\n"),
+          ),
+          {
+            maxLength: 5,
+          },
+        )
+        .map((parts) => parts.map(([s, br]) => s + br).join(""))
+        .chain((head) => fc.string({ unit: "binary", maxLength: 20 }).map((t) => head + t));
+      const frame = fc.record(
+        { event: noBreak, data, id: noBreak },
+        { requiredKeys: ["data"] },
+      ) as fc.Arbitrary<SseFrame & { data: string }>;
+      fc.assert(
+        fc.property(fc.array(frame, { minLength: 1, maxLength: 8 }), fc.nat(), (frames, seed) => {
+          const wire = frames.map((f) => encodeEvent(f)).join("");
+          const bytes = encoder.encode(wire);
+          let lastEventId = "";
+          const expected = frames.map((f) => {
+            if (f.id !== undefined) lastEventId = f.id;
+            return {
+              type: f.event === undefined || f.event === "" ? "message" : f.event,
+              data: f.data.replace(/\r\n|\r/g, "\n"),
+              lastEventId,
+            };
+          });
+          const cut = bytes.length === 0 ? 0 : seed % bytes.length;
+          const halves = [bytes.subarray(0, cut), bytes.subarray(cut)];
+          assert.deepEqual(parse(halves, create).events, expected);
+          assert.deepEqual(parse([wire], create).events, expected);
+        }),
+        { numRuns: 400 },
+      );
+    });
+
+    it("agrees with the reference when pieces are fed as strings and bytes in any mix", () => {
+      // Long ASCII and long non-ASCII stretches, so chunks take both ways bytes are read
+      // (value by value, or whole chunks decoded) and switch between them mid-line.
+      const stretch = fc.oneof(
+        fc.constantFrom("data: ", "id: ", "event: ", ": ", "\n", "\n\n", "\r\n", "\r"),
+        fc.constantFrom("x".repeat(40), "é".repeat(30), "日本語".repeat(10), "😀".repeat(8)),
+        value,
+      );
+      const text = fc
+        .tuple(fc.boolean(), fc.array(stretch, { maxLength: 40 }))
+        .map(([bom, parts]) => (bom ? "\uFEFF" : "") + parts.join(""))
+        // Only well-formed text: a lone surrogate fed as bytes would become U+FFFD.
+        .map((t) => new TextDecoder("utf-8", { ignoreBOM: true }).decode(encoder.encode(t)));
+      fc.assert(
+        fc.property(
+          text.chain((t) =>
+            fc.tuple(fc.constant(t), cuts(t.length), fc.array(fc.boolean(), { maxLength: 13 })),
+          ),
+          ([t, points, asBytes]) => {
+            // Never cut a surrogate pair: each piece must be well-formed on its own.
+            const safe = points.filter((p) => {
+              const c = t.charCodeAt(p);
+              return !(c >= 0xdc00 && c <= 0xdfff);
+            });
+            const pieces = splitAt(t, safe).map((piece, i) =>
+              asBytes[i] === true ? encoder.encode(piece) : piece,
+            );
+            assert.deepEqual(parse(pieces, create), reference(t), `cuts ${safe} bytes ${asBytes}`);
+          },
+        ),
+        { numRuns: 400 },
+      );
+    });
   });
-});
+}
