@@ -178,16 +178,16 @@ class Reader {
         this.report(exhausted);
         return this.finish(exhausted);
       }
-      // Retry-After (outcome.delayMs) is the server's word: used as is, not capped.
-      const delayMs = timerMs(
-        outcome.delayMs ??
-          backoffDelay(attempt, {
-            baseMs: this.serverRetryMs ?? this.settings.minDelayMs,
-            maxDelayMs: this.settings.maxDelayMs,
-            jitter: this.settings.jitter,
-            ...(o.random ? { random: o.random } : {}),
-          }),
-      );
+      // Retry-After (outcome.delayMs) is the server's word: used as is, not capped. A
+      // `retry:` field is the server's reconnection time (WHATWG): jitter may lengthen the
+      // wait after repeated failures, never shorten it below what the server asked for.
+      const backoff = backoffDelay(attempt, {
+        baseMs: this.serverRetryMs ?? this.settings.minDelayMs,
+        maxDelayMs: this.settings.maxDelayMs,
+        jitter: this.settings.jitter,
+        ...(o.random ? { random: o.random } : {}),
+      });
+      const delayMs = timerMs(outcome.delayMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }

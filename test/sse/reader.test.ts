@@ -212,6 +212,31 @@ describe("openEventStream: resumption and retry", () => {
     }
   });
 
+  it("never reconnects sooner than the server's retry: (jitter only lengthens it; conformance sse-retry)", async () => {
+    const server = await startServer((_req, res, n) => {
+      sseHead(res);
+      if (n === 0) res.end("retry: 40\ndata: a\n\n");
+      else res.write("data: b\n\n");
+    });
+    const r = record();
+    // random 1 with jitter 0.5 would take half of the delay off.
+    const reader = openEventStream({
+      url: server.url,
+      jitter: 0.5,
+      random: () => 1,
+      ...r.callbacks,
+    });
+    try {
+      await until(() => r.events.length === 2, "two events");
+      const reconnecting = r.changes.filter((c) => c.state === "reconnecting");
+      assert.equal(reconnecting[0]?.delayMs, 40);
+    } finally {
+      reader.close();
+      await settled(reader.done);
+      await server.close();
+    }
+  });
+
   it("emits connecting → open → reconnecting → open → closed", async () => {
     const server = await startServer((_req, res, n) => {
       sseHead(res);
