@@ -18,6 +18,8 @@ export function frameOf(entry: EventLogEntry): { id: string; event?: string; dat
 export class StreamSlot {
   #stream: SseStream | undefined;
   #held: EventLogEntry[] | null = null;
+  /** `close()` was asked for during a replay: honoured once the held events are flushed. */
+  #closeAfterFlush = false;
   #lastSeq = 0;
 
   get stream(): SseStream | undefined {
@@ -57,6 +59,10 @@ export class StreamSlot {
       const held = this.#held;
       this.#held = null;
       for (const entry of held) this.#write(entry);
+      if (this.#closeAfterFlush) {
+        this.#closeAfterFlush = false;
+        this.close();
+      }
     }
     return replayed;
   }
@@ -66,9 +72,31 @@ export class StreamSlot {
     if (this.#stream === stream) this.#stream = undefined;
   }
 
+  /**
+   * End the attached connection. During a replay the close waits until the held live events
+   * (such as the response that completed the stream) are written, so none is cut off.
+   */
   close(): void {
+    if (this.#held) {
+      this.#closeAfterFlush = true;
+      return;
+    }
     this.#stream?.close();
     this.#stream = undefined;
+  }
+
+  /**
+   * SSE polling (SEP-1699, 2025-11-25): end the attached connection while its stream is still
+   * live, telling the client through `retry:` how soon to reconnect with `Last-Event-ID`.
+   * Events logged meanwhile are replayed then. Returns false when nothing was attached.
+   */
+  disconnect(retryMs: number): boolean {
+    const stream = this.stream;
+    if (!stream) return false;
+    stream.write({ retry: retryMs });
+    // Mid-replay, close() waits for the replay to finish: the client resumes from its end.
+    this.close();
+    return true;
   }
 
   #write(entry: EventLogEntry): boolean {

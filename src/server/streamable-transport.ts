@@ -21,6 +21,11 @@ import { replayOrGap, StreamSlot } from "./stream-slot.js";
 export const STANDALONE_STREAM = "get";
 /** First revision whose clients accept an empty-data priming event (SEP-1699). */
 const PRIMING_SINCE = "2025-11-25";
+/**
+ * `retry:` (ms) written before a handler closes a stream for polling (`ctx.http.closeSSE`),
+ * when the host sets no `retryMs`: how soon the client comes back with `Last-Event-ID`.
+ */
+export const DEFAULT_POLL_RETRY_MS = 1000;
 
 export interface StreamableTransportDeps {
   backend: ServerBackend;
@@ -42,7 +47,11 @@ export class StreamableSessionTransport implements SessionTransport {
   onmessage?:
     | (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void)
     | undefined;
-  /** The revision the client asked for at initialize (or last sent in its header). */
+  /**
+   * The revision the client asked for at initialize. It decides priming and polling for the
+   * whole session: a client that initialized with 2025-11-25 parses empty-data events even
+   * if a later request's `MCP-Protocol-Version` header names an older revision.
+   */
   protocolVersion: string | undefined;
 
   readonly #deps: StreamableTransportDeps;
@@ -89,13 +98,42 @@ export class StreamableSessionTransport implements SessionTransport {
       () => {},
       async () => [],
     );
-    if ((this.protocolVersion ?? "") >= PRIMING_SINCE) {
+    const primed = (this.protocolVersion ?? "") >= PRIMING_SINCE;
+    if (primed) {
       // Priming event: gives the client an id to resume this stream with, before any data.
       const priming = await this.#deps.backend.append(this.sessionId, key, "");
       if (this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
       slot.deliver(priming);
     }
-    this.receive(messages, extra);
+    for (const m of messages) {
+      this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
+      // SSE polling (SEP-1699): a handler may end this stream mid-call (`ctx.http.closeSSE`)
+      // and answer later; the client resumes with the priming id, so only primed streams.
+      const polling =
+        primed && isJSONRPCRequest(m)
+          ? {
+              closeSSEStream: () => this.closeRequestStream(m.id),
+              closeStandaloneSSEStream: () => this.closeStandaloneStream(),
+            }
+          : {};
+      this.onmessage?.(m, { ...extra, ...polling });
+    }
+  }
+
+  /**
+   * SSE polling: end the connection carrying request `id`'s stream (after a `retry:` field).
+   * The request stays pending; what is sent meanwhile is logged and reaches the client when
+   * it resumes with `Last-Event-ID`. No-op once the request is answered or not connected.
+   */
+  closeRequestStream(id: RequestId): boolean {
+    const key = this.#requestStream.get(id);
+    if (key === undefined) return false;
+    return this.#slots.get(key)?.disconnect(this.#pollRetryMs()) ?? false;
+  }
+
+  /** SSE polling on the standalone `GET` stream: the client reconnects and gets what it missed. */
+  closeStandaloneStream(): boolean {
+    return this.#slots.get(STANDALONE_STREAM)?.disconnect(this.#pollRetryMs()) ?? false;
   }
 
   /** `GET` without `Last-Event-ID`: (re)open the standalone stream. */
@@ -135,7 +173,10 @@ export class StreamableSessionTransport implements SessionTransport {
           this.#deps.metrics.replayGaps.inc({ transport: "streamable" }),
         ),
     );
-    if (this.#complete.has(key)) slot.close();
+    if (this.#complete.has(key)) {
+      slot.close();
+      this.#slots.delete(key);
+    }
     return replayed;
   }
 
@@ -179,6 +220,10 @@ export class StreamableSessionTransport implements SessionTransport {
     for (const slot of this.#slots.values()) slot.close();
     this.#slots.clear();
     this.onclose?.();
+  }
+
+  #pollRetryMs(): number {
+    return this.#deps.retryMs ?? DEFAULT_POLL_RETRY_MS;
   }
 
   #slot(key: string): StreamSlot {

@@ -137,9 +137,9 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
       init as { params: { protocolVersion: string } }
     ).params.protocolVersion;
   } else if (found?.transport) {
+    // The header was validated by findSession; priming keeps following the initialize
+    // revision (see StreamableSessionTransport.protocolVersion).
     transport = found.transport;
-    const version = request.headers.get("mcp-protocol-version");
-    if (version) transport.protocolVersion = version;
   } else {
     return badRequest(
       400,
