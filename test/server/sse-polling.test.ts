@@ -12,6 +12,8 @@ import { createParser } from "eventsource-parser";
 import * as z from "zod";
 import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
+import { SseStream } from "../../src/server/sse-stream.js";
+import { StreamSlot } from "../../src/server/stream-slot.js";
 import { INIT_PARAMS, postJson } from "./helpers.js";
 
 const TEST_TIMEOUT_MS = 20_000;
@@ -347,5 +349,38 @@ describe("SSE polling: a handler closes its stream mid-call", { timeout: TEST_TI
     } finally {
       await h.close();
     }
+  });
+});
+
+describe("StreamSlot: a close during a replay", () => {
+  // Regression: a response that completes a stream while its resumption is still replaying
+  // used to close the connection before the held response was written (the client then had
+  // to come back once more).
+  test("writes the held live events first, then ends the stream", async () => {
+    const slot = new StreamSlot();
+    const stream = new SseStream({ keepAliveMs: 0 });
+    const replayGate = deferred();
+    const attaching = slot.attach(
+      stream,
+      () => {},
+      async () => {
+        await replayGate.promise;
+        return [{ id: "s:1", seq: 1, stream: "post:x", data: '{"n":1}' }];
+      },
+    );
+    slot.deliver({ id: "s:2", seq: 2, stream: "post:x", data: '{"n":2}' });
+    slot.close();
+    assert.equal(stream.closed, false, "not closed while the replay runs");
+    replayGate.resolve();
+    assert.equal(await attaching, 1);
+    assert.equal(stream.closed, true);
+    const read = await readToEnd(new Response(stream.body));
+    assert.deepEqual(
+      read.events.map((e) => [e.id, e.data]),
+      [
+        ["s:1", '{"n":1}'],
+        ["s:2", '{"n":2}'],
+      ],
+    );
   });
 });
