@@ -1,0 +1,128 @@
+/**
+ * The servers of the end-to-end bench, all on 127.0.0.1 port 0, all hosting the same SDK v2
+ * `McpServer` (one per session) with the same tools:
+ * - ours: the mcp-sse host, `serve()`, which serves `/mcp` and `/sse` at once;
+ * - anchor: the official SDK all the way — SDK v2 `WebStandardStreamableHTTPServerTransport`
+ *   behind `@hono/node-server` (the adapter the SDK's own node transports use) at `/mcp`, and
+ *   SDK v1 `SSEServerTransport` at `/sse` + `/messages`, on one `node:http` server.
+ * Not a bench module itself: imported by `e2e.bench.ts`.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
+import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { serve } from "../src/server/index.js";
+
+/** A running host; `sessions[i]` is the `McpServer` of the session whose `whoami` says `i`. */
+export interface BenchHost {
+  name: "ours" | "sdk";
+  /** Origin, e.g. `http://127.0.0.1:41234`; endpoints `/mcp` and `/sse`. */
+  origin: string;
+  sessions: McpServer[];
+  close(): Promise<void>;
+}
+
+/**
+ * The MCP server of one session: `echo { text }` (the measured call) and `whoami` (which
+ * session this client landed on, so the bench can make that session's server send
+ * notifications on its standalone / legacy stream).
+ */
+function createBenchServer(sessions: McpServer[]): McpServer {
+  const index = sessions.length;
+  const server = new McpServer(
+    { name: "bench", version: "1.0.0" },
+    { capabilities: { logging: {}, tools: {} } },
+  );
+  server.registerTool(
+    "echo",
+    { description: "Echo the text back", inputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({ content: [{ type: "text", text }] }),
+  );
+  server.registerTool("whoami", { description: "This session's index" }, async () => ({
+    content: [{ type: "text", text: String(index) }],
+  }));
+  sessions.push(server);
+  return server;
+}
+
+/** The mcp-sse host with its defaults (event log, bounded buffers, security checks all on). */
+export async function startOursHost(): Promise<BenchHost> {
+  const sessions: McpServer[] = [];
+  const handle = await serve({ createServer: () => createBenchServer(sessions), port: 0 });
+  return { name: "ours", origin: handle.url, sessions, close: () => handle.close() };
+}
+
+/** The official SDK transports on one node:http server (stateful sessions, no event store). */
+export async function startSdkHost(): Promise<BenchHost> {
+  const sessions: McpServer[] = [];
+  const streamable = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const legacy = new Map<string, SSEServerTransport>();
+  const open = new Set<ServerResponse>();
+
+  // The SDK's documented stateful pattern: one transport per session, looked up by header.
+  const mcpListener = getRequestListener(
+    async (request) => {
+      const sid = request.headers.get("mcp-session-id");
+      let transport = sid === null ? undefined : streamable.get(sid);
+      if (transport === undefined) {
+        if (sid !== null) return new Response("unknown session", { status: 404 });
+        const created = new WebStandardStreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void streamable.set(id, created),
+        });
+        created.onclose = () => {
+          if (created.sessionId !== undefined) streamable.delete(created.sessionId);
+        };
+        await createBenchServer(sessions).connect(created);
+        transport = created;
+      }
+      return transport.handleRequest(request);
+    },
+    { overrideGlobalObjects: false },
+  );
+
+  const http = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/mcp") {
+      open.add(res);
+      res.on("close", () => open.delete(res));
+      void mcpListener(req, res);
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/sse") {
+      open.add(res);
+      res.on("close", () => open.delete(res));
+      const transport = new SSEServerTransport("/messages", res);
+      legacy.set(transport.sessionId, transport);
+      res.on("close", () => legacy.delete(transport.sessionId));
+      // v2 McpServer over the v1 transport: same wire protocol, the SDK's own legacy server.
+      void createBenchServer(sessions).connect(
+        transport as unknown as Parameters<McpServer["connect"]>[0],
+      );
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/messages") {
+      const transport = legacy.get(url.searchParams.get("sessionId") ?? "");
+      if (transport === undefined) return void res.writeHead(404).end("unknown session");
+      void transport.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(404).end("not found");
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    name: "sdk",
+    origin: `http://127.0.0.1:${port}`,
+    sessions,
+    close: async () => {
+      await Promise.allSettled(sessions.map((s) => s.close()));
+      for (const res of open) res.destroy();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
