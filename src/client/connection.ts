@@ -28,6 +28,11 @@ import {
   toCallError,
 } from "./call-errors.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import {
+  clientCapabilities,
+  installServerRequestHandlers,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
 import { assertTransition, type ConnectionState } from "./state.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
 
@@ -60,6 +65,8 @@ export interface ConnectionOptions {
   onReconnectAttempt?: () => void;
   /** Called when the transport resumes a dropped event stream inside the session (for metrics). */
   onStreamReconnect?: () => void;
+  /** Answers to server → client requests; each one given declares its capability. */
+  handlers?: ServerRequestHandlers;
 }
 
 /**
@@ -174,6 +181,20 @@ export class Connection {
     }
   }
 
+  /**
+   * Send `notifications/roots/list_changed` if this server is ready (one that is not will list
+   * the roots anew when it re-initializes). A failure becomes an `error` event, not a throw.
+   */
+  async notifyRootsChanged(): Promise<void> {
+    const client = this.client;
+    if (this._state !== "ready" || client === undefined) return;
+    try {
+      await client.sendRootsListChanged();
+    } catch (error) {
+      if (client === this.client) this.reportError(error);
+    }
+  }
+
   async close(): Promise<void> {
     if (this._state === "closed") return;
     this.setState("closed");
@@ -234,7 +255,9 @@ export class Connection {
         if (current()) this.options.emit(sseEventToEvent(this.name, event));
       },
     });
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const { handlers } = this.options;
+    const client = new Client(CLIENT_INFO, { capabilities: clientCapabilities(handlers) });
+    installServerRequestHandlers(client, handlers, this.name, this.log);
     client.fallbackNotificationHandler = async (notification) => {
       if (!current()) return;
       this.options.emit(notificationToEvent(this.name, notification));

@@ -48,4 +48,9 @@ export {
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
+export {
+  CLIENT_NO_ROOTS_HANDLER,
+  type ServerRequestContext,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
 export { type ConnectionState, canTransition, TRANSITIONS } from "./state.js";

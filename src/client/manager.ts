@@ -25,6 +25,7 @@ import {
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
 import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
+import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
 
@@ -43,6 +44,12 @@ export interface ConnectMcpsOptions {
   onEvent?: EventHandler;
   /** Transport seam for tests and custom transports. Default `createClientTransport`. */
   createTransport?: TransportFactory;
+  /**
+   * Answers to requests servers send to the client (elicitation, sampling, roots), each called
+   * with the asking server's name. Only the handlers given are declared as client
+   * capabilities; without any, servers are told the client offers none.
+   */
+  handlers?: ServerRequestHandlers;
 }
 
 export interface QualifiedTool {
@@ -87,6 +94,12 @@ export interface McpsManager {
   on(type: string, handler: EventHandler, options?: SubscribeOptions): () => void;
   metrics(): { servers: Record<string, ServerMetricsSnapshot> };
   servers(): ServerStatus[];
+  /**
+   * Tell every ready server (or only `server`) that the roots of `handlers.roots` changed
+   * (`notifications/roots/list_changed`). Throws `CLIENT_NO_ROOTS_HANDLER` without a roots
+   * handler; a server that cannot be notified gets an `error` event.
+   */
+  notifyRootsChanged(server?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,6 +162,7 @@ class Manager implements McpsManager {
       emit: (event) => this.receive(server, event),
       onReconnectAttempt: () => metrics.reconnects++,
       onStreamReconnect: () => metrics.streamReconnects++,
+      ...(this.options.handlers === undefined ? {} : { handlers: this.options.handlers }),
       ...(this.options.refreshToken === undefined
         ? {}
         : { refreshToken: this.options.refreshToken }),
@@ -217,17 +231,7 @@ class Manager implements McpsManager {
     args: Record<string, unknown> = {},
     options: CallOptions = {},
   ) {
-    const connection = this.connections.get(server);
-    if (connection === undefined) {
-      const known = this.config.servers.find((s) => s.name === server);
-      throw new McpSseError(
-        CLIENT_UNKNOWN_SERVER,
-        known === undefined
-          ? `No server named "${server}" in ${this.config.source}; configured: ${this.config.servers.map((s) => s.name).join(", ") || "none"}.`
-          : `Server "${server}" is disabled in ${this.config.source} (enabled: false).`,
-        { details: { server } },
-      );
-    }
+    const connection = this.connectionOf(server);
     const metrics = this.metricsOf(server);
     const started = performance.now();
     try {
@@ -238,6 +242,20 @@ class Manager implements McpsManager {
       metrics.recordCall(performance.now() - started, true);
       throw error;
     }
+  }
+
+  /** The enabled server's connection, or `CLIENT_UNKNOWN_SERVER`. */
+  private connectionOf(server: string): Connection {
+    const connection = this.connections.get(server);
+    if (connection !== undefined) return connection;
+    const known = this.config.servers.find((s) => s.name === server);
+    throw new McpSseError(
+      CLIENT_UNKNOWN_SERVER,
+      known === undefined
+        ? `No server named "${server}" in ${this.config.source}; configured: ${this.config.servers.map((s) => s.name).join(", ") || "none"}.`
+        : `Server "${server}" is disabled in ${this.config.source} (enabled: false).`,
+      { details: { server } },
+    );
   }
 
   async callQualified(
@@ -297,6 +315,18 @@ class Manager implements McpsManager {
         status.connectedSince = new Date(connection.connectedSince).toISOString();
       return status;
     });
+  }
+
+  async notifyRootsChanged(server?: string): Promise<void> {
+    if (this.options.handlers?.roots === undefined)
+      throw new McpSseError(
+        CLIENT_NO_ROOTS_HANDLER,
+        "notifyRootsChanged() needs a roots handler: pass connectMcps(config, { handlers: { roots } }).",
+        server === undefined ? {} : { details: { server } },
+      );
+    const targets =
+      server === undefined ? [...this.connections.values()] : [this.connectionOf(server)];
+    await Promise.all(targets.map((connection) => connection.notifyRootsChanged()));
   }
 
   close(): Promise<void> {

@@ -1,8 +1,7 @@
 /**
  * The client under test for `npm run conformance`: the official conformance suite's CLIENT
  * scenarios start a scenario server and run this program against it, built on mcp-sse's
- * client (`connectMcps`, or the mcp-sse transport under an SDK v2 `Client` where the
- * scenario needs a capability `connectMcps` does not offer).
+ * client: every scenario runs through `connectMcps`, as a user's agent would.
  *
  * Usage (by the suite): node --import tsx test/conformance/client.ts <server-url>
  * The suite appends the URL as the last argument and names the scenario in the
@@ -10,10 +9,7 @@
  * ran to the end, 1 otherwise (the suite's own checks decide pass/fail; a non-zero exit is
  * an extra failure signal and prints why on stderr).
  */
-import { Client } from "@modelcontextprotocol/client";
-import { CLIENT_INFO, connectMcps, type McpsManager } from "../../src/client/index.js";
-import { createClientTransport } from "../../src/client/transports/index.js";
-import { loadConfig } from "../../src/config/index.js";
+import { type ConnectMcpsOptions, connectMcps, type McpsManager } from "../../src/client/index.js";
 
 /** Every scenario ends well before the suite's own 30 s client timeout. */
 const SCENARIO_DEADLINE_MS = 25_000;
@@ -32,8 +28,8 @@ function oneServer(url: string, transport: "streamable-http" | "auto") {
 }
 
 /** connectMcps reports a server that failed to connect in servers(), not by throwing. */
-async function connectReady(url: string): Promise<McpsManager> {
-  const manager = await connectMcps(oneServer(url, "streamable-http"));
+async function connectReady(url: string, options: ConnectMcpsOptions = {}): Promise<McpsManager> {
+  const manager = await connectMcps(oneServer(url, "streamable-http"), options);
   const status = manager.servers().find((s) => s.name === SERVER_NAME);
   if (status?.state !== "ready") {
     await manager.close();
@@ -84,29 +80,21 @@ const sseRetry: Scenario = async (url) => {
 
 /**
  * SEP-1034: the server elicits a form whose fields all have defaults; the client accepts
- * with no content and must fill in the defaults. connectMcps declares no client
- * capabilities and takes no elicitation handler, so this runs the mcp-sse Streamable HTTP
- * transport under an SDK v2 Client that declares `elicitation.form.applyDefaults`.
+ * with no content and must fill in the defaults. `connectMcps` with an elicitation handler
+ * declares `elicitation.form.applyDefaults`, and the SDK applies the schema's defaults.
  */
 const elicitationDefaults: Scenario = async (url) => {
-  const config = await loadConfig(oneServer(url, "streamable-http"));
-  const server = config.servers[0];
-  if (server === undefined) throw new Error("the config has no server");
-  const transport = createClientTransport({ server });
-  const client = new Client(CLIENT_INFO, {
-    capabilities: { elicitation: { form: { applyDefaults: true } } },
+  const manager = await connectReady(url, {
+    handlers: { elicitation: async () => ({ action: "accept", content: {} }) },
   });
-  client.setRequestHandler("elicitation/create", async () => ({ action: "accept", content: {} }));
-  await client.connect(transport);
   try {
-    const timeout = REQUEST_TIMEOUT_S * 1000;
-    const { tools } = await client.listTools(undefined, { timeout });
     const name = "test_client_elicitation_defaults";
-    if (!tools.some((t) => t.name === name)) throw new Error(`tools/list did not offer ${name}`);
-    const result = await client.callTool({ name, arguments: {} }, { timeout });
+    if (!manager.tools().some((t) => t.name === name))
+      throw new Error(`tools/list did not offer ${name}`);
+    const result = await manager.call(SERVER_NAME, name, {});
     if (result.isError === true) throw new Error(`${name} failed: ${JSON.stringify(result)}`);
   } finally {
-    await client.close();
+    await manager.close();
   }
 };
 
