@@ -33,6 +33,7 @@ export {
   type StdioSessionServer,
 } from "./stdio-bridge.js";
 export { REPLAY_GAP_CODE } from "./stream-slot.js";
+export { DEFAULT_POLL_RETRY_MS } from "./streamable-transport.js";
 export type { AuthOptions, McpHttpHandlerOptions, Principal, ServerLike } from "./types.js";
 export {
   DEFAULT_HOST,
