@@ -9,6 +9,7 @@ export {
   CLIENT_CLOSED,
   CLIENT_CONNECTION_LOST,
   CLIENT_EVENT_DECRYPT,
+  CLIENT_NO_ROOTS_HANDLER,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
   CLIENT_TIMEOUT,
@@ -28,6 +29,8 @@ export {
   type QualifiedTool,
   type RefreshToken,
   type ServerMetricsSnapshot,
+  type ServerRequestContext,
+  type ServerRequestHandlers,
   type ServerStatus,
 } from "./client/index.js";
 export {
