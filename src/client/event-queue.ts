@@ -19,7 +19,10 @@ export interface EventBusHooks {
 }
 
 export interface BatchOptions {
-  /** Yield once this many events are waiting. Default: unbounded (use `ms`). */
+  /**
+   * Yield once this many events are waiting. Default: unbounded (use `ms`). Clamped to the
+   * queue's `queueSize`: a full queue drops its oldest event, so no more can ever wait.
+   */
   size?: number;
   /** Yield what is waiting this long after the first event of a batch arrived, ms. */
   ms?: number;
@@ -30,6 +33,15 @@ export interface SubscribeOptions extends EventFilter {
   queueSize?: number;
   /** Ends the iterator when aborted. */
   signal?: AbortSignal;
+}
+
+/**
+ * The number of events a batch waits for: `size` when given (> 0), never more than a bounded
+ * queue's `capacity` (0 = unbounded); unbounded (`Infinity`) without `size`.
+ */
+export function effectiveBatchSize(size: number | undefined, capacity: number): number {
+  const wanted = size !== undefined && size > 0 ? size : Number.POSITIVE_INFINITY;
+  return capacity > 0 ? Math.min(wanted, capacity) : wanted;
 }
 
 export type EventHandler = (event: McpsEvent) => void | Promise<void>;
@@ -144,13 +156,16 @@ export class EventBus {
   iterate(
     options: SubscribeOptions & { batch?: BatchOptions } = {},
   ): AsyncIterableIterator<McpsEvent | McpsEvent[]> {
-    const queue = new BoundedQueue(options.queueSize ?? DEFAULT_EVENT_QUEUE_SIZE);
+    const capacity = options.queueSize ?? DEFAULT_EVENT_QUEUE_SIZE;
+    const queue = new BoundedQueue(capacity);
     let ended = false;
-    let wake: (() => void) | undefined;
+    // Every pending `next()` waits here: callers may ask for several results before the first
+    // settles (`Promise.all([it.next(), it.next()])`), and each must be woken.
+    const waiters = new Set<() => void>();
     const notify = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
+      const woken = [...waiters];
+      waiters.clear();
+      for (const wake of woken) wake();
     };
     const subscriber: Subscriber = {
       filter: options,
@@ -171,23 +186,28 @@ export class EventBus {
         const remaining = deadline === undefined ? undefined : deadline - Date.now();
         if (remaining !== undefined && remaining <= 0) return;
         await new Promise<void>((resolve) => {
-          const timer = remaining === undefined ? undefined : setTimeout(resolve, remaining);
-          wake = () => {
-            if (timer !== undefined) clearTimeout(timer);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const wake = () => {
+            clearTimeout(timer);
+            waiters.delete(wake);
             resolve();
           };
+          if (remaining !== undefined) timer = setTimeout(wake, remaining);
+          waiters.add(wake);
         });
       }
     };
     const batch = options.batch;
     const done = (): IteratorResult<never> => ({ done: true, value: undefined });
+    // A batch can never hold more than the queue keeps: a larger `size` (without `ms`) would
+    // wait forever while the queue drops everything, so it is clamped to the capacity.
+    const batchSize = effectiveBatchSize(batch?.size, capacity);
     const iterator: AsyncIterableIterator<McpsEvent | McpsEvent[]> = {
       next: async () => {
         await waitUntil(() => queue.length > 0);
         if (queue.length === 0) return done();
         if (batch === undefined) return { done: false, value: queue.shift() as McpsEvent };
-        const size =
-          batch.size !== undefined && batch.size > 0 ? batch.size : Number.POSITIVE_INFINITY;
+        const size = batchSize;
         const deadline = batch.ms !== undefined && batch.ms > 0 ? Date.now() + batch.ms : undefined;
         // Without a time limit a batch waits for `size` events (or the end).
         if (size !== Number.POSITIVE_INFINITY || deadline !== undefined)

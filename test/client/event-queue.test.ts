@@ -145,6 +145,66 @@ describe("EventBus", () => {
   });
 });
 
+/** A hang detector: rejects with `what` when `promise` has not settled within `ms`. */
+function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
+const numbers = (events: McpsEvent[]) => events.map((e) => (e.data as { n: number }).n);
+
+describe("EventBus regressions", () => {
+  it("two pending next() calls both settle when the bus closes (a single wake slot lost one)", async () => {
+    const bus = new EventBus();
+    const iterator = bus.iterate();
+    const a = iterator.next();
+    const b = iterator.next();
+    bus.close();
+    const results = await settlesWithin(
+      Promise.all([a, b]),
+      2000,
+      "a pending next() never settled",
+    );
+    assert.deepEqual(results, [
+      { done: true, value: undefined },
+      { done: true, value: undefined },
+    ]);
+  });
+
+  it("two pending next() calls each get one of two events, in order", async () => {
+    const bus = new EventBus();
+    const iterator = bus.iterate();
+    const a = iterator.next();
+    const b = iterator.next();
+    bus.publish(ev(1));
+    bus.publish(ev(2));
+    const [first, second] = await settlesWithin(
+      Promise.all([a, b]),
+      2000,
+      "a pending next() never got its event",
+    );
+    assert.deepEqual(first.value?.data, { n: 1 });
+    assert.deepEqual(second.value?.data, { n: 2 });
+    await iterator.return?.();
+  });
+
+  it("a batch size above queueSize (no ms) is clamped: it yields the newest queueSize events instead of waiting forever", async () => {
+    let dropped = 0;
+    const bus = new EventBus({ onDrop: () => dropped++ });
+    const iterator = bus.iterate({ batch: { size: 50 }, queueSize: 10 });
+    const pending = iterator.next();
+    for (let n = 0; n < 100; n += 1) bus.publish(ev(n));
+    const batch = await settlesWithin(pending, 2000, "no batch was ever yielded");
+    assert.deepEqual(numbers(batch.value as McpsEvent[]), [90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    assert.equal(dropped, 90);
+    bus.close();
+    assert.equal((await iterator.next()).done, true);
+  });
+});
+
 describe("state machine", () => {
   it("allows only the documented transitions; closed is final", () => {
     assert.ok(canTransition("connecting", "ready"));
