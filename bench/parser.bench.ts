@@ -5,16 +5,23 @@
  * anchor, `eventsource-parser` v3 behind a streaming `TextDecoder` (as its users run it),
  * alternating in one process, after a warm-up. Both must produce the same event count and
  * checksum, so neither can skip work.
+ *
+ * Also measured, against the same anchor: our portable path (what a browser runs: no
+ * latin1 decoder), and both parsers fed the stream already decoded to strings. Each ratio
+ * is the median of the per-round ratios (a round runs every contender back to back, so a
+ * noisy neighbour slows all of them alike), next to each contender's median time.
  */
 import { createParser as createAnchorParser } from "eventsource-parser";
-import { createParser } from "../src/sse/parser.js";
+import { createParser, createPortableParser } from "../src/sse/parser.js";
 import type { BenchRow } from "./types.js";
 
 const TARGET_BYTES = 20 * 1024 * 1024;
 const WARMUP_ROUNDS = 2;
-const ROUNDS = 7;
+const ROUNDS = 11;
+/** Fewest measured rounds, even over the time budget. */
+const MIN_ROUNDS = 5;
 /** Stop adding rounds after this long (the whole `npm run bench` must stay under 60 s). */
-const TIME_BUDGET_MS = 25_000;
+const TIME_BUDGET_MS = 40_000;
 
 /** Small deterministic PRNG (mulberry32) so every run measures the same stream. */
 function prng(seed: number): () => number {
@@ -66,6 +73,8 @@ function makeEvent(random: () => number, n: number, wideEvery: number): string {
 
 interface Stream {
   chunks: Uint8Array[];
+  /** The same chunks decoded by one streaming `TextDecoder` (for the string feed path). */
+  texts: string[];
   bytes: number;
   events: number;
 }
@@ -87,7 +96,9 @@ function makeStream(wideEvery: number): Stream {
     chunks.push(all.slice(offset, offset + size));
     offset += size;
   }
-  return { chunks, bytes: all.length, events };
+  const decoder = new TextDecoder();
+  const texts = chunks.map((chunk) => decoder.decode(chunk, { stream: true }));
+  return { chunks, texts, bytes: all.length, events };
 }
 
 interface Outcome {
@@ -103,17 +114,33 @@ function fold(sum: number, data: string, id: string | undefined): number {
   );
 }
 
-function runOurs(stream: Stream): Outcome {
+function runOurs(stream: Stream, create = createParser, asText = false): Outcome {
   let events = 0;
   let checksum = 0;
-  const parser = createParser({
+  const parser = create({
     onEvent: (e) => {
       events++;
       checksum = fold(checksum, e.data, e.lastEventId);
     },
   });
   const t0 = performance.now();
-  for (const chunk of stream.chunks) parser.feed(chunk);
+  if (asText) for (const text of stream.texts) parser.feed(text);
+  else for (const chunk of stream.chunks) parser.feed(chunk);
+  return { ms: performance.now() - t0, events, checksum };
+}
+
+/** The anchor on strings already decoded (no `TextDecoder` in the timing). */
+function runAnchorText(stream: Stream): Outcome {
+  let events = 0;
+  let checksum = 0;
+  const parser = createAnchorParser({
+    onEvent: (e) => {
+      events++;
+      checksum = fold(checksum, e.data, e.id);
+    },
+  });
+  const t0 = performance.now();
+  for (const text of stream.texts) parser.feed(text);
   return { ms: performance.now() - t0, events, checksum };
 }
 
@@ -146,44 +173,65 @@ const SCENARIOS = [
   { name: "non-ASCII text in every event", wideEvery: 1 },
 ];
 
+/** What one round runs, in this order (the anchor first on odd rounds). */
+const CONTENDERS = [
+  { parser: "mcp-sse (bytes)", run: (s: Stream) => runOurs(s), vs: "anchor" },
+  {
+    parser: "mcp-sse portable path (bytes, as in a browser)",
+    run: (s: Stream) => runOurs(s, createPortableParser),
+    vs: "anchor",
+  },
+  { parser: "eventsource-parser+TextDecoder", run: runAnchor, vs: "" },
+  { parser: "mcp-sse (strings)", run: (s: Stream) => runOurs(s, createParser, true), vs: "text" },
+  { parser: "eventsource-parser (strings)", run: runAnchorText, vs: "" },
+] as const;
+
 function measure(name: string, stream: Stream): BenchRow[] {
-  const ours: number[] = [];
-  const anchor: number[] = [];
+  const times: number[][] = CONTENDERS.map(() => []);
+  const ratios: number[][] = CONTENDERS.map(() => []);
+  const anchorAt = { anchor: 2, text: 4 } as const;
   const started = performance.now();
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-    // Alternate which goes first, so neither always runs on a freshly collected heap.
-    const anchorFirst = round % 2 === 1 ? runAnchor(stream) : undefined;
-    const o = runOurs(stream);
-    const a = anchorFirst ?? runAnchor(stream);
-    if (o.events !== stream.events || a.events !== stream.events || o.checksum !== a.checksum) {
-      throw new Error(
-        `parser bench (${name}): results differ (ours ${o.events} events/${o.checksum}, ` +
-          `anchor ${a.events}/${a.checksum}, expected ${stream.events} events)`,
-      );
+    // Alternate the order, so neither side always runs on a freshly collected heap.
+    const order = CONTENDERS.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    const outcomes: Outcome[] = [];
+    for (const i of order) outcomes[i] = CONTENDERS[i]!.run(stream);
+    const reference = outcomes[anchorAt.anchor]!;
+    for (const [i, o] of outcomes.entries()) {
+      if (o.events !== stream.events || o.checksum !== reference.checksum) {
+        throw new Error(
+          `parser bench (${name}): results differ (${CONTENDERS[i]!.parser} ${o.events} ` +
+            `events/${o.checksum}, anchor ${reference.events}/${reference.checksum}, ` +
+            `expected ${stream.events} events)`,
+        );
+      }
     }
     if (round >= WARMUP_ROUNDS) {
-      ours.push(o.ms);
-      anchor.push(a.ms);
+      for (const [i, c] of CONTENDERS.entries()) {
+        times[i]!.push(outcomes[i]!.ms);
+        const vs = c.vs === "" ? outcomes[i]! : outcomes[anchorAt[c.vs]]!;
+        ratios[i]!.push(vs.ms / outcomes[i]!.ms);
+      }
     }
-    if (performance.now() - started > TIME_BUDGET_MS / SCENARIOS.length && ours.length >= 3) {
+    const measured = round + 1 - WARMUP_ROUNDS;
+    if (performance.now() - started > TIME_BUDGET_MS / SCENARIOS.length && measured >= MIN_ROUNDS) {
       break;
     }
   }
   const mb = stream.bytes / 1e6;
-  const row = (parser: string, times: number[], ratio: number): BenchRow => {
-    const ms = median(times);
+  return CONTENDERS.map((c, i) => {
+    const ms = median(times[i]!);
     return {
       stream: name,
-      parser,
+      parser: c.parser,
       "MB/s": Math.round(mb / (ms / 1000)),
       "events/s": Math.round(stream.events / (ms / 1000)),
       "median ms": Number(ms.toFixed(1)),
-      rounds: times.length,
-      "ours/anchor": Number(ratio.toFixed(2)),
+      rounds: times[i]!.length,
+      "vs anchor": Number(median(ratios[i]!).toFixed(2)),
     };
-  };
-  const ratio = median(anchor) / median(ours);
-  return [row("mcp-sse (bytes)", ours, ratio), row("eventsource-parser+TextDecoder", anchor, 1)];
+  });
 }
 
 export function run(): BenchRow[] {

@@ -1,12 +1,12 @@
 import { McpSseError } from "../errors.js";
+import { createUtf8Decode } from "./parser-decode.js";
 import type { EventStreamParser, ParserCallbacks, SseEvent } from "./types.js";
 import {
   concatBytes,
-  findLatin1Slice,
+  findNativeBytes,
   firstNonAscii,
-  type Latin1Slice,
-  lastNonAscii,
   latin1Bytes,
+  type NativeBytes,
   unfinishedCharacterStart,
   utf8Length,
 } from "./utf8.js";
@@ -16,15 +16,19 @@ import {
  * WHATWG HTML "interpreting an event stream" rules. A pure function of its input (STYLE #1):
  * it knows nothing of fetch, sockets, reconnection or MCP.
  *
- * How it is fast: bytes are never decoded one line at a time. Each byte chunk is decoded with
- * one call up to its last complete character (an unfinished one, 1-3 bytes, waits for the next
- * chunk): its ASCII head and tail with Node's fast native decoder, the part between the first
- * and last non-ASCII byte with the ICU one, which is faster on non-ASCII text. Lines are then found with
- * `String.prototype.indexOf` (memchr-fast), searching for CR only while the text has one; the
- * fields `data:`, `id:` and `event:` are recognised by their first characters, and a one-line
- * `data:` event followed by its blank line is dispatched without touching the data buffer.
- * Nothing is measured in UTF-8 until an event could be near the size limit (3 bytes per
- * UTF-16 unit is the cheap upper bound).
+ * How it is fast: bytes are never decoded one line at a time, and mostly not decoded at all.
+ * Where the runtime has a native single-byte decoder (Node's `latin1Slice`, feature-detected),
+ * each byte chunk becomes a latin1 string in one call (char index = byte index): lines and
+ * fields are found in it exactly as in decoded text, since CR, LF, ':' and ' ' are ASCII, and
+ * only a field value holding a non-ASCII byte is decoded as UTF-8, on its own — the same
+ * result as decoding the whole stream, because every value is bounded by ASCII bytes. A
+ * mostly non-ASCII chunk (and every chunk in a browser, the portable path) is instead decoded
+ * in one call up to its last complete character (an unfinished one waits for the next chunk).
+ * Lines are found with `String.prototype.indexOf` (memchr-fast), searching for CR only while
+ * the text has one; `data:`, `id:` and `event:` are recognised by their first characters, and
+ * a one-line `data:` event followed by its blank line is dispatched without touching the data
+ * buffer. Nothing is measured in UTF-8 until an event could be near the size limit (3 bytes
+ * per UTF-16 unit is the cheap upper bound; a latin1 partial line is its exact byte size).
  */
 
 /** Default `maxEventSize`: 16 MiB of UTF-8 (data, type and id of one event). */
@@ -45,13 +49,18 @@ const LF = 0x0a;
 const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
+/**
+ * A byte chunk with more than 1/16 non-ASCII bytes is decoded whole (one decoder call)
+ * rather than read as latin1 with its non-ASCII values decoded one by one.
+ */
+const WIDE_CHUNK_SHARE = 16;
 
-/** Node's native latin1 decoder, or `undefined` in a browser (the portable path is used). */
-const nativeLatin1 = findLatin1Slice();
+/** Node's native latin1 decoder and UTF-8 length, or `undefined` (browser: portable path). */
+const nativeBytes = findNativeBytes();
 const utf8Encoder = new TextEncoder();
 
 export function createParser(callbacks: ParserCallbacks): SseParser {
-  return buildParser(callbacks, nativeLatin1);
+  return buildParser(callbacks, nativeBytes);
 }
 
 /**
@@ -62,35 +71,13 @@ export function createPortableParser(callbacks: ParserCallbacks): SseParser {
   return buildParser(callbacks, undefined);
 }
 
-function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined): SseParser {
+function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined): SseParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
   const limitOption = callbacks.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   const limit = limitOption > 0 ? limitOption : Number.POSITIVE_INFINITY;
-  // Two decoders, always given whole characters and flushed (neither holds state between
-  // calls). ignoreBOM: we strip the one stream-start BOM ourselves; a decoder would strip one
-  // per call. In Node the first takes the native fast path, several times faster on ASCII;
-  // the second is switched to ICU (by one streaming call), about 1.5x faster on non-ASCII.
-  const asciiDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  let wideDecoder: TextDecoder | undefined;
-
-  /** ASCII head and tail of a chunk go to the fast decoder, the part between to ICU. */
-  function decode(bytes: Uint8Array): string {
-    const first = firstNonAscii(bytes);
-    if (first === bytes.length) return asciiDecoder.decode(bytes);
-    if (wideDecoder === undefined) {
-      wideDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-      wideDecoder.decode(new Uint8Array(0), { stream: true });
-    }
-    // Cuts next to an ASCII byte are character boundaries (complete or invalid either way).
-    const end = lastNonAscii(bytes) + 1;
-    // Mostly non-ASCII: one call, no concatenation.
-    if (end - first > bytes.length >> 1) return wideDecoder.decode(bytes);
-    const middle = wideDecoder.decode(bytes.subarray(first, end));
-    const head = first === 0 ? "" : asciiDecoder.decode(bytes.subarray(0, first));
-    return end === bytes.length
-      ? head + middle
-      : head + middle + asciiDecoder.decode(bytes.subarray(end));
-  }
+  const decode = createUtf8Decode();
+  // Only called on latin1 text, which exists only when `native` does.
+  const latin1Utf8Length = native?.utf8Length ?? utf8Length;
 
   // --- stream state (all of it is cleared by reset()) ---
   let epoch = 0; // bumped by reset(), so a reset from inside a callback stops the current feed
@@ -98,18 +85,19 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
   let pendingCR = false; // the last line ended with a CR at the end of input: skip one LF
   let skipLine = false; // discarding the rest of an overlong line
   let skipEvent = false; // discarding lines until the blank line that ends a too-large event
-  let heldBytes: Uint8Array | undefined; // an unfinished UTF-8 character (1-3 bytes)
+  // Bytes not read yet: an unfinished character (1-3 bytes), the start of a BOM, or (on the
+  // decoding path) a partial line that was held as latin1.
+  let heldBytes: Uint8Array | undefined;
   let pendingText = ""; // the partial last line
   let pendingTextBytes = 0; // exact UTF-8 size of pendingText, or -1: not counted yet
   let pendingLatin1 = false; // pendingText holds raw bytes as latin1 chars (fast path)
   let pendingWide = false; // ... and some of them are not ASCII
   let pendingFromString = false; // pendingText holds text fed as a string (no bytes behind it)
 
-  // --- the text being read, when it is latin1 (char index = byte index): where its
-  // non-ASCII chars are, and the bytes behind it from `textBytesStart` on (the text before
-  // that is the held partial line). Values touching [wideFrom, wideTo] are decoded as UTF-8.
-  let wideFrom = Number.POSITIVE_INFINITY;
-  let wideTo = -1;
+  // --- the text being read, when it is latin1 (char index = byte index) with a non-ASCII
+  // char in it: then its values are checked (and decoded as UTF-8 if need be), and the bytes
+  // behind it from `textBytesStart` on are at hand (the text before is the held partial line).
+  let textWide = false;
   let textBytes: Uint8Array | undefined;
   let textBytesStart = 0;
 
@@ -127,9 +115,15 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
    * non-ASCII byte is decoded as UTF-8 on its own, which equals a whole-stream decode
    * because it is bounded by ASCII bytes (line break, ':' or ' ') or the stream start.
    */
+  /** Bytes as latin1 text (only called when `native` exists). */
+  function latin1Text(bytes: Uint8Array): string {
+    return native === undefined ? "" : native.latin1Slice.call(bytes, 0, bytes.length);
+  }
+
   function fieldValue(text: string, from: number, end: number): string {
-    if (end <= wideFrom || from > wideTo) return text.slice(from, end);
-    if (end - from <= 32 && isAscii(text, from, end)) return text.slice(from, end); // ids, types
+    const value = text.slice(from, end);
+    // Native UTF-8 length of latin1 text: its length plus one per non-ASCII char.
+    if (!textWide || latin1Utf8Length(value) === value.length) return value;
     const bytes =
       textBytes !== undefined && from >= textBytesStart
         ? textBytes.subarray(from - textBytesStart, end - textBytesStart)
@@ -396,18 +390,13 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
 
   /** Read decoded text; `fromString`: it was fed as a string (not decoded from bytes). */
   /** Before the latin1 path: a partial line (and character) decoded from bytes turns latin1. */
-  function pendingToLatin1(slice: Latin1Slice): void {
-    if (pendingLatin1 || atStreamStart) return; // at stream start, heldBytes is a BOM prefix
-    if (pendingText === "" && heldBytes === undefined) return;
+  function pendingToLatin1(): void {
+    // (Held bytes of an unfinished character stay held: `feedLatin1` reads them first.)
+    if (pendingLatin1 || pendingText === "") return;
     // Text decoded from bytes re-encodes to bytes that decode to it again (invalid input
     // became U+FFFD, which round-trips), so the partial line reads as if never decoded.
-    const encoded = utf8Encoder.encode(pendingText);
-    const bytes =
-      heldBytes === undefined
-        ? encoded
-        : concatBytes([encoded, heldBytes], encoded.length + heldBytes.length);
-    heldBytes = undefined;
-    pendingText = slice.call(bytes, 0, bytes.length);
+    const bytes = utf8Encoder.encode(pendingText);
+    pendingText = latin1Text(bytes);
     pendingTextBytes = pendingText.length;
     pendingLatin1 = true;
     pendingWide = firstNonAscii(bytes) < bytes.length;
@@ -463,16 +452,17 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
    * CR, LF, ':' and ' ' are ASCII — and only values with a non-ASCII byte are decoded
    * (`fieldValue`). No character is ever split: a partial line is held as latin1 too.
    */
-  function feedLatin1(slice: Latin1Slice, chunk: Uint8Array, first: number, last: number): void {
+  function feedLatin1(chunk: Uint8Array, chunkText: string, chunkWide: boolean): void {
     let bytes = chunk;
-    let firstWide = first;
-    let lastWide = last;
+    let text = chunkText;
+    let wide = chunkWide;
     if (heldBytes !== undefined) {
-      // Only ever the start of a BOM at stream start.
+      // The start of a BOM at stream start, or an unfinished character the decoding path
+      // left: the next bytes of the stream either way (so CR LF and skipping work as usual).
       bytes = concatBytes([heldBytes, chunk], heldBytes.length + chunk.length);
       heldBytes = undefined;
-      firstWide = firstNonAscii(bytes);
-      lastWide = lastNonAscii(bytes);
+      text = latin1Text(bytes);
+      wide = true;
     }
     let start = 0;
     if (atStreamStart) {
@@ -488,7 +478,7 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
       pendingCR = false;
       if (bytes[start] === LF) start++;
     }
-    let text = slice.call(bytes, start, bytes.length);
+    if (start > 0) text = text.slice(start);
     if (skipLine) {
       const skipped = skipOverlongLine(text);
       if (skipped > 0) {
@@ -497,11 +487,6 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
       }
     }
     if (text.length === 0) return;
-    const body = start === 0 ? bytes : bytes.subarray(start);
-    // Where the non-ASCII bytes of `body` are (a wide byte skipped above widens the range:
-    // harmless, `fieldValue` looks again).
-    const wide = lastWide >= start;
-    const from = wide ? Math.max(0, firstWide - start) : body.length;
     const held = pendingText.length;
     if (held !== 0) {
       if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
@@ -512,23 +497,19 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
         return;
       }
       text = pendingText + text;
-      wideFrom = pendingWide ? 0 : wide ? held + from : Number.POSITIVE_INFINITY;
-      wideTo = wide ? held + lastWide - start : pendingWide ? held - 1 : -1;
+      wide ||= pendingWide;
       pendingText = "";
       pendingTextBytes = 0;
       pendingWide = false;
-    } else {
-      wideFrom = wide ? from : Number.POSITIVE_INFINITY;
-      wideTo = wide ? lastWide - start : -1;
     }
-    textBytes = body;
+    // (A non-ASCII byte skipped above leaves `wide` set: harmless, values are checked.)
+    textWide = wide;
+    textBytes = start === 0 ? bytes : bytes.subarray(start);
     textBytesStart = held;
-    const wideEnd = wideTo;
     const rest = processText(text);
     // Not kept past this call: the caller may reuse its buffer.
     textBytes = undefined;
-    wideFrom = Number.POSITIVE_INFINITY;
-    wideTo = -1;
+    textWide = false;
     if (rest === -1 || rest === text.length) return;
     if (skipEvent) {
       skipLine = true;
@@ -537,7 +518,7 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
     pendingText = text.slice(rest);
     pendingTextBytes = pendingText.length;
     pendingLatin1 = true;
-    pendingWide = wideEnd >= rest;
+    pendingWide = wide && latin1Utf8Length(pendingText) !== pendingText.length;
     pendingFromString = false;
     checkPartialText();
   }
@@ -549,13 +530,13 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
   function feedBytes(chunk: Uint8Array): void {
     // The latin1 path, unless text fed as a string left a partial line or an unfinished
     // character (then this chunk is decoded as before; mixing is rare).
-    if (latin1 !== undefined && !(pendingFromString && pendingText !== "")) {
-      const first = firstNonAscii(chunk);
-      const last = first === chunk.length ? -1 : lastNonAscii(chunk);
-      // Mostly non-ASCII: decoding value by value would cost more than one decode per chunk.
-      if ((last - first) * 2 <= chunk.length) {
-        pendingToLatin1(latin1);
-        feedLatin1(latin1, chunk, first, last);
+    if (native !== undefined && !(pendingFromString && pendingText !== "")) {
+      const text = native.latin1Slice.call(chunk, 0, chunk.length);
+      const wideBytes = native.utf8Length(text) - text.length; // non-ASCII bytes in the chunk
+      // Many non-ASCII bytes: decoding value by value would cost more than one decode.
+      if (wideBytes * WIDE_CHUNK_SHARE <= chunk.length) {
+        pendingToLatin1();
+        feedLatin1(chunk, text, wideBytes !== 0);
         return;
       }
       pendingToBytes();
@@ -589,7 +570,7 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
       const held = heldBytes;
       heldBytes = undefined;
       const myEpoch = epoch;
-      feedText(asciiDecoder.decode(held), false);
+      feedText(decode(held), false);
       if (epoch !== myEpoch) return;
     }
     feedText(chunk, true);
@@ -623,12 +604,6 @@ function buildParser(callbacks: ParserCallbacks, latin1: Latin1Slice | undefined
       return (heldBytes?.length ?? 0) + pendingTextBytes + eventSize();
     },
   };
-}
-
-/** Whether `text[from, end)` has only ASCII chars (a short stretch: a plain loop). */
-function isAscii(text: string, from: number, end: number): boolean {
-  for (let i = from; i < end; i++) if (text.charCodeAt(i) >= 0x80) return false;
-  return true;
 }
 
 /** WHATWG `retry`: the value must consist of ASCII digits only (and not be empty). */

@@ -112,19 +112,32 @@ export function unfinishedCharacterStart(bytes: Uint8Array): number {
 /** `Buffer.prototype.latin1Slice`: one byte to one char, natively, with no UTF-8 decoding. */
 export type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 
+/** Native byte helpers of the runtime (Node, Bun), used by the parser's fast path. */
+export interface NativeBytes {
+  latin1Slice: Latin1Slice;
+  /** UTF-8 size of a string (`Buffer.byteLength`): on latin1 text, length + non-ASCII count. */
+  utf8Length: (text: string) => number;
+}
+
 /**
- * The runtime's fast single-byte decoder, when it has one: Node's (and Bun's) Buffer
- * `latin1Slice`, found by feature detection (no `node:` import, so browsers load this file
- * too and get `undefined`). It also accepts a plain `Uint8Array` as `this`.
+ * The runtime's fast single-byte decoder and UTF-8 length, when it has them: Node's Buffer
+ * `latin1Slice` and `byteLength`, found by feature detection (no `node:` import, so browsers
+ * load this file too and get `undefined`: the parser's portable path).
  */
-export function findLatin1Slice(): Latin1Slice | undefined {
-  const holder = globalThis as { Buffer?: { prototype?: { latin1Slice?: unknown } } };
+export function findNativeBytes(): NativeBytes | undefined {
+  const holder = globalThis as {
+    Buffer?: { byteLength?: unknown; prototype?: { latin1Slice?: unknown } };
+  };
   const slice = holder.Buffer?.prototype?.latin1Slice;
-  if (typeof slice !== "function") return undefined;
+  const byteLength = holder.Buffer?.byteLength;
+  if (typeof slice !== "function" || typeof byteLength !== "function") return undefined;
+  const latin1Slice = slice as Latin1Slice;
+  const length = byteLength as (text: string, encoding: "utf8") => number;
+  const native: NativeBytes = { latin1Slice, utf8Length: (text) => length(text, "utf8") };
   try {
-    // Check it really maps bytes to chars one to one on a plain Uint8Array.
-    const probe = (slice as Latin1Slice).call(new Uint8Array([0x41, 0xe9, 0x0a]), 0, 3);
-    return probe === "A\u00e9\n" ? (slice as Latin1Slice) : undefined;
+    // Check both behave as relied on, on a plain Uint8Array (not a Buffer).
+    const probe = latin1Slice.call(new Uint8Array([0x41, 0xe9, 0x0a]), 0, 3);
+    return probe === "A\u00e9\n" && native.utf8Length(probe) === 4 ? native : undefined;
   } catch (error) {
     // A runtime whose Buffer rejects plain Uint8Arrays: the portable path is used instead.
     void error;

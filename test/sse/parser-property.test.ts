@@ -235,6 +235,37 @@ for (const { name, create } of factories) {
       );
     });
 
+    it("reads sparse non-ASCII in long ASCII lines right, whatever the byte chunking", () => {
+      // Few non-ASCII bytes per chunk: the fast path reads such chunks as latin1 and decodes
+      // only the values that need it, also when a value started in an earlier chunk.
+      const ascii = fc.integer({ min: 0, max: 300 }).map((n) => "a".repeat(n));
+      const wideChar = fc.constantFrom("", "", "é", "日", "😀", "\u0080", "\uFFFD");
+      const field = fc.constantFrom("data: ", "data:", "id: ", "event: ", ": ", "retry: ", "x: ");
+      const line = fc
+        .tuple(field, ascii, wideChar, ascii, lineEnd, fc.boolean())
+        .map(([f, a, w, b, end, blank]) => `${f}${a}${w}${b}${end}${blank ? end : ""}`);
+      const input = fc
+        .tuple(fc.boolean(), fc.array(line, { maxLength: 12 }), fc.array(fc.boolean()))
+        .map(([bom, lines, invalid]) => {
+          const bytes = encoder.encode((bom ? "\uFEFF" : "") + lines.join(""));
+          // Break some multi-byte characters: a lone lead or continuation byte is U+FFFD.
+          invalid.forEach((yes, i) => {
+            if (yes && i * 97 < bytes.length && bytes[i * 97]! >= 0x80) bytes[i * 97] = 0xc3;
+          });
+          return bytes;
+        });
+      fc.assert(
+        fc.property(
+          input.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
+          ([bytes, points]) => {
+            const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
+            assert.deepEqual(parse(splitAt(bytes, points), create), expected, `cuts ${points}`);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
     it("agrees with the reference when pieces are fed as strings and bytes in any mix", () => {
       // Long ASCII and long non-ASCII stretches, so chunks take both ways bytes are read
       // (value by value, or whole chunks decoded) and switch between them mid-line.

@@ -265,6 +265,44 @@ describe("sse parser: rules", () => {
     );
   });
 
+  it("reads sparse non-ASCII values right when mostly ASCII chunks cut them (latin1 path)", () => {
+    // Few non-ASCII bytes per chunk: Node reads these chunks as latin1, decoding values alone.
+    const wire = encoder.encode(
+      `id: ${"i".repeat(60)}é\nevent: ${"t".repeat(60)}日\ndata: ${"a".repeat(100)}😀${"b".repeat(100)}\n: ${"c".repeat(60)}ü\n\n`,
+    );
+    const expected = {
+      type: `${"t".repeat(60)}日`,
+      data: `${"a".repeat(100)}😀${"b".repeat(100)}`,
+      lastEventId: `${"i".repeat(60)}é`,
+    };
+    for (let cut = 1; cut < wire.length; cut += 7) {
+      const got = parseAll([wire.subarray(0, cut), wire.subarray(cut)]);
+      assert.deepEqual(got.events, [expected], `cut at ${cut}`);
+      assert.deepEqual(got.comments, [`${"c".repeat(60)}ü`], `cut at ${cut}`);
+    }
+  });
+
+  it("switches between whole-chunk decoding and latin1 reading mid-line and after a CR", () => {
+    // A mostly non-ASCII chunk is decoded whole; the next, ASCII one is read as latin1. The
+    // CR ending the first chunk is followed by an unfinished character, not by the LF.
+    const got = parseAll([
+      new Uint8Array([...encoder.encode("data: "), 0xde, 0x0d, 0xe1, 0x99]),
+      new Uint8Array([0x0a]),
+      encoder.encode("data: y\n\n"),
+    ]);
+    assert.deepEqual(
+      got.events.map((e) => e.data),
+      ["\uFFFD\ny"],
+    );
+    // A partial line that started in a decoded chunk and ends in a latin1 one.
+    const wide = encoder.encode("data: ééééé");
+    const mixed = parseAll([wide, encoder.encode(`${"x".repeat(200)}é\n\n`)]);
+    assert.deepEqual(
+      mixed.events.map((e) => e.data),
+      [`ééééé${"x".repeat(200)}é`],
+    );
+  });
+
   it("does not keep a reference to the caller's buffer", () => {
     const { parser, out } = collector();
     const buf = encoder.encode("data: abc");
