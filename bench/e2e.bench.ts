@@ -34,12 +34,14 @@ import { type BenchHost, startOursHost, startSdkHost } from "./e2e-servers.js";
 import type { BenchRow } from "./types.js";
 
 /** Per pair and round; rounds are short so that the pairs take turns often on a noisy machine. */
-const SEQUENTIAL_CALLS = 80;
-const CONCURRENT_CALLS = 256;
+const SEQUENTIAL_CALLS = 60;
+const CONCURRENT_CALLS = 192;
 const IN_FLIGHT = 32;
-const NOTIFICATIONS = 3_000;
+const NOTIFICATIONS = 2_400;
 /** Notifications the sender may be ahead of the client (~60 KB, far below any buffer cap). */
 const FLOOD_WINDOW = 512;
+/** The warm-up round runs this fraction of a measured round's counts. */
+const WARMUP_SCALE = 0.4;
 const MIN_ROUNDS = 2;
 const MAX_ROUNDS = 12;
 /** No round starts that would end after this (the whole file must stay < 90 s on 2 busy cores). */
@@ -77,14 +79,21 @@ interface Pair {
   samples: Record<Scenario, Sample[]>;
 }
 
-function runScenario(pair: Pair, scenario: Scenario, round: number): Promise<Sample> {
+/** `scale` < 1 shortens the warm-up round. */
+function runScenario(
+  pair: Pair,
+  scenario: Scenario,
+  round: number,
+  scale: number,
+): Promise<Sample> {
   const what = `${pair.name} over ${pair.client.wire}: ${scenario}`;
+  const n = (count: number) => Math.max(IN_FLIGHT, Math.round(count * scale));
   const work =
     scenario === "seq"
-      ? sequentialCalls(pair.client, SEQUENTIAL_CALLS, round)
+      ? sequentialCalls(pair.client, n(SEQUENTIAL_CALLS), round)
       : scenario === "conc"
-        ? concurrentCalls(pair.client, CONCURRENT_CALLS, IN_FLIGHT, round)
-        : notificationFlood(pair.client, NOTIFICATIONS, FLOOD_WINDOW, round);
+        ? concurrentCalls(pair.client, n(CONCURRENT_CALLS), IN_FLIGHT, round)
+        : notificationFlood(pair.client, n(NOTIFICATIONS), FLOOD_WINDOW, round);
   return withTimeout(work, SCENARIO_TIMEOUT_MS, what);
 }
 
@@ -93,7 +102,7 @@ async function measureRound(pairs: Pair[], round: number, record: boolean): Prom
   const order = round % 2 === 0 ? pairs : [...pairs].reverse();
   for (const scenario of SCENARIOS) {
     for (const pair of order) {
-      const sample = await runScenario(pair, scenario, round);
+      const sample = await runScenario(pair, scenario, round, record ? 1 : WARMUP_SCALE);
       if (record) pair.samples[scenario].push(sample);
     }
   }
