@@ -503,13 +503,14 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
       pendingWide = false;
     }
     // (A non-ASCII byte skipped above leaves `wide` set: harmless, values are checked.)
+    // Saved and restored, not cleared: a callback may feed this parser again (nested).
+    const outer = { textWide, textBytes, textBytesStart };
     textWide = wide;
     textBytes = start === 0 ? bytes : bytes.subarray(start);
     textBytesStart = held;
     const rest = processText(text);
-    // Not kept past this call: the caller may reuse its buffer.
-    textBytes = undefined;
-    textWide = false;
+    // Not kept past this call (outside a nested one): the caller may reuse its buffer.
+    ({ textWide, textBytes, textBytesStart } = outer);
     if (rest === -1 || rest === text.length) return;
     if (skipEvent) {
       skipLine = true;

@@ -303,6 +303,19 @@ describe("sse parser: rules", () => {
     );
   });
 
+  it("decodes values right when a callback feeds the parser again (nested feed)", () => {
+    const datas: string[] = [];
+    const line = (fill: string, wide: string) => `data: ${fill.repeat(50)}${wide}\n\n`;
+    const parser = createParser({
+      onEvent: (e) => {
+        datas.push(e.data);
+        if (datas.length === 1) parser.feed(encoder.encode(line("c", "ñ")));
+      },
+    });
+    parser.feed(encoder.encode(line("a", "é") + line("b", "ü")));
+    assert.deepEqual(datas, [`${"a".repeat(50)}é`, `${"c".repeat(50)}ñ`, `${"b".repeat(50)}ü`]);
+  });
+
   it("does not keep a reference to the caller's buffer", () => {
     const { parser, out } = collector();
     const buf = encoder.encode("data: abc");
