@@ -54,6 +54,8 @@ const BOM = 0xfeff;
  * rather than read as latin1 with its non-ASCII values decoded one by one.
  */
 const WIDE_CHUNK_SHARE = 16;
+/** Bytes sampled from a chunk that follows a mostly non-ASCII one. */
+const WIDE_SAMPLE_BYTES = 512;
 
 /** Node's native latin1 decoder and UTF-8 length, or `undefined` (browser: portable path). */
 const nativeBytes = findNativeBytes();
@@ -93,6 +95,7 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
   let pendingLatin1 = false; // pendingText holds raw bytes as latin1 chars (fast path)
   let pendingWide = false; // ... and some of them are not ASCII
   let pendingFromString = false; // pendingText holds text fed as a string (no bytes behind it)
+  let lastChunkWide = false; // the last byte chunk was decoded whole (a speed hint only)
 
   // --- the text being read, when it is latin1 (char index = byte index) with a non-ASCII
   // char in it: then its values are checked (and decoded as UTF-8 if need be), and the bytes
@@ -532,14 +535,19 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
     // The latin1 path, unless text fed as a string left a partial line or an unfinished
     // character (then this chunk is decoded as before; mixing is rare).
     if (native !== undefined && !(pendingFromString && pendingText !== "")) {
-      const text = native.latin1Slice.call(chunk, 0, chunk.length);
-      const wideBytes = native.utf8Length(text) - text.length; // non-ASCII bytes in the chunk
-      // Many non-ASCII bytes: decoding value by value would cost more than one decode.
-      if (wideBytes * WIDE_CHUNK_SHARE <= chunk.length) {
-        pendingToLatin1();
-        feedLatin1(chunk, text, wideBytes !== 0);
-        return;
+      // After a mostly non-ASCII chunk, a sample of this one saves slicing it for nothing.
+      if (!(lastChunkWide && sampleIsWide(chunk))) {
+        const text = native.latin1Slice.call(chunk, 0, chunk.length);
+        const wideBytes = native.utf8Length(text) - text.length; // non-ASCII bytes in it
+        // Many non-ASCII bytes: decoding value by value would cost more than one decode.
+        if (wideBytes * WIDE_CHUNK_SHARE <= chunk.length) {
+          lastChunkWide = false;
+          pendingToLatin1();
+          feedLatin1(chunk, text, wideBytes !== 0);
+          return;
+        }
       }
+      lastChunkWide = true;
       pendingToBytes();
     }
     let bytes = chunk;
@@ -589,6 +597,7 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
     pendingLatin1 = false;
     pendingWide = false;
     pendingFromString = false;
+    lastChunkWide = false;
     idBuffer = "";
     resetEvent();
   }
@@ -605,6 +614,14 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
       return (heldBytes?.length ?? 0) + pendingTextBytes + eventSize();
     },
   };
+}
+
+/** Whether the first bytes of `chunk` (a sample) are more than 1/16 non-ASCII. */
+function sampleIsWide(chunk: Uint8Array): boolean {
+  const n = Math.min(chunk.length, WIDE_SAMPLE_BYTES);
+  let wide = 0;
+  for (let i = 0; i < n; i++) if (chunk[i]! >= 0x80) wide++;
+  return wide * WIDE_CHUNK_SHARE > n;
 }
 
 /** WHATWG `retry`: the value must consist of ASCII digits only (and not be empty). */
