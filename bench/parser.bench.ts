@@ -17,11 +17,11 @@ import type { BenchRow } from "./types.js";
 
 const TARGET_BYTES = 20 * 1024 * 1024;
 const WARMUP_ROUNDS = 2;
-const ROUNDS = 11;
+const ROUNDS = 15;
 /** Fewest measured rounds, even over the time budget. */
 const MIN_ROUNDS = 5;
 /** Stop adding rounds after this long (the whole `npm run bench` must stay under 60 s). */
-const TIME_BUDGET_MS = 40_000;
+const TIME_BUDGET_MS = 30_000;
 
 /** Small deterministic PRNG (mulberry32) so every run measures the same stream. */
 function prng(seed: number): () => number {
