@@ -16,6 +16,8 @@ export const CLIENT_CLOSED = "CLIENT_CLOSED";
 export const CLIENT_CONNECT_FAILED = "CLIENT_CONNECT_FAILED";
 export const CLIENT_EVENT_DECRYPT = "CLIENT_EVENT_DECRYPT";
 export const CLIENT_REFRESH_FAILED = "CLIENT_REFRESH_FAILED";
+/** An option given to a call is out of range (e.g. `timeout` not > 0). */
+export const CLIENT_INVALID_OPTION = "CLIENT_INVALID_OPTION";
 
 /** Walks `cause` links (bounded) and returns the first error that `test` accepts. */
 export function findCause<T>(error: unknown, test: (e: unknown) => e is T): T | undefined {
@@ -42,6 +44,16 @@ export interface CallContext {
   server: string;
   tool: string;
   timeoutMs: number;
+  /** The caller's `signal`: when it has aborted, the failure is the caller's cancel. */
+  signal?: AbortSignal | undefined;
+  /** True when the connection was closed (`close()`) before the call settled. */
+  closed?: boolean;
+}
+
+/** The name of an abort reason (`TimeoutError` for `AbortSignal.timeout`), for messages. */
+function reasonName(reason: unknown): string {
+  // DOMException (the default reason, and AbortSignal.timeout's) is an Error in Node and browsers.
+  return reason instanceof Error ? reason.name : typeof reason;
 }
 
 /** Map whatever a `callTool` rejected with to one typed `McpSseError`. */
@@ -54,6 +66,22 @@ export function toCallError(error: unknown, ctx: CallContext): McpSseError {
       `${where} failed with JSON-RPC error ${error.code}: ${error.message}`,
       { details: { ...details, rpcCode: error.code, rpcData: error.data }, cause: error },
     );
+  // The SDK reports both of these as something else (a closed Client fails its requests with
+  // ConnectionClosed; a caller's abort becomes SdkError(RequestTimeout)): say what happened.
+  if (ctx.closed === true)
+    return new McpSseError(
+      CLIENT_CLOSED,
+      `${where} was cut short: the client was closed (close() or the manager's signal) while it ran.`,
+      { details, cause: error },
+    );
+  if (ctx.signal?.aborted === true) {
+    const reason = reasonName(ctx.signal.reason);
+    return new McpSseError(
+      CLIENT_ABORTED,
+      `${where} was cancelled by the caller's signal (${reason}).`,
+      { details: { ...details, reason }, cause: error },
+    );
+  }
   if (error instanceof SdkError) {
     if (error.code === SdkErrorCode.RequestTimeout)
       return new McpSseError(

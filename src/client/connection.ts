@@ -20,6 +20,7 @@ import { backoffDelay, sleep } from "../sse/backoff.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
+  CLIENT_INVALID_OPTION,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
   CLIENT_UNKNOWN_TOOL,
@@ -28,6 +29,7 @@ import {
   toCallError,
 } from "./call-errors.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import { redactingLogger } from "./redacting-logger.js";
 import {
   clientCapabilities,
   installServerRequestHandlers,
@@ -40,6 +42,8 @@ import type { ClientTransportOptions, McpSseClientTransport } from "./transports
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
 /** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
+/** The longest per-call timeout, ms: what a timer can hold (2^31 - 1). */
+export const MAX_CALL_TIMEOUT_MS = 2_147_483_647;
 /** How the client names itself in `initialize`. */
 export const CLIENT_INFO = { name: "mcp-sse", version: "0.1.0" } as const;
 
@@ -47,8 +51,13 @@ export type TransportFactory = (options: ClientTransportOptions) => McpSseClient
 export type RefreshToken = (server: string) => Promise<Record<string, string>>;
 
 export interface CallOptions {
-  /** Per-call timeout, ms (default: the server's `timeoutMs`); progress notifications extend it. */
+  /**
+   * Per-call timeout, ms, > 0 and at most `MAX_CALL_TIMEOUT_MS` (default: the server's
+   * `timeoutMs`); progress notifications extend it. There is no "no timeout": anything else
+   * is `CLIENT_INVALID_OPTION`.
+   */
   timeout?: number;
+  /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -111,7 +120,9 @@ export class Connection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.server.name;
-    this.log = options.logger.child?.({ server: this.name }) ?? options.logger;
+    const log = options.logger.child?.({ server: this.name }) ?? options.logger;
+    // Every line of this server (its transport's too) is redacted with its secret_headers.
+    this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
   }
 
   get state(): ConnectionState {
@@ -157,12 +168,18 @@ export class Connection {
         { details: { server, tool } },
       );
     const timeoutMs = options.timeout ?? this.options.server.timeoutMs;
+    if (!(timeoutMs > 0 && timeoutMs <= MAX_CALL_TIMEOUT_MS))
+      throw new McpSseError(
+        CLIENT_INVALID_OPTION,
+        `The timeout of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_CALL_TIMEOUT_MS} ms (got ${timeoutMs}); omit it to use the server's timeout.`,
+        { details: { server, tool, timeoutMs } },
+      );
     try {
       const result = await client.callTool(
         { name: tool, arguments: args },
         {
-          // 0 disables the timeout (STYLE.md: `0` disables), within what setTimeout can hold.
-          timeout: timeoutMs > 0 ? timeoutMs : 2_147_483_647,
+          // Always > 0: the config refuses `timeout: 0` ("no call hangs" is a promise).
+          timeout: timeoutMs,
           resetTimeoutOnProgress: true,
           // Passing onprogress makes the SDK send a progress token: progress extends the timeout.
           onprogress: (progress) =>
@@ -177,7 +194,14 @@ export class Connection {
       );
       return result as CallToolResult;
     } catch (error) {
-      throw toCallError(error, { server, tool, timeoutMs });
+      // Closed or aborted by the caller: the SDK reports both as something else.
+      throw toCallError(error, {
+        server,
+        tool,
+        timeoutMs,
+        signal: options.signal,
+        closed: this.lifetime.signal.aborted,
+      });
     }
   }
 
@@ -272,9 +296,7 @@ export class Connection {
     };
     this.client = client;
     try {
-      await client.connect(transport, {
-        timeout: server.timeoutMs > 0 ? server.timeoutMs : 2_147_483_647,
-      });
+      await client.connect(transport, { timeout: server.timeoutMs });
       await this.refreshTools(client);
     } catch (error) {
       if (this.client === client) this.client = undefined;
@@ -291,8 +313,9 @@ export class Connection {
   }
 
   private async refreshTools(client: Client): Promise<void> {
-    const timeout = this.options.server.timeoutMs;
-    const { tools } = await client.listTools(undefined, timeout > 0 ? { timeout } : {});
+    const { tools } = await client.listTools(undefined, {
+      timeout: this.options.server.timeoutMs,
+    });
     if (client !== this.client) return;
     this._tools = tools.filter((t) => isToolAllowed(this.options.server.tools, t.name));
     this.log.debug({ count: this._tools.length }, "tools listed");
@@ -303,8 +326,7 @@ export class Connection {
     if (every <= 0) return;
     this.stopPing();
     this.pingTimer = setInterval(() => {
-      const timeout = this.options.server.timeoutMs > 0 ? this.options.server.timeoutMs : every;
-      client.ping({ timeout }).catch((error: unknown) => {
+      client.ping({ timeout: this.options.server.timeoutMs }).catch((error: unknown) => {
         if (generation === this.generation && this._state === "ready") this.onLost(error);
       });
     }, every);

@@ -30,7 +30,10 @@ export interface ServerConfig {
   cwd?: string;
   /** Sent on every HTTP request (GET stream and every POST). Values are secrets: never log. */
   headers: Record<string, string>;
-  /** Request timeout for each call, ms (file: `timeout`, seconds). */
+  /**
+   * Request timeout for each call, ms (file: `timeout`, seconds). Always > 0: the schema
+   * refuses `timeout: 0` (no request may hang), and the client has no "0 disables" path.
+   */
   timeoutMs: number;
   /** Base delay between reconnect attempts, ms (file: `reconnect_interval`, seconds). */
   reconnectIntervalMs: number;

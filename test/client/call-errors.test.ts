@@ -39,6 +39,62 @@ describe("toCallError", () => {
   });
 });
 
+describe("toCallError regressions", () => {
+  // SDK v2 rejects a call whose caller signal aborted with SdkError(RequestTimeout).
+  const callerAbort = (reason?: unknown) =>
+    new SdkError(SdkErrorCode.RequestTimeout, String(reason ?? "AbortError"));
+
+  it("a caller abort reported by the SDK as RequestTimeout is CLIENT_ABORTED, not CLIENT_TIMEOUT", () => {
+    const controller = new AbortController();
+    controller.abort();
+    const e = toCallError(callerAbort(controller.signal.reason), {
+      ...ctx,
+      signal: controller.signal,
+    });
+    assert.equal(e.code, "CLIENT_ABORTED");
+    assert.equal(e.details["reason"], "AbortError");
+    assert.match(e.message, /"forecast" on server "weather" was cancelled by the caller/);
+  });
+
+  it("a caller signal that timed out (AbortSignal.timeout) is CLIENT_ABORTED naming TimeoutError", () => {
+    const controller = new AbortController();
+    controller.abort(new DOMException("signal timed out", "TimeoutError"));
+    const e = toCallError(callerAbort(controller.signal.reason), {
+      ...ctx,
+      signal: controller.signal,
+    });
+    assert.equal(e.code, "CLIENT_ABORTED");
+    assert.equal(e.details["reason"], "TimeoutError");
+  });
+
+  it("a call cut by close() is CLIENT_CLOSED, not CLIENT_CONNECTION_LOST", () => {
+    const e = toCallError(new SdkError(SdkErrorCode.ConnectionClosed, "Connection closed"), {
+      ...ctx,
+      closed: true,
+    });
+    assert.equal(e.code, "CLIENT_CLOSED");
+    assert.match(e.message, /"forecast" on server "weather" was cut short: the client was closed/);
+  });
+
+  it("a signal that has not aborted leaves the SDK's own timeout as CLIENT_TIMEOUT", () => {
+    const e = toCallError(new SdkError(SdkErrorCode.RequestTimeout, "Request timed out"), {
+      ...ctx,
+      signal: new AbortController().signal,
+    });
+    assert.equal(e.code, "CLIENT_TIMEOUT");
+  });
+
+  it("a JSON-RPC error answer stays CLIENT_TOOL_ERROR even if the caller aborted afterwards", () => {
+    const controller = new AbortController();
+    controller.abort();
+    const e = toCallError(new ProtocolError(-32602, "Invalid params"), {
+      ...ctx,
+      signal: controller.signal,
+    });
+    assert.equal(e.code, "CLIENT_TOOL_ERROR");
+  });
+});
+
 describe("isUnauthorized", () => {
   it("finds a 401 through cause chains", () => {
     const inner = new McpSseError("SSE_HTTP_STATUS", "HTTP 401", { details: { status: 401 } });

@@ -41,3 +41,19 @@ describe("config: docs/config.md examples", () => {
     }
   });
 });
+
+describe("config: timeout 0", () => {
+  it("the docs said timeout 0 disables while the schema refuses it: no doc promises it, and the schema still refuses it", async () => {
+    for (const doc of ["config.md", "transports.md", "client.md"]) {
+      const text = await readFile(new URL(`../../docs/${doc}`, import.meta.url), "utf8");
+      // Lines about the server's `timeout` (file) / `timeoutMs` (config), not other timeouts.
+      for (const line of text.split("\n").filter((l) => /`timeout`|timeoutMs`/.test(l)))
+        assert.doesNotMatch(line, /`0` disables|0 disables/, `docs/${doc}: ${line}`);
+    }
+    await assert.rejects(
+      parseConfig("mcps:\n  - { name: a, url: 'http://a/', timeout: 0 }\n"),
+      (error: { code?: string; message?: string }) =>
+        error.code === "CONFIG_INVALID" && /timeout/.test(error.message ?? ""),
+    );
+  });
+});

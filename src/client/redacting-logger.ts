@@ -1,0 +1,80 @@
+/**
+ * The logger one server's connection (and its transport) writes to: every line is redacted
+ * with that server's `secret_headers` on top of the built-in secret names, whatever logger the
+ * user injected (pino does no redaction of its own). Field names that name a secret lose their
+ * value, and the values of the server's secret headers are scrubbed from every string (an
+ * error message may echo a header the server reflected).
+ */
+import { isSecretName, type Logger, REDACTED, silentLogger } from "../logger.js";
+import { scrubValues, secretValuesOf } from "../sse/reader-http.js";
+
+/** Nested objects deeper than this are logged as they are (log objects are shallow). */
+const MAX_DEPTH = 4;
+
+/** The values of the headers whose names are secret (built-in names plus `secretNames`). */
+export function secretHeaderValues(
+  headers: Record<string, string>,
+  secretNames: readonly string[],
+): string[] {
+  const secret: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (isSecretName(name, secretNames)) secret[name] = value;
+  return secretValuesOf(secret);
+}
+
+function redactValue(
+  value: unknown,
+  names: readonly string[],
+  values: readonly string[],
+  depth: number,
+): unknown {
+  if (typeof value === "string") return values.length === 0 ? value : scrubValues(value, values);
+  if (value instanceof Error) {
+    // Keep the Error (pino serializes its stack) unless its message carries a secret value.
+    const message = values.length === 0 ? value.message : scrubValues(value.message, values);
+    if (message === value.message) return value;
+    const code = (value as { code?: unknown }).code;
+    return { name: value.name, message, ...(code === undefined ? {} : { code }) };
+  }
+  if (Array.isArray(value) && depth < MAX_DEPTH)
+    return value.map((item) => redactValue(item, names, values, depth + 1));
+  if (value !== null && typeof value === "object" && depth < MAX_DEPTH) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      out[key] = isSecretName(key, names) ? REDACTED : redactValue(item, names, values, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * `logger` with every object redacted: fields named like a secret (built-in names or
+ * `secretNames`, lower case) become `[REDACTED]`, and the current values of the secret headers
+ * (`headers()`, read at each line so refreshed tokens are covered) are scrubbed from strings.
+ * The silent logger is returned as it is (nothing to protect, nothing to spend).
+ */
+export function redactingLogger(
+  logger: Logger,
+  secretNames: readonly string[],
+  headers: () => Record<string, string>,
+): Logger {
+  if (logger === silentLogger) return logger;
+  const line = (obj: object | string): object | string => {
+    const values = secretHeaderValues(headers(), secretNames);
+    if (typeof obj === "string") return values.length === 0 ? obj : scrubValues(obj, values);
+    return redactValue(obj, secretNames, values, 0) as object;
+  };
+  const message = (msg: string | undefined): string | undefined =>
+    msg === undefined ? undefined : (line(msg) as string);
+  const wrapped: Logger = {
+    debug: (obj, msg) => logger.debug(line(obj), message(msg)),
+    info: (obj, msg) => logger.info(line(obj), message(msg)),
+    warn: (obj, msg) => logger.warn(line(obj), message(msg)),
+    error: (obj, msg) => logger.error(line(obj), message(msg)),
+  };
+  const child = logger.child;
+  if (child !== undefined)
+    wrapped.child = (bindings) =>
+      redactingLogger(child.call(logger, bindings), secretNames, headers);
+  return wrapped;
+}
