@@ -21,29 +21,46 @@ function parsePlaintext(text: string): unknown {
   }
 }
 
-/** Where the token sits: the event data itself, or (plain `log` events) the log's `data`. */
-function findToken(event: McpsEvent): { token: string; nested: boolean } | undefined {
-  const data = event.data;
-  if (!isRecord(data)) return undefined;
-  if (typeof data["encrypted_payload"] === "string")
-    return { token: data["encrypted_payload"], nested: false };
-  const inner = data["data"];
-  if (event.type === "log" && isRecord(inner) && typeof inner["encrypted_payload"] === "string")
-    return { token: inner["encrypted_payload"], nested: true };
-  return undefined;
+/** Where an event's Fernet token sits: the event data itself, or a plain `log` event's `data`. */
+export interface EncryptedPayload {
+  token: string;
+  /** True when the token is in `data.data` (a `log` event), false when in `data`. */
+  nested: boolean;
 }
 
-export function hasEncryptedPayload(event: McpsEvent): boolean {
-  return findToken(event) !== undefined;
+/**
+ * The event's encrypted payload, or `undefined` when it carries none. Located once per event:
+ * the manager passes the result on to `decryptEvent`.
+ */
+export function encryptedPayloadOf(event: McpsEvent): EncryptedPayload | undefined {
+  const data = event.data;
+  if (!isRecord(data)) return undefined;
+  const token = data["encrypted_payload"];
+  if (typeof token === "string") return { token, nested: false };
+  const inner = data["data"];
+  if (event.type !== "log" || !isRecord(inner)) return undefined;
+  const nested = inner["encrypted_payload"];
+  return typeof nested === "string" ? { token: nested, nested: true } : undefined;
 }
 
 /**
  * The event with its payload decrypted; unchanged when it carries none. Throws
  * `CLIENT_EVENT_DECRYPT` (details.fernetCode = the FERNET_* code) on a bad token.
  */
-export async function decryptEvent(event: McpsEvent, key: string): Promise<McpsEvent> {
-  const found = findToken(event);
-  if (found === undefined) return event;
+export function decryptEvent(event: McpsEvent, key: string): Promise<McpsEvent> {
+  const found = encryptedPayloadOf(event);
+  return found === undefined ? Promise.resolve(event) : decryptPayload(event, found, key);
+}
+
+/**
+ * The event with `found` (what `encryptedPayloadOf(event)` located) decrypted in place, so a
+ * caller that already looked for the payload does not search the event again.
+ */
+export async function decryptPayload(
+  event: McpsEvent,
+  found: EncryptedPayload,
+  key: string,
+): Promise<McpsEvent> {
   let plaintext: string;
   try {
     plaintext = await decrypt(found.token, key);

@@ -16,7 +16,7 @@ import {
   type RefreshToken,
   type TransportFactory,
 } from "./connection.js";
-import { decryptEvent, hasEncryptedPayload } from "./decrypt-events.js";
+import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
 import {
   type BatchOptions,
   EventBus,
@@ -119,6 +119,26 @@ export async function connectMcps(
   return manager;
 }
 
+/**
+ * The server and tool a qualified name stands for. Server names may contain the separator
+ * (`a` and `a__b`), so it is matched against the known servers, not split: among the servers
+ * whose `name + separator` prefixes it, the one that has the rest as a tool wins, the
+ * longest such name first; when none has it, the longest prefix (its error names the tool).
+ */
+export function routeQualified(
+  qualifiedName: string,
+  separator: string,
+  servers: Iterable<{ readonly name: string; readonly tools: readonly { name: string }[] }>,
+): { server: string; tool: string } | undefined {
+  const candidates = [...servers]
+    .filter((s) => qualifiedName.startsWith(`${s.name}${separator}`))
+    .sort((a, b) => b.name.length - a.name.length);
+  const toolOf = (name: string) => qualifiedName.slice(name.length + separator.length);
+  const chosen =
+    candidates.find((s) => s.tools.some((t) => t.name === toolOf(s.name))) ?? candidates[0];
+  return chosen === undefined ? undefined : { server: chosen.name, tool: toolOf(chosen.name) };
+}
+
 class Manager implements McpsManager {
   private readonly connections = new Map<string, Connection>();
   private readonly metricsByServer = new Map<string, ServerMetrics>();
@@ -126,6 +146,11 @@ class Manager implements McpsManager {
   /** Per-server tail of the ordered decrypt pipeline (only servers with an encryptionKey). */
   private readonly decryptTail = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
+  /**
+   * Closes the manager when `options.signal` aborts; removed by close(): a long-lived signal
+   * must not keep closed managers (and their connections) reachable.
+   */
+  private readonly onAbort = () => void this.close();
 
   constructor(
     readonly config: McpsConfig,
@@ -146,7 +171,7 @@ class Manager implements McpsManager {
       this.metricsByServer.set(server.name, new ServerMetrics());
       if (server.enabled) this.connections.set(server.name, this.connect(server));
     }
-    options.signal?.addEventListener("abort", () => void this.close(), { once: true });
+    options.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
   async start(): Promise<void> {
@@ -184,14 +209,20 @@ class Manager implements McpsManager {
     if (event.type === "error") metrics.errors++;
     else if (event.type !== "state") metrics.eventsReceived++;
     const key = server.encryptionKey;
+    if (key === undefined) {
+      this.bus.publish(event);
+      return;
+    }
+    // Located once here and handed to decryptPayload (never searched for again).
+    const found = encryptedPayloadOf(event);
     const tail = this.decryptTail.get(server.name);
-    if (key === undefined || (tail === undefined && !hasEncryptedPayload(event))) {
+    if (tail === undefined && found === undefined) {
       this.bus.publish(event);
       return;
     }
     const next = (tail ?? Promise.resolve()).then(async () => {
       try {
-        this.bus.publish(await decryptEvent(event, key));
+        this.bus.publish(found === undefined ? event : await decryptPayload(event, found, key));
       } catch (error) {
         metrics.errors++;
         this.bus.publish({
@@ -264,13 +295,8 @@ class Manager implements McpsManager {
     options: CallOptions = {},
   ) {
     const separator = this.config.toolSeparator;
-    // Server names cannot contain the separator's characters only if the config says so:
-    // match against the known servers instead of splitting blindly.
-    for (const name of this.connections.keys()) {
-      const prefix = `${name}${separator}`;
-      if (qualifiedName.startsWith(prefix))
-        return this.call(name, qualifiedName.slice(prefix.length), args, options);
-    }
+    const route = routeQualified(qualifiedName, separator, this.connections.values());
+    if (route !== undefined) return this.call(route.server, route.tool, args, options);
     throw new McpSseError(
       CLIENT_UNKNOWN_TOOL,
       `No tool "${qualifiedName}": expected <server>${separator}<tool> with a configured, enabled server.`,
@@ -331,6 +357,7 @@ class Manager implements McpsManager {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.options.signal?.removeEventListener("abort", this.onAbort);
       await Promise.all([...this.connections.values()].map((c) => c.close()));
       await Promise.all([...this.decryptTail.values()]);
       this.bus.close();
