@@ -3,17 +3,24 @@
  * server (connection pooling, keep-alive, HTTP/2 when the server offers it over TLS ALPN,
  * the server's TLS options). Never a hand-written HTTP client (ARCHITECTURE.md).
  *
- * One Agent is cached per `ServerConfig` object, so a transport recreated after a lost
- * session reuses the pool; `closeFetch(server)` (or the disposer from `createFetchPool`)
- * closes it when the manager is done with the server.
+ * Ownership: every transport opens its own pool (`createFetchPool`) and closes it when it
+ * ends, so closing one owner never waits for — or breaks — another owner's requests (two
+ * managers built from the same config object used to share, and close, one Agent).
+ * `createFetch(server)` keeps a cache per `ServerConfig` for callers who want one shared
+ * pool; `closeFetch(server)` closes that cached pool only.
+ *
+ * Closing is bounded: `close()` lets in-flight requests finish for `graceMs`, then destroys
+ * the pool (a long-lived SSE stream would otherwise hold `Agent.close()` forever).
  */
-import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
+import { Agent, type Dispatcher, Pool, fetch as undiciFetch } from "undici";
 import type { ServerConfig } from "../config/types.js";
 
 /** TCP + TLS connect timeout of each new pooled connection, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long an idle pooled connection is kept open, ms. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+/** On close: how long in-flight requests may finish before the pool is destroyed, ms. */
+export const DEFAULT_POOL_CLOSE_GRACE_MS = 1_000;
 
 export interface FetchPoolOptions {
   /** Default `DEFAULT_CONNECT_TIMEOUT_MS`; never longer than `server.timeoutMs` when that is set. */
@@ -25,17 +32,31 @@ export interface FetchPoolOptions {
 export interface FetchPool {
   fetch: typeof globalThis.fetch;
   dispatcher: Dispatcher;
-  /** Close the pool: in-flight requests finish, idle sockets close. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Close the pool: idle sockets close, in-flight requests get `graceMs` (default
+   * `DEFAULT_POOL_CLOSE_GRACE_MS`; 0: destroy at once) to finish, then the pool is
+   * destroyed and they fail. Idempotent (the first call's grace applies).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Build an Agent for one server's TLS and timeout settings. */
 export function createAgent(server: ServerConfig, options: FetchPoolOptions = {}): Agent {
+  return createTrackedAgent(server, options).agent;
+}
+
+/**
+ * The Agent, and every per-origin dispatcher it made. `Agent.close()` forgets its
+ * dispatchers at once, so an `Agent.destroy()` after it reaches none of them: a bounded
+ * close must destroy them itself.
+ */
+function createTrackedAgent(server: ServerConfig, options: FetchPoolOptions) {
   const configured = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const connectTimeout =
     server.timeoutMs > 0 && configured > 0 ? Math.min(configured, server.timeoutMs) : configured;
   const tls = server.tls;
-  return new Agent({
+  const dispatchers = new Set<Dispatcher & { closed: boolean; destroyed: boolean }>();
+  const agent = new Agent({
     allowH2: true,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     // Streams are long-lived: undici's body/headers timeouts would cut an idle SSE stream.
@@ -49,12 +70,20 @@ export function createAgent(server: ServerConfig, options: FetchPoolOptions = {}
       ...(tls?.key !== undefined ? { key: tls.key } : {}),
       ...(tls?.insecure === true ? { rejectUnauthorized: false } : {}),
     },
+    // undici's default factory (a Pool: `connections` is never 1 here), remembering what it makes.
+    factory: (origin, opts) => {
+      for (const d of dispatchers) if (d.closed || d.destroyed) dispatchers.delete(d);
+      const dispatcher = new Pool(origin, opts as Pool.Options);
+      dispatchers.add(dispatcher);
+      return dispatcher;
+    },
   });
+  return { agent, dispatchers };
 }
 
 /** A fetch bound to its own Agent, with a disposer. Not cached: the caller owns it. */
 export function createFetchPool(server: ServerConfig, options: FetchPoolOptions = {}): FetchPool {
-  const agent = createAgent(server, options);
+  const { agent, dispatchers } = createTrackedAgent(server, options);
   let closed: Promise<void> | undefined;
   const boundFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     undiciFetch(
@@ -66,18 +95,40 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
   return {
     fetch: boundFetch,
     dispatcher: agent,
-    close() {
-      closed ??= agent.close();
+    close(graceMs = DEFAULT_POOL_CLOSE_GRACE_MS) {
+      closed ??= closeBounded(agent, dispatchers, graceMs);
       return closed;
     },
   };
 }
 
+/** `agent.close()` for at most `graceMs`, then destroy every dispatcher it had. */
+async function closeBounded(
+  agent: Agent,
+  dispatchers: ReadonlySet<Dispatcher>,
+  graceMs: number,
+): Promise<void> {
+  const graceful = agent.close().then(
+    () => true,
+    () => false,
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, graceMs));
+  });
+  const done = await Promise.race([graceful, expired]);
+  clearTimeout(timer);
+  if (done) return;
+  // Requests still running after the grace (e.g. an SSE stream nobody aborted) are cut.
+  await Promise.all([...dispatchers].map((d) => d.destroy()));
+}
+
 const pools = new WeakMap<ServerConfig, FetchPool>();
 
 /**
- * The cached fetch for `server` (one Agent per `ServerConfig` object). Requests made with
- * it go through that server's pool; close the pool with `closeFetch(server)`.
+ * The cached fetch for `server` (one Agent per `ServerConfig` object), for callers who want
+ * one pool shared by everything they do with that server; close it with `closeFetch(server)`.
+ * The transports do not use it: each owns a `createFetchPool` of its own.
  */
 export function createFetch(server: ServerConfig): typeof globalThis.fetch {
   let pool = pools.get(server);
@@ -88,10 +139,17 @@ export function createFetch(server: ServerConfig): typeof globalThis.fetch {
   return pool.fetch;
 }
 
-/** Close and forget the cached pool of `server` (no-op when none). */
-export async function closeFetch(server: ServerConfig): Promise<void> {
+/**
+ * Close and forget the pool `createFetch(server)` cached (no-op when none), with the bounded
+ * grace of `FetchPool.close`. Pools the transports own are not touched: they close with
+ * their transport.
+ */
+export async function closeFetch(
+  server: ServerConfig,
+  graceMs = DEFAULT_POOL_CLOSE_GRACE_MS,
+): Promise<void> {
   const pool = pools.get(server);
   if (pool === undefined) return;
   pools.delete(server);
-  await pool.close();
+  await pool.close(graceMs);
 }

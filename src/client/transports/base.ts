@@ -1,13 +1,17 @@
 /**
  * What every client transport shares: the SDK callbacks, one `onclose` per transport, the
- * header source and fetch (with the server's headers merged into every request), and logging
- * that never sees a header value.
+ * header source and fetch (with the server's headers merged into every request), its own
+ * HTTP pool (closed when the transport ends), and logging and callbacks that never see a
+ * header value: every error is scrubbed of the values sent before it leaves the transport.
  */
 import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
-import type { HeaderSource } from "./request.js";
+import { secretValuesOf } from "../../sse/reader-http.js";
+import type { FetchPool } from "../http.js";
+import { notConnected } from "./errors.js";
+import { type HeaderSource, scrub, scrubError } from "./request.js";
 import type { ClientTransportOptions, StreamName, StreamStateChange } from "./types.js";
 
 /** Reconnect a silent stream after this long, ms; 0: never (see `idleTimeoutMs`). */
@@ -15,19 +19,66 @@ export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 0;
 /** Longest delay between reconnect attempts, ms. */
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000;
 
-/** `fetch` from the options, else the server's undici pool (imported lazily: Node only). */
-export function defaultFetch(server: ServerConfig): typeof globalThis.fetch {
-  let loaded: Promise<typeof globalThis.fetch> | undefined;
-  return async (input, init) => {
-    loaded ??= import("../http.js").then((m) => m.createFetch(server));
-    return (await loaded)(input, init);
+/** A fetch and the pool behind it, owned (and closed) by one transport. */
+export interface OwnedFetch {
+  fetch: typeof globalThis.fetch;
+  /** Close the pool (bounded: see `FetchPool.close`). A fetch after this fails. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A transport's own undici pool (`createFetchPool`, imported lazily: Node only), opened at
+ * the first request. Never shared: closing it cannot cut another transport's requests.
+ */
+export function defaultFetch(server: ServerConfig): OwnedFetch {
+  let pool: Promise<FetchPool> | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    fetch: async (input, init) => {
+      if (closing !== undefined) throw notConnected(server.name, true);
+      pool ??= import("../http.js").then((m) => m.createFetchPool(server));
+      return (await pool).fetch(input, init);
+    },
+    close() {
+      closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());
+      return closing;
+    },
   };
+}
+
+/** Call the header source; a throw becomes `CLIENT_HEADERS_FAILED`. */
+async function resolveHeaderSource(
+  getHeaders: HeaderSource,
+  serverName: string,
+): Promise<Record<string, string>> {
+  try {
+    return await getHeaders();
+  } catch (cause) {
+    throw new McpSseError(
+      "CLIENT_HEADERS_FAILED",
+      `getHeaders() failed for server "${serverName}" (token refresh?): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { details: { server: serverName }, cause },
+    );
+  }
+}
+
+/** `extra` with `own` on top; `own` wins whatever the case of a header name. */
+export function mergeHeaders(
+  extra: Record<string, string>,
+  own: Record<string, string>,
+): Record<string, string> {
+  const ownNames = new Set(Object.keys(own).map((name) => name.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(extra))
+    if (!ownNames.has(name.toLowerCase())) out[name] = value;
+  return Object.assign(out, own);
 }
 
 /**
  * A fetch that merges the current headers from `getHeaders` into every request (the
- * caller's own headers, like `Accept` or `Last-Event-ID`, win). Token refresh therefore
- * reaches reconnects made inside the SSE reader too.
+ * caller's own headers, like `Accept` or `Content-Type`, win). Used for POST and DELETE;
+ * the SSE reader gets the same headers through its own `headers` option instead, so that
+ * it knows their values and scrubs them from its errors.
  */
 export function withHeaders(
   fetch: typeof globalThis.fetch,
@@ -36,16 +87,7 @@ export function withHeaders(
   serverName: string,
 ): typeof globalThis.fetch {
   return async (input, init) => {
-    let extra: Record<string, string>;
-    try {
-      extra = await getHeaders();
-    } catch (cause) {
-      throw new McpSseError(
-        "CLIENT_HEADERS_FAILED",
-        `getHeaders() failed for server "${serverName}" (token refresh?): ${cause instanceof Error ? cause.message : String(cause)}`,
-        { details: { server: serverName }, cause },
-      );
-    }
+    const extra = await resolveHeaderSource(getHeaders, serverName);
     const headers = new Headers(init?.headers);
     for (const [name, value] of Object.entries(extra))
       if (!headers.has(name)) headers.set(name, value);
@@ -67,10 +109,13 @@ export abstract class ClientTransportBase {
   protected readonly getHeaders: HeaderSource;
   /** Aborted on close: cancels every request and stream of this transport. */
   protected readonly lifetime = new AbortController();
-  /** Every header value sent so far, to scrub from error bodies. */
+  /** Every header value sent so far (and its credential part), to scrub from errors. */
   protected readonly secrets = new Set<string>();
   protected started = false;
   protected closed = false;
+  /** The pool this transport opened (none with `options.fetch`), and its closing. */
+  private owned: OwnedFetch | undefined;
+  private released: Promise<void> | undefined;
 
   constructor(options: ClientTransportOptions) {
     this.options = options;
@@ -83,20 +128,60 @@ export abstract class ClientTransportBase {
     this.getHeaders = options.getHeaders ?? (() => server.headers);
   }
 
-  /** The fetch for this transport: the configured one, with the header source merged in. */
+  /**
+   * The fetch without the header source: `options.fetch`, else this transport's own pool.
+   * For the SSE reader, which adds the headers itself (`streamHeaders`).
+   */
+  protected makeBareFetch(): typeof globalThis.fetch {
+    if (this.options.fetch !== undefined) return this.options.fetch;
+    this.owned ??= defaultFetch(this.server);
+    return this.owned.fetch;
+  }
+
+  /** The fetch for POST and DELETE: the bare fetch with the header source merged in. */
   protected makeFetch(): typeof globalThis.fetch {
-    const base = this.options.fetch ?? defaultFetch(this.server);
     return withHeaders(
-      base,
+      this.makeBareFetch(),
       this.getHeaders,
-      (values) => {
-        for (const v of values) this.secrets.add(v);
-      },
+      (values) => this.rememberSecrets(values),
       this.server.name,
     );
   }
 
-  protected emitError(error: Error): void {
+  /**
+   * The `headers` option of an SSE reader: the header source (called before every attempt,
+   * so a refreshed token reaches reconnects) under the stream's own headers. The reader
+   * then knows every value it sends and scrubs them from the errors it makes.
+   */
+  protected async streamHeaders(own: Record<string, string>): Promise<Record<string, string>> {
+    const extra = await resolveHeaderSource(this.getHeaders, this.server.name);
+    this.rememberSecrets(Object.values(extra));
+    return mergeHeaders(extra, own);
+  }
+
+  private rememberSecrets(values: readonly string[]): void {
+    for (const value of values) {
+      this.secrets.add(value);
+      // A server may echo only the credential of `Bearer <token>`.
+      for (const part of secretValuesOf({ value })) this.secrets.add(part);
+    }
+  }
+
+  /** `error` without any header value this transport has sent (message, details, causes). */
+  protected scrubbed(error: Error): Error {
+    const secrets = [...this.secrets];
+    if (error instanceof McpSseError) return scrubError(error, secrets);
+    const message = scrub(error.message, secrets);
+    return message === error.message ? error : new Error(message);
+  }
+
+  /** Debug-log an error the SSE reader reported (it retries or gives up on its own). */
+  protected logStreamError(what: string, error: McpSseError): void {
+    this.log.debug({ code: error.code, err: this.scrubbed(error).message }, what);
+  }
+
+  protected emitError(raw: Error): void {
+    const error = this.scrubbed(raw);
     this.log.warn(
       { code: isMcpSseError(error) ? error.code : undefined, err: error.message },
       "transport error",
@@ -123,7 +208,27 @@ export abstract class ClientTransportBase {
   }
 
   protected streamState(stream: StreamName, change: Omit<StreamStateChange, "server" | "stream">) {
-    this.options.onStreamState?.({ server: this.server.name, stream, ...change });
+    const { error, ...rest } = change;
+    this.options.onStreamState?.({
+      server: this.server.name,
+      stream,
+      ...rest,
+      ...(error !== undefined ? { error: this.scrubbed(error) } : {}),
+    });
+  }
+
+  /**
+   * Close the pool this transport opened (no-op with `options.fetch`). Its requests were
+   * aborted by `lifetime`, so this is quick; `FetchPool.close` bounds it anyway. Idempotent.
+   */
+  protected releaseFetch(): Promise<void> {
+    this.released ??= (this.owned?.close() ?? Promise.resolve()).catch((cause: unknown) =>
+      this.log.warn(
+        { err: cause instanceof Error ? cause.message : String(cause) },
+        "closing the HTTP pool failed",
+      ),
+    );
+    return this.released;
   }
 
   /**
@@ -138,6 +243,7 @@ export abstract class ClientTransportBase {
     this.closed = true;
     this.lifetime.abort();
     this.teardown();
+    void this.releaseFetch();
     const report = () => {
       if (error !== undefined) this.emitError(error);
       this.onclose?.();

@@ -36,7 +36,10 @@ type EventStreamHandle = ReturnType<typeof openEventStream>;
 export class LegacySseClientTransport extends ClientTransportBase implements McpSseClientTransport {
   readonly kind = "sse" as const;
   private readonly url: URL;
+  /** POSTs: the header source merged in by a fetch wrapper. */
   private readonly fetch: typeof globalThis.fetch;
+  /** The GET stream: the reader adds the headers itself (`streamHeaders`), to scrub them. */
+  private readonly streamFetch: typeof globalThis.fetch;
   private endpoint: URL | undefined;
   private stream: EventStreamHandle | undefined;
   private startWaiter:
@@ -47,6 +50,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
     super(options);
     this.url = requireUrl(options);
     this.fetch = this.makeFetch();
+    this.streamFetch = this.makeBareFetch();
   }
 
   /**
@@ -88,8 +92,8 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
       this.stream = openEventStream({
         url: this.url.href,
         method: "GET",
-        headers: { Accept: "text/event-stream" },
-        fetch: this.fetch,
+        headers: () => this.streamHeaders({ Accept: "text/event-stream" }),
+        fetch: this.streamFetch,
         reconnect: server.maxReconnects > 0,
         maxAttempts: server.maxReconnects,
         minDelayMs: server.reconnectIntervalMs,
@@ -102,8 +106,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
         signal: this.lifetime.signal,
         onEvent: (event: SseEvent) => this.onEvent(event),
         onStateChange: (c) => this.streamState("sse", c),
-        onError: (error: McpSseError) =>
-          this.log.debug({ code: error.code, err: error.message }, "sse stream error"),
+        onError: (error: McpSseError) => this.logStreamError("sse stream error", error),
         shouldReconnect: (error: McpSseError) => isRetryable(error),
       });
       // The reader's `done` never rejects; `error` says why it gave up.
@@ -144,7 +147,8 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
 
   async close(): Promise<void> {
     this.finish();
-    await this.stream?.done.catch(() => undefined);
+    await this.stream?.done;
+    await this.releaseFetch();
   }
 
   protected teardown(): void {

@@ -61,7 +61,10 @@ export class StreamableHttpClientTransport
   /** Each request has its own POST (and stream): the SDK may cancel it via `requestSignal`. */
   readonly hasPerRequestStream = true;
   private readonly url: URL;
+  /** POST and DELETE: the header source merged in by a fetch wrapper. */
   private readonly fetch: typeof globalThis.fetch;
+  /** GET streams: the reader adds the headers itself (`streamHeaders`), to scrub them. */
+  private readonly streamFetch: typeof globalThis.fetch;
   private _sessionId: string | undefined;
   private protocolVersion: string | undefined;
   private standalone: EventStreamHandle | undefined;
@@ -71,6 +74,7 @@ export class StreamableHttpClientTransport
     super(options);
     this.url = requireUrl(options);
     this.fetch = this.makeFetch();
+    this.streamFetch = this.makeBareFetch();
   }
 
   get sessionId(): string | undefined {
@@ -171,6 +175,7 @@ export class StreamableHttpClientTransport
     try {
       await this.deleteSession();
     } finally {
+      await this.releaseFetch();
       this.onclose?.();
     }
   }
@@ -214,8 +219,8 @@ export class StreamableHttpClientTransport
     return {
       url: this.url.href,
       method: "GET",
-      headers: () => ({ Accept: "text/event-stream", ...this.sessionHeaders() }),
-      fetch: this.fetch,
+      headers: () => this.streamHeaders({ Accept: "text/event-stream", ...this.sessionHeaders() }),
+      fetch: this.streamFetch,
       reconnect: server.maxReconnects > 0,
       maxAttempts: server.maxReconnects,
       minDelayMs: server.reconnectIntervalMs,
@@ -236,8 +241,7 @@ export class StreamableHttpClientTransport
       ...this.readerOptions("standalone"),
       signal: this.lifetime.signal,
       onEvent: (event: SseEvent) => void this.onStreamEvent(event),
-      onError: (error: McpSseError) =>
-        this.log.debug({ code: error.code, err: error.message }, "standalone stream error"),
+      onError: (error: McpSseError) => this.logStreamError("standalone stream error", error),
       shouldReconnect: (error: McpSseError) => isRetryable(error),
     });
     this.standalone = handle;
@@ -316,8 +320,7 @@ export class StreamableHttpClientTransport
         }
         if (pending.size === 0 && ids.length > 0) handle.close();
       },
-      onError: (error: McpSseError) =>
-        this.log.debug({ code: error.code, err: error.message }, "request stream error"),
+      onError: (error: McpSseError) => this.logStreamError("request stream error", error),
       // Without an event id there is nothing to resume: a bare GET would open the
       // standalone stream instead.
       shouldReconnect: (error: McpSseError) =>

@@ -32,9 +32,11 @@ export interface ClientTransportOptions {
   /** Never receives header values (they are redacted before logging). Default: silent. */
   logger?: Logger;
   /**
-   * The fetch every HTTP request goes through. Default: `createFetch(server)` from
-   * `src/client/http.ts` (undici pool with the server's TLS options), loaded lazily so this
-   * module stays runtime-agnostic; pass one explicitly outside Node.
+   * The fetch every HTTP request goes through. Default: a pool of the transport's own
+   * (`createFetchPool(server)` from `src/client/http.ts`: undici with the server's TLS
+   * options), opened at the first request and closed when the transport ends; loaded lazily
+   * so this module stays runtime-agnostic. Pass one explicitly outside Node (the transport
+   * then closes nothing: the caller owns it).
    */
   fetch?: typeof globalThis.fetch;
   /**
