@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
@@ -93,5 +98,120 @@ describe("CLI doctor", () => {
     assert.equal(await run(["doctor"], io), 2);
     assert.equal(await run(["doctor", host.url, "--header", "novalue"], io), 2);
     assert.equal(await run(["doctor", "ftp://x"], io), 1);
+  });
+});
+
+/** A throwaway node:http server on 127.0.0.1 port 0; `url` is its origin. */
+async function httpServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createHttpServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A legacy SSE server (405 on POST to the URL) whose GET stream sends `endpoint` first. */
+function legacyStream(endpoint: string, onPost?: (res: ServerResponse) => void) {
+  let stream: ServerResponse | undefined;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url === "/sse") {
+      stream = res;
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`event: endpoint\ndata: ${endpoint}\n\n`);
+      return;
+    }
+    if (req.method === "POST" && req.url?.startsWith("/messages") && stream) {
+      res.writeHead(202).end();
+      onPost?.(stream);
+      return;
+    }
+    res.writeHead(405).end();
+  };
+}
+
+describe("CLI doctor: review regressions", () => {
+  it("never sends the headers to an endpoint on another origin (fail check, exit 1)", async () => {
+    const received: (string | undefined)[] = [];
+    const foreign = await httpServer((req, res) => {
+      received.push(req.headers.authorization);
+      res.writeHead(202).end();
+    });
+    const port = new URL(foreign.url).port;
+    const legacy = await httpServer(legacyStream(`http://localhost:${port}/steal?sessionId=1`));
+    try {
+      const io = fakeIO(process.cwd());
+      const code = await run(
+        ["doctor", `${legacy.url}/sse`, "--header", "Authorization: Bearer sk-live-DOCTOR"],
+        io,
+      );
+      assert.equal(code, 1, io.stdoutText());
+      assert.match(io.stdoutText(), /^fail transport .*another origin \(http:\/\/localhost:\d+/m);
+      assert.deepEqual(received, [], "the other origin got no request");
+      assert.doesNotMatch(io.stdoutText(), /sk-live-DOCTOR/);
+    } finally {
+      await legacy.close();
+      await foreign.close();
+    }
+  });
+
+  it("prints the endpoint through redactUrl (secret-looking query values hidden)", async () => {
+    const legacy = await httpServer(legacyStream("/messages?token=tok-ABCDEF123&sessionId=42"));
+    try {
+      const io = fakeIO(process.cwd());
+      await run(["doctor", `${legacy.url}/sse`, "--timeout", "0.5"], io);
+      assert.match(io.stdoutText(), /^ok {3}transport .*token=REDACTED&sessionId=…/m);
+      assert.doesNotMatch(io.stdoutText(), /tok-ABCDEF123/);
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it("a non-JSON answer to initialize (Streamable HTTP) is a fail check quoting it, secrets scrubbed", async () => {
+    const server = await httpServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`data: not json, you sent ${req.headers.authorization}\n\n`);
+    });
+    try {
+      const io = fakeIO(process.cwd());
+      const code = await run(
+        ["doctor", `${server.url}/mcp`, "--header", "Authorization: Bearer sk-live-ECHOED"],
+        io,
+      );
+      assert.equal(code, 1, io.stderrText());
+      assert.match(
+        io.stdoutText(),
+        /^fail mcp-initialize .*not a JSON-RPC message: 'not json, you sent \[REDACTED\]'/m,
+      );
+      assert.doesNotMatch(io.stdoutText(), /sk-live-ECHOED/);
+      assert.equal(io.stderrText(), "");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a non-JSON answer on the legacy stream is an mcp-initialize fail, not 'GET failed'", async () => {
+    const legacy = await httpServer(
+      legacyStream("/messages?sessionId=7", (stream) =>
+        stream.write(`event: message\ndata: {"id":1 garbage\n\n`),
+      ),
+    );
+    try {
+      const io = fakeIO(process.cwd());
+      assert.equal(await run(["doctor", `${legacy.url}/sse`], io), 1);
+      assert.match(
+        io.stdoutText(),
+        /^fail mcp-initialize .*not a JSON-RPC message: '\{"id":1 garbage'/m,
+      );
+      assert.doesNotMatch(io.stdoutText(), /GET .* failed/);
+    } finally {
+      await legacy.close();
+    }
   });
 });

@@ -4,8 +4,48 @@
  */
 import { redactUrl } from "../../errors.js";
 import { createParser } from "../../sse/index.js";
+import { scrubValues, secretValuesOf } from "../../sse/reader-http.js";
 import type { SseEvent } from "../../sse/types.js";
+import { truncate } from "./client-common.js";
 import { type Check, message } from "./doctor-net.js";
+
+/** How much of an answer that is not JSON-RPC a check quotes. */
+const QUOTED_ANSWER_CHARS = 80;
+
+interface InitializeAnswer {
+  result?: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string };
+  error?: { message?: string };
+}
+
+/**
+ * An initialize answer's event data as JSON, or a `mcp-initialize` fail check quoting what
+ * came back: cut short, with the request's header values scrubbed (a server may echo them).
+ */
+function parseAnswer(
+  data: string,
+  headers: Record<string, string>,
+): { init: InitializeAnswer } | { check: Check } {
+  try {
+    const value: unknown = JSON.parse(data);
+    if (value !== null && typeof value === "object") return { init: value as InitializeAnswer };
+  } catch {
+    // Not JSON: reported below, with what the server sent.
+  }
+  const quoted = truncate(scrubValues(data, secretValuesOf(headers)), QUOTED_ANSWER_CHARS);
+  return {
+    check: {
+      name: "mcp-initialize",
+      status: "fail",
+      detail: `the answer to initialize is not a JSON-RPC message: '${quoted}'`,
+      fix: "the endpoint answered but not as an MCP server; check the path",
+    },
+  };
+}
+
+/** An endpoint URL for printing: credentials and secret-looking query values hidden, no session id. */
+function printable(url: URL): string {
+  return redactUrl(url).replace(/sessionId=[^&]+/, "sessionId=…");
+}
 
 /** What the HTTP checks need (every option resolved). */
 export interface HttpCheckOptions {
@@ -128,16 +168,19 @@ export async function checkStreamable(
     status: "ok",
     detail: `${type.split(";")[0]} (Streamable HTTP)`,
   });
-  let init:
-    | {
-        result?: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string };
-        error?: { message?: string };
-      }
-    | undefined;
-  if (type.includes("json")) init = (await response.json().catch(() => undefined)) as typeof init;
-  else if (response.body) {
-    const { event } = await readEvents(response.body, (e) => e.type === "message", timeoutMs);
-    init = event ? (JSON.parse(event.data) as typeof init) : undefined;
+  let init: InitializeAnswer | undefined;
+  const data = type.includes("json")
+    ? await response.text().catch(() => undefined)
+    : response.body
+      ? (await readEvents(response.body, (e) => e.type === "message", timeoutMs)).event?.data
+      : undefined;
+  if (data !== undefined) {
+    const parsed = parseAnswer(data, headers);
+    if ("check" in parsed) {
+      checks.push(parsed.check);
+      return "done";
+    }
+    init = parsed.init;
   }
   const sessionId = response.headers.get("mcp-session-id") ?? undefined;
   checks.push({
@@ -355,10 +398,32 @@ export async function checkLegacy(options: HttpCheckOptions, checks: Check[]): P
       return;
     }
     const endpointMs = Date.now() - headersAt;
+    let target: URL;
+    try {
+      target = new URL(endpoint.data.trim(), url);
+    } catch {
+      checks.push({
+        name: "transport",
+        status: "fail",
+        detail: `the 'endpoint' event is not a URL: '${truncate(endpoint.data, QUOTED_ANSWER_CHARS)}'`,
+        fix: "this is not an MCP SSE endpoint, or the server is broken",
+      });
+      return;
+    }
+    // Same rule as the legacy transport: the headers (credentials) go only to the stream's origin.
+    if (target.origin !== new URL(url).origin) {
+      checks.push({
+        name: "transport",
+        status: "fail",
+        detail: `the 'endpoint' event points to another origin (${redactUrl(target.origin)}); not sending the headers there`,
+        fix: "the server (or a proxy rewriting it) must name an endpoint on its own origin, e.g. a relative path like /messages?sessionId=…",
+      });
+      return;
+    }
     checks.push({
       name: "transport",
       status: "ok",
-      detail: `legacy SSE, endpoint ${endpoint.data.replace(/sessionId=[^&]+/, "sessionId=…")}`,
+      detail: `legacy SSE, endpoint ${printable(target)}`,
     });
     checks.push(
       endpointMs > streamWaitMs
@@ -374,23 +439,32 @@ export async function checkLegacy(options: HttpCheckOptions, checks: Check[]): P
             detail: `the endpoint event came ${endpointMs} ms after the headers`,
           },
     );
-    const post = await fetch(new URL(endpoint.data, url), {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify(INITIALIZE),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    let post: Response;
+    try {
+      post = await fetch(target, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify(INITIALIZE),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      checks.push({
+        name: "mcp-initialize",
+        status: "fail",
+        detail: `POST initialize to ${printable(target)} failed: ${message(error)}`,
+        fix: "the stream works but its endpoint does not: check the server and any proxy in between",
+      });
+      return;
+    }
     void post.body?.cancel().catch(() => undefined);
     const answer = await waitFor(
       (e) => e.type === "message" && e.data.includes('"id":1'),
       timeoutMs,
     );
-    const init = answer
-      ? (JSON.parse(answer.data) as {
-          result?: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string };
-        })
-      : undefined;
-    if (init?.result?.serverInfo)
+    const parsed = answer ? parseAnswer(answer.data, headers) : undefined;
+    const init = parsed && "init" in parsed ? parsed.init : undefined;
+    if (parsed && "check" in parsed) checks.push(parsed.check);
+    else if (init?.result?.serverInfo)
       checks.push({
         name: "mcp-initialize",
         status: "ok",
