@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer as createHttpServer } from "node:http";
 import { dirname, join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { runProxy } from "../../src/cli/commands/proxy-bridge.js";
@@ -146,5 +147,149 @@ describe("CLI proxy: stdio ↔ remote server", () => {
       clearTimeout(killer);
       if (child.exitCode === null) child.kill("SIGKILL");
     }
+  });
+});
+
+describe("CLI proxy: review regressions", () => {
+  it("sends --header values literally: no $VAR expansion, $$ stays $$", async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // Literal `${…}` text on purpose: the bridge must not interpolate it.
+      const dollarBrace = "$" + "{";
+      for (const value of [
+        "Bearer ab$$cd",
+        `Bearer ${dollarBrace}HOME}`,
+        `Bearer ab${dollarBrace}cd`,
+      ]) {
+        const out = collector();
+        const code = await runProxy({
+          url: `http://127.0.0.1:${port}/mcp`,
+          transport: "streamable-http",
+          headers: { Authorization: value },
+          input: Readable.from([`${JSON.stringify(initialize)}\n`]),
+          output: (l) => out.push(l),
+        });
+        assert.equal(code, 0);
+        assert.equal(seen.at(-1), value, "the header arrives exactly as given");
+        assert.ok(
+          out.messages.some((m) => m.id === 1 && m.error),
+          "the host gets an answer",
+        );
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("on abort, closes the remote side at once instead of awaiting requests in flight", async () => {
+    let posted!: () => void;
+    const gotPost = new Promise<void>((resolve) => {
+      posted = resolve;
+    });
+    // Takes the POST and never answers: only closing the transport ends that request.
+    const server = createHttpServer(() => posted());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    const controller = new AbortController();
+    const input = new PassThrough();
+    const out = collector();
+    try {
+      const done = runProxy({
+        url: `http://127.0.0.1:${port}/mcp`,
+        transport: "streamable-http",
+        input,
+        output: (l) => out.push(l),
+        signal: controller.signal,
+      });
+      input.write(`${JSON.stringify(initialize)}\n`);
+      await gotPost;
+      controller.abort();
+      // The server's request timeout (30 s by default) must not be what ends the bridge.
+      let bound: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        done,
+        new Promise<string>((resolve) => {
+          bound = setTimeout(() => resolve("still waiting for the POST"), 15_000);
+        }),
+      ]);
+      clearTimeout(bound);
+      assert.equal(result, 0);
+      const answer = await out.waitFor((m) => m.id === 1, 1_000);
+      assert.equal(answer.error?.code, -32000, "the cancelled request is answered with an error");
+    } finally {
+      input.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("splits input lines in linear time: an 8 MB line in 256-byte chunks arrives whole", {
+    timeout: 60_000,
+  }, async () => {
+    const big = {
+      jsonrpc: "2.0",
+      method: "notifications/big",
+      params: { blob: "x".repeat(8 * 1024 * 1024) },
+    };
+    const text = `${JSON.stringify(big)}\n${JSON.stringify(initialized)}\n`;
+    async function* chunks() {
+      for (let i = 0; i < text.length; i += 256) yield text.slice(i, i + 256);
+    }
+    const sent: { method?: string; params?: { blob?: string } }[] = [];
+    const fake = {
+      kind: "streamable-http" as const,
+      start: async () => undefined,
+      send: async (message: unknown) => void sent.push(message as (typeof sent)[number]),
+      close: async () => undefined,
+    };
+    const code = await runProxy({
+      url: "http://127.0.0.1:9/mcp",
+      input: chunks(),
+      output: () => undefined,
+      createTransport: () => fake,
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(
+      sent.map((m) => m.method),
+      ["notifications/big", "notifications/initialized"],
+    );
+    assert.equal(sent[0]?.params?.blob?.length, 8 * 1024 * 1024);
+  });
+
+  it("drops a line over maxLineChars with a parse error; the next line still goes through", async () => {
+    const sent: { method?: string }[] = [];
+    const fake = {
+      kind: "streamable-http" as const,
+      start: async () => undefined,
+      send: async (message: unknown) => void sent.push(message as (typeof sent)[number]),
+      close: async () => undefined,
+    };
+    const out = collector();
+    const long = JSON.stringify({ jsonrpc: "2.0", method: "x", params: { s: "y".repeat(500) } });
+    const code = await runProxy({
+      url: "http://127.0.0.1:9/mcp",
+      input: Readable.from([
+        long.slice(0, 200),
+        `${long.slice(200)}\n`,
+        `${JSON.stringify(initialized)}\n`,
+      ]),
+      output: (l) => out.push(l),
+      createTransport: () => fake,
+      maxLineChars: 100,
+    });
+    assert.equal(code, 0);
+    assert.deepEqual(
+      sent.map((m) => m.method),
+      ["notifications/initialized"],
+    );
+    const error = await out.waitFor((m) => m.error?.code === -32700, 1_000);
+    assert.equal(error.id, null);
   });
 });

@@ -7,6 +7,11 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/client";
 import type { TransportFactory } from "../../client/index.js";
 import { createClientTransport } from "../../client/transports/index.js";
+import {
+  DEFAULT_MAX_LINE_CHARS,
+  type LineOverflow,
+  LineSplitter,
+} from "../../client/transports/line-splitter.js";
 import { loadConfig } from "../../config/index.js";
 import type { TransportKind } from "../../config/types.js";
 import { type Logger, silentLogger } from "../../logger.js";
@@ -27,18 +32,44 @@ export interface ProxyOptions {
   logger?: Logger;
   signal?: AbortSignal;
   createTransport?: TransportFactory;
+  /**
+   * Longest input line, in characters; a longer one is dropped and answered with a parse
+   * error. Default `DEFAULT_MAX_LINE_CHARS` (16 Mi); `0` disables the limit.
+   */
+  maxLineChars?: number;
+}
+
+/**
+ * A command-line value as a config string that interpolates back to itself: the loader
+ * expands `${VAR}` and turns `$$` into `$`, but a `--header` value is literal.
+ */
+function literal(value: string): string {
+  return value.replace(/\$/g, () => "$$");
+}
+
+/** The input's next chunk, or why the bridge stops, whichever comes first. */
+function nextOrStop<T>(
+  iterator: AsyncIterator<T>,
+  setWake: (wake: (why: "remote" | "abort") => void) => void,
+): Promise<IteratorResult<T> | "remote" | "abort"> {
+  return new Promise((resolve, reject) => {
+    setWake(resolve);
+    iterator.next().then(resolve, reject);
+  });
 }
 
 /** Runs until the input ends (0), the signal aborts (0), or the remote side closes (1). */
 export async function runProxy(options: ProxyOptions): Promise<number> {
   const logger = options.logger ?? silentLogger;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name] = literal(value);
   const config = await loadConfig({
     mcps: [
       {
         name: "remote",
         transport: options.transport ?? "auto",
-        url: options.url,
-        headers: options.headers ?? {},
+        url: literal(options.url),
+        headers,
       },
     ],
   });
@@ -48,10 +79,16 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
   const write = (message: unknown) => options.output(`${JSON.stringify(message)}\n`);
   /** initialize request ids, to learn the negotiated protocol version from their answers. */
   const initializeIds = new Set<string | number>();
-  let remoteClosed!: () => void;
-  const closed = new Promise<"remote">((resolve) => {
-    remoteClosed = () => resolve("remote");
-  });
+  /**
+   * Why the bridge stops early, and a wake-up for the read in progress. A fresh promise per
+   * read: racing every read against one long-lived promise would pile up its reactions.
+   */
+  let stopped: "remote" | "abort" | undefined;
+  let wake: ((why: "remote" | "abort") => void) | undefined;
+  const stop = (why: "remote" | "abort") => {
+    stopped ??= why;
+    wake?.(stopped);
+  };
 
   transport.onmessage = (message) => {
     const m = message as { id?: string | number; result?: { protocolVersion?: unknown } };
@@ -64,9 +101,11 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
     write(message);
   };
   transport.onerror = (error) => logger.warn({ err: error }, "proxy: remote transport error");
-  transport.onclose = () => remoteClosed();
+  transport.onclose = () => stop("remote");
   await transport.start();
 
+  /** Set once the bridge ends early: queued lines are answered, not sent. */
+  let closing = false;
   const deliver = async (line: string) => {
     let message: JSONRPCMessage;
     try {
@@ -82,6 +121,7 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
     const m = message as { id?: string | number; method?: string };
     if (m.method === "initialize" && m.id !== undefined) initializeIds.add(m.id);
     try {
+      if (closing) throw new Error("the bridge is closing");
       await transport.send(message);
     } catch (error) {
       logger.warn({ err: error, method: m.method }, "proxy: could not deliver a message");
@@ -95,37 +135,65 @@ export async function runProxy(options: ProxyOptions): Promise<number> {
     }
   };
 
-  const aborted = new Promise<"abort">((resolve) => {
-    if (options.signal?.aborted) resolve("abort");
-    options.signal?.addEventListener("abort", () => resolve("abort"), { once: true });
-  });
+  const onAbort = () => stop("abort");
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   const decoder = new TextDecoder();
   const iterator = options.input[Symbol.asyncIterator]();
-  let pending = "";
-  let outcome: "input" | "remote" | "abort" = "input";
   // Deliver in order: a request must not overtake the initialize before it.
   let chain = Promise.resolve();
-  for (;;) {
-    const next = await Promise.race([iterator.next(), closed, aborted]);
-    if (next === "remote" || next === "abort") {
-      outcome = next;
-      break;
+  const onOverflow = ({ chars, maxLineChars }: LineOverflow) => {
+    logger.warn({ chars, maxLineChars }, "proxy: dropped an input line over the size limit");
+    write({
+      jsonrpc: "2.0",
+      id: null,
+      error: {
+        code: JSONRPC_PARSE_ERROR,
+        message: `Parse error: the line is longer than ${maxLineChars} characters (dropped)`,
+      },
+    });
+  };
+  const lines = new LineSplitter({
+    onLine: (line) => {
+      const trimmed = line.trim();
+      if (trimmed !== "") chain = chain.then(() => deliver(trimmed));
+    },
+    onOverflow,
+    maxLineChars: options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS,
+  });
+  let outcome: "input" | "remote" | "abort" = "input";
+  try {
+    for (;;) {
+      const next = stopped ?? (await nextOrStop(iterator, (w) => (wake = w)));
+      if (next === "remote" || next === "abort") {
+        outcome = next;
+        break;
+      }
+      if (next.done) break;
+      const text =
+        typeof next.value === "string" ? next.value : decoder.decode(next.value, { stream: true });
+      lines.push(text);
     }
-    if (next.done) break;
-    pending +=
-      typeof next.value === "string" ? next.value : decoder.decode(next.value, { stream: true });
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line !== "") chain = chain.then(() => deliver(line));
-      newline = pending.indexOf("\n");
-    }
+  } finally {
+    wake = undefined;
+    options.signal?.removeEventListener("abort", onAbort);
   }
-  if (outcome === "input" && pending.trim() !== "")
-    chain = chain.then(() => deliver(pending.trim()));
-  await chain;
-  if (outcome !== "input") void iterator.return?.();
+  if (outcome === "input") {
+    // The last line may lack its newline.
+    lines.push(decoder.decode());
+    lines.end();
+    await chain;
+    await transport.close();
+    return 0;
+  }
+  // Ctrl-C or the remote side closed: close first, which cancels the requests in flight
+  // (their callers get an error answer) instead of waiting for them.
+  closing = true;
+  // Stop reading the input; how the input ends no longer matters.
+  void Promise.resolve(iterator.return?.()).catch((error: unknown) =>
+    logger.debug({ err: error }, "proxy: input did not stop cleanly"),
+  );
   await transport.close();
+  await chain;
   return outcome === "remote" ? 1 : 0;
 }
