@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { McpSseError } from "../errors.js";
+import { oneLine } from "./commands/client-common.js";
 import type { CliIO, Command } from "./io.js";
 
 /**
@@ -66,16 +67,22 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const commandIo = debug && !io.env["DEBUG"] ? { ...io, env: { ...io.env, DEBUG: "1" } } : io;
     return await command(args.slice(1), commandIo);
   } catch (error) {
-    io.stderr(`mcp-sse ${name}: ${describeError(error)}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
-    return error instanceof McpSseError && error.code === "CLI_USAGE" ? 2 : 1;
+    const usage = error instanceof McpSseError && error.code === "CLI_USAGE";
+    const hint =
+      usage && !/--help/.test(error.message) ? `(run 'mcp-sse ${name} --help' for usage)` : "";
+    io.stderr(`mcp-sse ${name}: ${oneLine(error, hint)}\n`);
+    // --debug: everything the one line left out (every problem, the usage text, the stack).
+    if (debug) io.stderr(debugText(error));
+    return usage ? 2 : 1;
   }
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof McpSseError) return `${error.message} [${error.code}]`;
-  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
-  return String(error);
+function debugText(error: unknown): string {
+  if (!(error instanceof Error)) return `${String(error)}\n`;
+  const usage = error instanceof McpSseError ? error.details["usage"] : undefined;
+  // V8's stack starts with the full message, every line of it.
+  const full = error.stack ?? `${error.name}: ${error.message}`;
+  return `${full}\n${typeof usage === "string" ? usage : ""}`;
 }
 
 async function main(): Promise<void> {

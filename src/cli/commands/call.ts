@@ -1,5 +1,6 @@
-import { connectMcps } from "../../client/index.js";
+import { CLIENT_UNKNOWN_SERVER, connectMcps } from "../../client/index.js";
 import { loadConfig } from "../../config/index.js";
+import { McpSseError } from "../../errors.js";
 import type { CliIO } from "../io.js";
 import { formatCallResult } from "./call-format.js";
 import {
@@ -66,12 +67,22 @@ export async function call(argv: string[], io: CliIO): Promise<number> {
     env: io.env,
     logger,
   });
-  // Connect to the named server only: other servers being down must not slow this call.
+  // Connect to the named server only: other servers being down must not slow this call,
+  // and a name that is not in the config fails before anything is connected.
   const only = config.servers.filter((s) => s.name === serverName);
-  const mcps = await connectMcps(only.length > 0 ? { ...config, servers: only } : config, {
-    logger,
-    signal: io.signal,
-  });
+  if (only.length === 0)
+    throw new McpSseError(
+      CLIENT_UNKNOWN_SERVER,
+      `No server named "${serverName}" in ${config.source}; configured: ${config.servers.map((s) => s.name).join(", ") || "none"}.`,
+      { details: { server: serverName } },
+    );
+  const mcps = await connectMcps(
+    { ...config, servers: only },
+    {
+      logger,
+      signal: io.signal,
+    },
+  );
   try {
     const result = await mcps.call(serverName, toolName, args, {
       ...(timeout === undefined ? {} : { timeout }),

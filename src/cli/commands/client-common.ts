@@ -10,8 +10,12 @@ import type { CliIO } from "../io.js";
 /** `-c` when none is given, resolved against the working directory. */
 export const DEFAULT_CONFIG_FILE = "mcps.yaml";
 
+/**
+ * A `CLI_USAGE` error: a one-line `message`; the command's usage text rides in
+ * `details.usage` (printed by `main` with `--debug`), never glued onto the message.
+ */
 export function usageError(message: string, usage: string): McpSseError {
-  return new McpSseError("CLI_USAGE", `${message}\n${usage}`);
+  return new McpSseError("CLI_USAGE", message, { details: { usage } });
 }
 
 /** `node:util` parseArgs, strict, with its errors as `CLI_USAGE` naming the command's usage. */
@@ -74,7 +78,8 @@ export function parseHeaderFlags(
       throw usageError(`${where} must look like 'Name: value'`, usage);
     out[name] = line.slice(colon + 1).trim();
   };
-  for (const line of headers ?? []) add(line, `--header '${line.split(":")[0] ?? ""}: …'`);
+  // Name a bad flag by its position only: its text may be a secret typed without a name.
+  for (const [i, line] of (headers ?? []).entries()) add(line, `--header #${i + 1}`);
   for (const name of headerEnv ?? []) {
     const value = env[name];
     if (value === undefined || value === "")
@@ -84,11 +89,28 @@ export function parseHeaderFlags(
   return out;
 }
 
-/** One line, no stack: `message [CODE]`. */
-export function oneLine(error: unknown): string {
-  if (error instanceof McpSseError) return `${error.message.split("\n")[0]} [${error.code}]`;
-  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
-  return String(error);
+/**
+ * An error as ONE line, no stack (ARCHITECTURE: a one-line reason on stderr): the message's
+ * first line; for a list (`CONFIG_INVALID`'s `  - problem` lines) its first item and how many
+ * more there are; then `hint`, then ` [CODE]` for an `McpSseError`. `--debug` shows the rest.
+ */
+export function oneLine(error: unknown, hint = ""): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const [first = "", ...rest] = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  let line = first;
+  let more = rest.length;
+  let noun = more === 1 ? "line" : "lines";
+  if (rest[0]?.startsWith("- ")) {
+    line += ` — ${rest[0].slice(2)}`;
+    more -= 1;
+    noun = more === 1 ? "problem" : "problems";
+  }
+  if (more > 0) line += ` (and ${more} more ${noun}; run with --debug for all)`;
+  if (hint !== "") line += ` ${hint}`;
+  return error instanceof McpSseError ? `${line} [${error.code}]` : line;
 }
 
 /** Cut `text` to `max` characters (one line), with an ellipsis. */

@@ -43,7 +43,7 @@ export async function tools(argv: string[], io: CliIO): Promise<number> {
     const unreachable = mcps.servers().filter((s) => s.state !== "ready" && s.state !== "disabled");
     for (const server of unreachable)
       io.stderr(
-        `mcp-sse tools: server "${server.name}" is unreachable: ${server.error ? `${server.error.message} [${server.error.code}]` : server.state}\n`,
+        `mcp-sse tools: server "${server.name}" is unreachable: ${server.error ? `${oneLine(server.error.message)} [${server.error.code}]` : server.state}\n`,
       );
     const list = mcps.tools();
     if (values.json) {

@@ -1,4 +1,4 @@
-import { connectMcps } from "../../client/index.js";
+import { connectMcps, type ServerStatus } from "../../client/index.js";
 import type { CliIO } from "../io.js";
 import {
   CONFIG_FLAGS,
@@ -51,8 +51,11 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
     cwd: io.cwd,
     env: io.env,
     logger: cliLogger(io),
+    // Ctrl-C while connecting closes the manager at once instead of waiting out the timeouts.
+    signal: io.signal,
   });
   try {
+    if (io.signal.aborted) return 0;
     const servers = mcps.servers();
     const unknown = (values.server ?? []).filter((name) => !servers.some((s) => s.name === name));
     if (unknown.length > 0) {
@@ -62,13 +65,21 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
       return 1;
     }
     io.stderr(formatStatus(servers));
-    const watched = servers.filter(
-      (s) => values.server === undefined || values.server.includes(s.name),
-    );
-    if (!watched.some((s) => s.state === "ready")) {
+    const isWatched = (name: string) => values.server === undefined || values.server.includes(name);
+    if (!servers.some((s) => isWatched(s.name) && s.state === "ready")) {
       io.stderr("mcp-sse watch: no server is reachable\n");
       return 1;
     }
+    // Once every watched server has given up reconnecting, no event can arrive: stop with 1.
+    let gaveUp: string | undefined;
+    const checkFailed = (now: ServerStatus[]) => {
+      const live = now.filter((s) => isWatched(s.name) && s.state !== "disabled");
+      if (gaveUp !== undefined || live.length === 0 || live.some((s) => s.state !== "failed"))
+        return;
+      const why = live.map((s) => `${s.name}${s.error ? ` (${s.error.code})` : ""}`).join(", ");
+      gaveUp = `every watched server has failed and stopped reconnecting: ${why}`;
+      stop.abort();
+    };
     const format = values.json ? formatEventJson : formatEventLine;
     const events = mcps.events({
       signal: stop.signal,
@@ -76,9 +87,22 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
       ...(values.type === undefined ? {} : { type: values.type }),
     });
     // State changes always reach the status line, whatever the --type filter.
-    const offState = mcps.on("state", () => io.stderr(formatStatus(mcps.servers())));
-    for await (const event of events) io.stdout(format(event));
-    offState();
+    const offState = mcps.on("state", () => {
+      const now = mcps.servers();
+      io.stderr(formatStatus(now));
+      checkFailed(now);
+    });
+    // A server may have failed between the first status and the listener.
+    checkFailed(mcps.servers());
+    try {
+      for await (const event of events) io.stdout(format(event));
+    } finally {
+      offState();
+    }
+    if (gaveUp !== undefined) {
+      io.stderr(`mcp-sse watch: ${gaveUp}\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     io.stderr(`mcp-sse watch: ${oneLine(error)}\n`);
