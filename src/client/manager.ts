@@ -9,7 +9,12 @@ import { loadConfig } from "../config/index.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
-import { CLIENT_UNKNOWN_SERVER, CLIENT_UNKNOWN_TOOL, describe } from "./call-errors.js";
+import {
+  CLIENT_ABORTED,
+  CLIENT_UNKNOWN_SERVER,
+  CLIENT_UNKNOWN_TOOL,
+  describe,
+} from "./call-errors.js";
 import {
   type CallOptions,
   Connection,
@@ -114,6 +119,12 @@ export async function connectMcps(
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     logger,
   });
+  if (options.signal?.aborted) {
+    throw new McpSseError(
+      CLIENT_ABORTED,
+      `connectMcps: the signal was already aborted; no server of ${config.source} was connected`,
+    );
+  }
   const manager = new Manager(config, options, logger);
   await manager.start();
   return manager;
@@ -361,15 +372,7 @@ class Manager implements McpsManager {
       await Promise.all([...this.connections.values()].map((c) => c.close()));
       await Promise.all([...this.decryptTail.values()]);
       this.bus.close();
-      await this.closePools();
     })();
     return this.closing;
-  }
-
-  /** Release the undici pools the default transports opened (Node only, loaded lazily). */
-  private async closePools(): Promise<void> {
-    if (this.options.createTransport !== undefined) return;
-    const http = await import("./http.js");
-    await Promise.all(this.config.servers.map((server) => http.closeFetch(server)));
   }
 }

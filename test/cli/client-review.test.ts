@@ -145,6 +145,26 @@ describe("CLI call and watch: review regressions", () => {
     }
   });
 
+  it("call --timeout 0 (it would wait forever) is a usage error, and nothing is contacted", async () => {
+    const other = await countingServer((res) => res.writeHead(500).end());
+    const dir = await tempConfig(
+      ["mcps:", "  - name: other", "    transport: streamable-http", `    url: ${other.url}`].join(
+        "\n",
+      ),
+    );
+    try {
+      for (const value of ["0", "0.0001"]) {
+        const io = fakeIO(dir.dir);
+        assert.equal(await run(["call", "other", "echo", "--timeout", value], io), 2);
+        assert.match(io.stderrText(), /--timeout must be more than 0 seconds.*\[CLI_USAGE\]\n$/);
+      }
+      assert.equal(other.requests(), 0);
+    } finally {
+      await dir.cleanup();
+      await other.close();
+    }
+  });
+
   it("watch exits 1 with one line once every watched server has failed", async () => {
     const fx = await startFixture();
     const dir = await tempConfig(

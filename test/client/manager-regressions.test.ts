@@ -101,6 +101,18 @@ describe("manager regressions: options.signal", () => {
       await fixture.close();
     }
   });
+
+  it("an already-aborted signal left a manager connected that nothing would close: CLIENT_ABORTED, nothing connected", async () => {
+    const fixture = await startFixture();
+    try {
+      await assert.rejects(
+        connectMcps({ mcps: [server("a", fixture.url)] }, { signal: AbortSignal.abort() }),
+        (e: unknown) => isMcpSseError(e, "CLIENT_ABORTED"),
+      );
+    } finally {
+      await fixture.close();
+    }
+  });
 });
 
 describe("manager regressions: callQualified with overlapping server names", () => {

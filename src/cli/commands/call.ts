@@ -60,7 +60,7 @@ export async function call(argv: string[], io: CliIO): Promise<number> {
   if (extra !== undefined)
     throw usageError(`unexpected argument '${extra}' (quote the JSON arguments)`, CALL_USAGE);
   const args = parseArguments(rawArgs);
-  const timeout = secondsFlag(values.timeout, "--timeout", CALL_USAGE);
+  const timeout = secondsFlag(values.timeout, "--timeout", CALL_USAGE, { positive: true });
   const logger = cliLogger(io);
   const config = await loadConfig(values.config ?? DEFAULT_CONFIG_FILE, {
     cwd: io.cwd,

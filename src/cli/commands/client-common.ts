@@ -52,12 +52,16 @@ export function secondsFlag(
   value: string | undefined,
   flag: string,
   usage: string,
+  { positive = false }: { positive?: boolean } = {},
 ): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0 || value.trim() === "")
     throw usageError(`${flag} must be a number of seconds, got '${value}'`, usage);
-  return Math.round(seconds * 1000);
+  const ms = Math.round(seconds * 1000);
+  // A timeout of 0 would mean "never give up": no request may hang, so it is refused.
+  if (positive && ms <= 0) throw usageError(`${flag} must be more than 0 seconds`, usage);
+  return ms;
 }
 
 /**

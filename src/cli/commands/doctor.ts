@@ -46,7 +46,7 @@ export async function doctor(argv: string[], io: CliIO): Promise<number> {
   if (url === undefined) throw usageError("doctor needs a <url>", DOCTOR_USAGE);
   if (extra !== undefined) throw usageError(`unexpected argument '${extra}'`, DOCTOR_USAGE);
   const headers = parseHeaderFlags(values.header, values["header-env"], io.env, DOCTOR_USAGE);
-  const timeoutMs = secondsFlag(values.timeout, "--timeout", DOCTOR_USAGE);
+  const timeoutMs = secondsFlag(values.timeout, "--timeout", DOCTOR_USAGE, { positive: true });
   const streamWaitMs = secondsFlag(values["stream-wait"], "--stream-wait", DOCTOR_USAGE);
   const checks = await runDoctor({
     url,
