@@ -29,11 +29,8 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
       "SERVER_UNSUPPORTED_MEDIA_TYPE",
     );
   }
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (maxBytes > 0 && Number.isFinite(declared) && declared > maxBytes) {
-    await request.body?.cancel().catch(() => undefined);
-    return tooLarge(maxBytes);
-  }
+  const declaredTooLarge = await refuseDeclaredTooLarge(request, maxBytes);
+  if (declaredTooLarge) return { ok: false, response: declaredTooLarge };
   const text = await readLimited(request, maxBytes);
   if (text === undefined) return tooLarge(maxBytes);
   let json: unknown;
@@ -72,6 +69,21 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
     }
   }
   return { ok: true, messages, batch };
+}
+
+/**
+ * 413 (`SERVER_BODY_TOO_LARGE`) when the declared `Content-Length` is over `maxBytes`: the
+ * body is cancelled unread. `undefined` when the declared length is fine (or absent).
+ */
+export async function refuseDeclaredTooLarge(
+  request: Request,
+  maxBytes: number,
+): Promise<Response | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (!(maxBytes > 0 && Number.isFinite(declared) && declared > maxBytes)) return undefined;
+  await request.body?.cancel().catch(() => undefined); // already errored: nothing to release
+  const failed = tooLarge(maxBytes);
+  return failed.ok ? undefined : failed.response;
 }
 
 function fail(status: number, rpcCode: number, message: string, code: string): ParsedBody {
@@ -118,4 +130,30 @@ function firstLine(error: unknown): string {
       .split("\n")[0]
       ?.slice(0, 200) ?? ""
   );
+}
+
+/*
+ * Structural tests for messages `readJsonRpcBody` (or our own server) already validated: the
+ * SDK's `isJSONRPCRequest` & co. run a zod parse each time (tens of µs per message), which
+ * the hot path does not need once the shape is known.
+ */
+
+/** A request (has `method` and `id`), as opposed to a notification or a response. */
+export function isRequestMessage(message: JSONRPCMessage): message is JSONRPCMessage & {
+  method: string;
+  id: string | number;
+} {
+  return "method" in message && "id" in message;
+}
+
+/** A response (result or error) to one of the client's requests. */
+export function isResponseMessage(
+  message: JSONRPCMessage,
+): message is JSONRPCMessage & { id: string | number } {
+  return ("result" in message || "error" in message) && "id" in message && !("method" in message);
+}
+
+/** An `initialize` request (its params are the server's to validate). */
+export function isInitializeMessage(message: JSONRPCMessage): boolean {
+  return isRequestMessage(message) && message.method === "initialize";
 }

@@ -70,3 +70,29 @@ export function authInfoOf(
     ...(principal.extra ? { extra: principal.extra } : {}),
   };
 }
+
+/** 503 once shutdown has begun (also for a request that was mid-way when it began). */
+export function shuttingDownResponse(): Response {
+  return jsonRpcErrorResponse(
+    503,
+    JSONRPC_SERVER_ERROR,
+    "Service Unavailable: server is shutting down",
+    {
+      code: "SERVER_SHUTTING_DOWN",
+      headers: { "retry-after": String(DEFAULT_RETRY_AFTER_SECONDS) },
+    },
+  );
+}
+
+/** Request headers that carry credentials: the MCP server never sees them. */
+const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
+
+/**
+ * The request as the MCP server sees it (SDK `ctx.http.req`): URL, method and headers minus
+ * credentials, and no body (the host has read it). The principal reaches it as `authInfo`.
+ */
+export function forwardedRequest(request: Request): Request {
+  const headers = new Headers(request.headers);
+  for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+  return new Request(request.url, { method: request.method, headers, signal: request.signal });
+}

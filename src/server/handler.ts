@@ -1,8 +1,10 @@
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
+import { refuseDeclaredTooLarge } from "./body.js";
 import type { EndpointContext } from "./context.js";
-import { JSONRPC_SERVER_ERROR, jsonResponse, jsonRpcErrorResponse } from "./http.js";
+import { shuttingDownResponse } from "./context.js";
+import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
@@ -17,7 +19,6 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SESSIONS,
-  DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from "./types.js";
 
@@ -31,6 +32,8 @@ export interface McpHttpHandler {
   readonly sessionCount: number;
   /** Close sessions idle for longer than `idleTimeoutMs` now (the reaper does it periodically). */
   reapIdle(): Promise<number>;
+  /** The handler's logger (`options.logger`, or silent); adapters report their failures here. */
+  readonly logger: Logger;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     options.backend ??
     createMemoryBackend({
       ...(options.eventLogSize !== undefined ? { eventLogSize: options.eventLogSize } : {}),
+      ...(options.eventLogBytes !== undefined ? { eventLogBytes: options.eventLogBytes } : {}),
       onEvict: (_id, n) => metrics.queueDrops.inc({ reason: "event_log_full" }, n),
     });
   const sessions = new SessionManager({
@@ -82,6 +86,12 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   const route: Handle = async (request, rc) => {
     const path = rc.url.pathname;
     if (path === mcpPath) {
+      if (request.method === "POST") {
+        // Before the stateless leg: the SDK would read it, answer 413 without our code,
+        // and make a throwaway server first.
+        const tooLarge = await refuseDeclaredTooLarge(request, ctx.maxBodyBytes);
+        if (tooLarge) return tooLarge;
+      }
       const stateless = await modern?.handle(request, rc.principal);
       return stateless ?? handleStreamable(ctx, request, rc);
     }
@@ -119,17 +129,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   let closing = false;
 
   async function fetch(request: Request): Promise<Response> {
-    if (closing) {
-      return jsonRpcErrorResponse(
-        503,
-        JSONRPC_SERVER_ERROR,
-        "Service Unavailable: server is shutting down",
-        {
-          code: "SERVER_SHUTTING_DOWN",
-          headers: { "retry-after": String(DEFAULT_RETRY_AFTER_SECONDS) },
-        },
-      );
-    }
+    if (closing) return shuttingDownResponse();
     const rc: RequestContext = { url: new URL(request.url), principal: null };
     let response: Response;
     try {
@@ -187,6 +187,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     fetch,
     close,
     metrics,
+    logger,
     get sessionCount() {
       return sessions.size;
     },

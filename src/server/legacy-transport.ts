@@ -59,6 +59,11 @@ export class LegacySseTransport implements SessionTransport {
     lastSeq: number,
     beforeReplay?: (stream: SseStream) => void,
   ): Promise<number> {
+    if (this.#closed) {
+      // The session closed while this request was on its way (shutdown): nothing to attach.
+      stream.close();
+      return 0;
+    }
     const replayed = await this.#slot.attach(
       stream,
       (s) => {

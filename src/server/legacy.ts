@@ -2,7 +2,14 @@ import { isMcpSseError } from "../errors.js";
 import { parseEventId } from "./backends/types.js";
 import { readJsonRpcBody } from "./body.js";
 import type { EndpointContext } from "./context.js";
-import { authInfoOf, openStream, sessionLimit, sessionNotFound } from "./context.js";
+import {
+  authInfoOf,
+  forwardedRequest,
+  openStream,
+  sessionLimit,
+  sessionNotFound,
+  shuttingDownResponse,
+} from "./context.js";
 import { JSONRPC_SERVER_ERROR, jsonRpcErrorResponse } from "./http.js";
 import { LegacySseTransport } from "./legacy-transport.js";
 import type { RequestContext } from "./security.js";
@@ -51,6 +58,7 @@ export async function handleLegacyGet(
     );
   } catch (error) {
     if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
+    if (isMcpSseError(error, "SERVER_SHUTTING_DOWN")) return shuttingDownResponse();
     throw error;
   }
   const transport = session.transport;
@@ -85,8 +93,12 @@ export async function handleLegacyPost(
   if (!body.ok) return body.response;
   const transport = session.transport as LegacySseTransport;
   const authInfo = authInfoOf(rc.principal);
+  const forwarded = forwardedRequest(request);
   for (const message of body.messages) {
-    transport.receive(message, authInfo ? { request, authInfo } : { request });
+    transport.receive(
+      message,
+      authInfo ? { request: forwarded, authInfo } : { request: forwarded },
+    );
   }
   return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
 }

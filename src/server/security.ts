@@ -31,15 +31,29 @@ export function withHostCheck(allowedHosts: readonly string[] | undefined, next:
   const extra = new Set((allowedHosts ?? []).map((h) => h.toLowerCase()));
   const any = extra.has("*");
   return async (request, ctx) => {
-    const hostname = ctx.url.hostname.toLowerCase();
-    if (!any && !isLoopbackHost(hostname) && !extra.has(hostname)) {
+    if (any) return next(request, ctx);
+    // The raw header, not the URL: a URL can be made to name another host than the one the
+    // browser sent (`GET //localhost/sse` with `Host: evil.example`). Without a header (a
+    // web-standard caller building its own Request), the URL's host is all there is.
+    const host = request.headers.get("host") ?? ctx.url.host;
+    const hostname = hostnameOf(host);
+    if (hostname === undefined || (!isLoopbackHost(hostname) && !extra.has(hostname))) {
       return forbidden(
         "SERVER_HOST_NOT_ALLOWED",
-        `Host "${ctx.url.host}" is not allowed; add it to allowedHosts (--allowed-hosts) to serve it`,
+        `Host "${host.slice(0, 200)}" is not allowed; add it to allowedHosts (--allowed-hosts) to serve it`,
       );
     }
     return next(request, ctx);
   };
+}
+
+/**
+ * The lower-case name in a `Host` value (`name`, `name:port`, `[v6]`, `[v6]:port`), or
+ * `undefined` when it is not a plain host (userinfo, a path, spaces): never allowed.
+ */
+export function hostnameOf(host: string): string | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/@?#\s\\]+)(?::\d{0,5})?$/.exec(host.trim());
+  return match?.[1]?.toLowerCase();
 }
 
 /**

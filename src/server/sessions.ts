@@ -36,6 +36,9 @@ export interface SessionManagerOptions {
 export class SessionManager {
   readonly #local = new Map<string, LocalSession>();
   #opening = 0;
+  /** Sessions being opened: shutdown waits for them (each closes itself once it sees `#closing`). */
+  readonly #openings = new Set<Promise<unknown>>();
+  #closing = false;
   #reaper: ReturnType<typeof setInterval> | undefined;
   readonly #o: SessionManagerOptions;
 
@@ -67,6 +70,7 @@ export class SessionManager {
     principal: Principal | null,
     make: (sessionId: string) => T,
   ): Promise<LocalSession<T>> {
+    if (this.#closing) throw shuttingDown();
     if (!this.hasRoom()) {
       throw new McpSseError(
         "SERVER_SESSION_LIMIT",
@@ -74,42 +78,78 @@ export class SessionManager {
       );
     }
     this.#opening++;
+    const opening = this.#open(kind, principal, make);
+    this.#openings.add(opening);
     try {
-      const id = crypto.randomUUID();
-      const record: SessionRecord = {
-        id,
-        transport: kind,
-        principalId: principal?.id ?? null,
-        createdAt: Date.now(),
-      };
-      const transport = make(id);
-      const server = await this.#o.createServer();
-      const session: LocalSession<T> = { record, server, transport, lastActivity: Date.now() };
-      await this.#o.backend.createSession(record);
-      this.#local.set(id, session);
-      this.#o.metrics.sessions.inc({ transport: kind });
-      try {
-        await server.connect(transport);
-      } catch (error) {
-        await this.#forget(id);
-        throw new McpSseError(
-          "SERVER_CONNECT_FAILED",
-          `MCP server failed to start a session: ${String((error as Error)?.message ?? error)}`,
-          { cause: error },
-        );
-      }
-      // The server (or we) may close the transport: forget the session then. Wrapped after
-      // connect so the SDK's own onclose (set by connect) still runs.
-      const sdkOnClose = transport.onclose;
-      transport.onclose = () => {
-        sdkOnClose?.();
-        void this.#forget(id);
-      };
-      this.#o.logger.info({ sessionId: id, transport: kind }, "session opened");
-      return session;
+      return await opening;
     } finally {
+      this.#openings.delete(opening);
       this.#opening--;
     }
+  }
+
+  async #open<T extends SessionTransport>(
+    kind: SessionTransportKind,
+    principal: Principal | null,
+    make: (sessionId: string) => T,
+  ): Promise<LocalSession<T>> {
+    const id = crypto.randomUUID();
+    const record: SessionRecord = {
+      id,
+      transport: kind,
+      principalId: principal?.id ?? null,
+      createdAt: Date.now(),
+    };
+    const transport = make(id);
+    const server = await this.#o.createServer();
+    const session: LocalSession<T> = { record, server, transport, lastActivity: Date.now() };
+    if (this.#closing) {
+      // Shutdown began while the factory ran: this server never gets a session.
+      await server.close();
+      throw shuttingDown();
+    }
+    await this.#o.backend.createSession(record);
+    this.#local.set(id, session);
+    this.#o.metrics.sessions.inc({ transport: kind });
+    try {
+      await server.connect(transport);
+    } catch (error) {
+      await this.#forget(id);
+      await server
+        .close()
+        .catch((closeError: unknown) =>
+          this.#o.logger.warn(
+            { sessionId: id, err: closeError },
+            "closing a server that failed to connect failed",
+          ),
+        );
+      if (this.#closing) throw shuttingDown();
+      throw new McpSseError(
+        "SERVER_CONNECT_FAILED",
+        `MCP server failed to start a session: ${String((error as Error)?.message ?? error)}`,
+        { cause: error },
+      );
+    }
+    // The server (or we) may close the transport: forget the session then. Wrapped after
+    // connect so the SDK's own onclose (set by connect) still runs.
+    const sdkOnClose = transport.onclose;
+    transport.onclose = () => {
+      sdkOnClose?.();
+      void this.#forget(id);
+    };
+    if (this.#closing || !this.#local.has(id)) {
+      // Shutdown (or the session's own end) came while connecting: close what connect
+      // started, so no server (or stdio child) outlives the session.
+      if (this.#local.has(id)) await this.close(id, "shutdown");
+      else await server.close();
+      if (this.#closing) throw shuttingDown();
+      throw new McpSseError(
+        "SERVER_CONNECT_FAILED",
+        "MCP server closed the session while it was starting",
+      );
+    }
+    this.#o.logger.info({ sessionId: id, transport: kind }, "session opened");
+    return session;
   }
 
   /**
@@ -128,44 +168,56 @@ export class SessionManager {
     return session;
   }
 
-  /** Close one session: its server, transport and log. */
+  /**
+   * Close one session: its transport first (it refuses sends from then on, so nothing the
+   * server says while stopping reaches the log), then its record and log, then its server.
+   */
   async close(id: string, reason: string): Promise<void> {
     const session = this.#local.get(id);
     if (!session) return;
     this.#o.logger.info({ sessionId: id, reason }, "session closing");
+    await session.transport.close();
     await this.#forget(id);
     await session.server.close();
-    // A ServerLike may not close its transport; make sure the streams end.
-    await session.transport.close();
   }
 
+  /**
+   * Close every session idle for `idleTimeoutMs`, all at once: closing one may take a while
+   * (a stdio child's grace period), and one slow close must not keep the others open.
+   */
   async reapIdle(now = Date.now()): Promise<number> {
     const limit = this.#o.idleTimeoutMs;
-    let reaped = 0;
-    for (const session of [...this.#local.values()]) {
-      if (session.transport.hasOpenStream()) {
-        session.lastActivity = now;
-        continue;
-      }
-      if (now - session.lastActivity >= limit) {
-        reaped++;
-        await this.close(session.record.id, "idle").catch((error: unknown) =>
+    const idle: LocalSession[] = [];
+    for (const session of this.#local.values()) {
+      if (session.transport.hasOpenStream()) session.lastActivity = now;
+      else if (now - session.lastActivity >= limit) idle.push(session);
+    }
+    await Promise.all(
+      idle.map((session) =>
+        this.close(session.record.id, "idle").catch((error: unknown) =>
           this.#o.logger.warn(
             { sessionId: session.record.id, err: error },
             "closing idle session failed",
           ),
-        );
-      }
-    }
-    return reaped;
+        ),
+      ),
+    );
+    return idle.length;
   }
 
-  /** Graceful shutdown: tell every stream, then close every session. */
+  /**
+   * Graceful shutdown: refuse new sessions, tell every stream, close every session, and wait
+   * for sessions still opening (each closes itself when it sees the shutdown).
+   */
   async closeAll(comment: string): Promise<void> {
+    this.#closing = true;
     if (this.#reaper) clearInterval(this.#reaper);
     const sessions = [...this.#local.values()];
     for (const s of sessions) s.transport.endStreams(comment);
-    await Promise.allSettled(sessions.map((s) => this.close(s.record.id, "shutdown")));
+    await Promise.allSettled([
+      ...sessions.map((s) => this.close(s.record.id, "shutdown")),
+      ...this.#openings,
+    ]);
   }
 
   async #forget(id: string): Promise<void> {
@@ -175,4 +227,8 @@ export class SessionManager {
     this.#o.metrics.sessions.dec({ transport: session.record.transport });
     await this.#o.backend.deleteSession(id);
   }
+}
+
+function shuttingDown(): McpSseError {
+  return new McpSseError("SERVER_SHUTTING_DOWN", "The server is shutting down; retry later");
 }

@@ -95,7 +95,13 @@ class StdioSession implements StdioSessionServer {
   /** Requests sent to the child and not answered yet: answered with an error if it dies. */
   private readonly pending = new Set<string | number>();
   private exited: Promise<void> = Promise.resolve();
+  /** The spawn in progress: a close that comes meanwhile waits for it, then kills the child. */
+  private spawning: Promise<ChildProcess> | undefined;
   private closing = false;
+  /** The one stop in progress (or done): every caller waits for the same one. */
+  private stopping: Promise<void> = Promise.resolve();
+  /** Set by close(): messages the child writes while it stops go nowhere (the session is gone). */
+  private detached = false;
   exitError: McpSseError | undefined;
 
   private readonly logger: Logger;
@@ -123,8 +129,17 @@ class StdioSession implements StdioSessionServer {
       throw new McpSseError("SERVER_STDIO_ALREADY_CONNECTED", "this stdio session is connected");
     }
     this.transport = transport;
-    const child = await this.spawnChild();
+    this.spawning = this.spawnChild();
+    const child = await this.spawning;
     this.child = child;
+    if (this.closing) {
+      // close() came while the child was starting: it waits for this spawn and stops it.
+      await this.stopChild();
+      throw new McpSseError(
+        "SERVER_SESSION_CLOSED",
+        `stdio session "${this.display}" was closed while its child was starting`,
+      );
+    }
 
     child.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
     let stderrRest = "";
@@ -147,6 +162,7 @@ class StdioSession implements StdioSessionServer {
     };
     transport.onclose = () => {
       onclose?.();
+      this.detached = true; // the session is gone: nothing the child says goes anywhere now
       void this.stopChild();
     };
     transport.onerror = (error) => {
@@ -162,8 +178,11 @@ class StdioSession implements StdioSessionServer {
   }
 
   async close(): Promise<void> {
+    // Detach first: what the child says while it stops must not reach a closing session.
+    this.detached = true;
+    const transport = this.transport;
     await this.stopChild();
-    await this.transport?.close();
+    await transport?.close();
   }
 
   private spawnChild(): Promise<ChildProcess> {
@@ -236,6 +255,7 @@ class StdioSession implements StdioSessionServer {
         continue;
       }
       if (message === null) return;
+      if (this.detached) continue;
       if (("result" in message || "error" in message) && "id" in message) {
         this.pending.delete(message.id as string | number);
       }
@@ -280,9 +300,16 @@ class StdioSession implements StdioSessionServer {
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once the child is gone. */
   private async stopChild(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || this.closing) return this.exited;
+    if (this.closing) return this.stopping;
     this.closing = true;
+    this.stopping = this.stopStarted();
+    return this.stopping;
+  }
+
+  private async stopStarted(): Promise<void> {
+    // Still spawning: wait for it, then stop it (a failed spawn left nothing to stop).
+    const child = this.child ?? (await this.spawning?.catch(() => undefined));
+    if (child === undefined) return;
     if (child.exitCode === null && child.signalCode === null) {
       child.stdin?.end();
       child.kill("SIGTERM");

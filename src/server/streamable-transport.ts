@@ -4,14 +4,10 @@ import type {
   RequestId,
   TransportSendOptions,
 } from "@modelcontextprotocol/server";
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-} from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
+import { isRequestMessage, isResponseMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
@@ -83,10 +79,11 @@ export class StreamableSessionTransport implements SessionTransport {
     stream: SseStream,
     extra: MessageExtraInfo,
   ): Promise<void> {
+    if (this.#closedStream(stream)) return;
     const key = `post:${crypto.randomUUID()}`;
     const pending = new Set<RequestId>();
     for (const m of messages) {
-      if (isJSONRPCRequest(m)) {
+      if (isRequestMessage(m)) {
         pending.add(m.id);
         this.#requestStream.set(m.id, key);
       }
@@ -110,7 +107,7 @@ export class StreamableSessionTransport implements SessionTransport {
       // SSE polling (SEP-1699): a handler may end this stream mid-call (`ctx.http.closeSSE`)
       // and answer later; the client resumes with the priming id, so only primed streams.
       const polling =
-        primed && isJSONRPCRequest(m)
+        primed && isRequestMessage(m)
           ? {
               closeSSEStream: () => this.closeRequestStream(m.id),
               closeStandaloneSSEStream: () => this.closeStandaloneStream(),
@@ -138,6 +135,7 @@ export class StreamableSessionTransport implements SessionTransport {
 
   /** `GET` without `Last-Event-ID`: (re)open the standalone stream. */
   async openStandalone(stream: SseStream): Promise<void> {
+    if (this.#closedStream(stream)) return;
     await this.#slot(STANDALONE_STREAM).attach(
       stream,
       () => {},
@@ -150,6 +148,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * ends after its replay; the standalone or an unfinished stream stays open.
    */
   async resume(stream: SseStream, lastSeq: number): Promise<number> {
+    if (this.#closedStream(stream)) return 0;
     const lastEventId = formatEventId(this.sessionId, lastSeq);
     let result = await this.#deps.backend.readAfter(this.sessionId, lastSeq);
     let key = STANDALONE_STREAM;
@@ -191,8 +190,9 @@ export class StreamableSessionTransport implements SessionTransport {
         `Session ${this.sessionId} is closed; cannot send`,
       );
     }
-    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
-    const relatedId = isResponse ? (message as { id: RequestId }).id : options?.relatedRequestId;
+    // Structural, not a zod parse: our own server's messages, on every send (hot path).
+    const isResponse = isResponseMessage(message);
+    const relatedId = isResponse ? message.id : options?.relatedRequestId;
     const key =
       (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
     const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
@@ -220,6 +220,13 @@ export class StreamableSessionTransport implements SessionTransport {
     for (const slot of this.#slots.values()) slot.close();
     this.#slots.clear();
     this.onclose?.();
+  }
+
+  /** The session closed while a request was on its way (shutdown): end its stream at once. */
+  #closedStream(stream: SseStream): boolean {
+    if (!this.#closed) return false;
+    stream.close();
+    return true;
   }
 
   #pollRetryMs(): number {

@@ -1,14 +1,17 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
-import {
-  isInitializeRequest,
-  isJSONRPCRequest,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from "@modelcontextprotocol/server";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 import { isMcpSseError } from "../errors.js";
 import { parseEventId } from "./backends/types.js";
-import { readJsonRpcBody } from "./body.js";
+import { isInitializeMessage, isRequestMessage, readJsonRpcBody } from "./body.js";
 import type { EndpointContext } from "./context.js";
-import { authInfoOf, openStream, sessionLimit, sessionNotFound } from "./context.js";
+import {
+  authInfoOf,
+  forwardedRequest,
+  openStream,
+  sessionLimit,
+  sessionNotFound,
+  shuttingDownResponse,
+} from "./context.js";
 import {
   accepts,
   JSONRPC_INVALID_REQUEST,
@@ -42,17 +45,10 @@ export async function handleStreamable(
     case "DELETE":
       return del(ctx, request, rc);
     default:
-      return new Response(
-        JSON.stringify({
-          jsonrpc: "2.0",
-          id: null,
-          error: { code: JSONRPC_SERVER_ERROR, message: "Method not allowed" },
-        }),
-        {
-          status: 405,
-          headers: { allow: "GET, POST, DELETE", "content-type": "application/json" },
-        },
-      );
+      return jsonRpcErrorResponse(405, JSONRPC_SERVER_ERROR, "Method not allowed", {
+        code: "SERVER_METHOD_NOT_ALLOWED",
+        headers: { allow: "GET, POST, DELETE" },
+      });
   }
 }
 
@@ -104,15 +100,29 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
   if (!body.ok) return body.response;
   const messages: JSONRPCMessage[] = body.messages;
   const authInfo = authInfoOf(rc.principal);
-  const extra = authInfo ? { request, authInfo } : { request };
+  // Never the raw request: its Authorization header is the bearer token itself.
+  const forwarded = forwardedRequest(request);
+  const extra = authInfo ? { request: forwarded, authInfo } : { request: forwarded };
 
   let transport: StreamableSessionTransport;
-  const init = messages.find((m) => isInitializeRequest(m));
+  // body.ts validated every message; these checks are structural (no second zod parse).
+  const init = messages.find((m) => isInitializeMessage(m));
   if (init) {
     if (found || messages.length > 1) {
       return badRequest(
         400,
         "Invalid Request: initialize must be sent alone and without Mcp-Session-Id",
+        "SERVER_INVALID_INITIALIZE",
+        JSONRPC_INVALID_REQUEST,
+      );
+    }
+    // The one field the host itself reads; the server validates the rest of the params.
+    const requestedVersion = (init as { params?: { protocolVersion?: unknown } }).params
+      ?.protocolVersion;
+    if (typeof requestedVersion !== "string") {
+      return badRequest(
+        400,
+        "Invalid Request: initialize needs params.protocolVersion (a string)",
         "SERVER_INVALID_INITIALIZE",
         JSONRPC_INVALID_REQUEST,
       );
@@ -131,11 +141,10 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
       transport = session.transport;
     } catch (error) {
       if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
+      if (isMcpSseError(error, "SERVER_SHUTTING_DOWN")) return shuttingDownResponse();
       throw error;
     }
-    transport.protocolVersion = (
-      init as { params: { protocolVersion: string } }
-    ).params.protocolVersion;
+    transport.protocolVersion = requestedVersion;
   } else if (found?.transport) {
     // The header was validated by findSession; priming keeps following the initialize
     // revision (see StreamableSessionTransport.protocolVersion).
@@ -149,7 +158,7 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
   }
 
   const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
-  if (!messages.some((m) => isJSONRPCRequest(m))) {
+  if (!messages.some((m) => isRequestMessage(m))) {
     transport.receive(messages, extra);
     return new Response(null, { status: 202, headers: { "mcp-session-id": transport.sessionId } });
   }

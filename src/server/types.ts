@@ -70,6 +70,12 @@ export interface McpHttpHandlerOptions {
   maxBufferedBytes?: number;
   /** Events kept per session for `Last-Event-ID` replay. Default `DEFAULT_EVENT_LOG_SIZE`. */
   eventLogSize?: number;
+  /**
+   * Bytes (UTF-8, event data plus id) kept per session for replay; oldest evicted first, and a
+   * resumption asking for an evicted event gets the replay-gap signal. Default
+   * `DEFAULT_EVENT_LOG_BYTES` (8 MiB); `0` disables this bound (the count bound still applies).
+   */
+  eventLogBytes?: number;
   /** Default: an in-memory backend. */
   backend?: ServerBackend;
   /** Default: silent. `Authorization` and other secrets are redacted. */

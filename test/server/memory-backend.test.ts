@@ -61,6 +61,7 @@ describe("memory backend", () => {
 
   test("memory stays bounded over many appends (compaction)", async () => {
     const b = createMemoryBackend({ eventLogSize: 10 });
+    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
     for (let i = 0; i < 10_000; i++) await b.append("s", "sse", "x");
     const r = await b.readAfter("s", 9_990, "sse");
     assert.deepEqual(
