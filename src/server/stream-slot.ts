@@ -21,6 +21,8 @@ export class StreamSlot {
   /** `close()` was asked for during a replay: honoured once the held events are flushed. */
   #closeAfterFlush = false;
   #lastSeq = 0;
+  /** Counts attaches: only the latest one flushes (see `attach`). */
+  #generation = 0;
 
   get stream(): SseStream | undefined {
     return this.#stream && !this.#stream.closed ? this.#stream : undefined;
@@ -44,25 +46,41 @@ export class StreamSlot {
     preamble: (stream: SseStream) => void,
     replay: () => Promise<EventLogEntry[]>,
   ): Promise<number> {
+    // Attaches may overlap (a client reconnecting twice, a slow networked backend): only the
+    // latest one writes its replay and flushes the held events; an older one just ends.
+    const generation = ++this.#generation;
     const previous = this.#stream;
     this.#stream = stream;
     this.#lastSeq = 0;
     if (previous && previous !== stream) previous.close();
-    this.#held = [];
+    // Events held for an overlapped attach stay held: the newest replay may have read the
+    // log before they were appended (duplicates are dropped by sequence number).
+    this.#held ??= [];
     let replayed = 0;
     try {
       preamble(stream);
-      for (const entry of await replay()) {
+      const entries = await replay();
+      if (generation !== this.#generation) return 0; // superseded: its stream is closed
+      for (const entry of entries) {
         if (this.#write(entry)) replayed++;
       }
-    } finally {
-      const held = this.#held;
-      this.#held = null;
-      for (const entry of held) this.#write(entry);
-      if (this.#closeAfterFlush) {
+    } catch (error) {
+      if (generation === this.#generation) {
+        // A replay that failed cannot be trusted to be complete: end the stream, so the
+        // client resumes again rather than silently missing events.
+        this.#held = null;
         this.#closeAfterFlush = false;
-        this.close();
+        this.#stream = undefined;
+        stream.close();
       }
+      throw error;
+    }
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const entry of held) this.#write(entry);
+    if (this.#closeAfterFlush) {
+      this.#closeAfterFlush = false;
+      this.close();
     }
     return replayed;
   }
