@@ -31,8 +31,9 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
   }
   const declaredTooLarge = await refuseDeclaredTooLarge(request, maxBytes);
   if (declaredTooLarge) return { ok: false, response: declaredTooLarge };
-  const text = await readLimited(request, maxBytes);
-  if (text === undefined) return tooLarge(maxBytes);
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (bytes === undefined) return tooLarge(maxBytes);
+  const text = new TextDecoder().decode(bytes);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -82,8 +83,7 @@ export async function refuseDeclaredTooLarge(
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (!(maxBytes > 0 && Number.isFinite(declared) && declared > maxBytes)) return undefined;
   await request.body?.cancel().catch(() => undefined); // already errored: nothing to release
-  const failed = tooLarge(maxBytes);
-  return failed.ok ? undefined : failed.response;
+  return bodyTooLargeResponse(maxBytes);
 }
 
 function fail(status: number, rpcCode: number, message: string, code: string): ParsedBody {
@@ -99,9 +99,22 @@ function tooLarge(maxBytes: number): ParsedBody {
   );
 }
 
-/** The body as text, or `undefined` once it passes `maxBytes` (the stream is cancelled). */
-async function readLimited(request: Request, maxBytes: number): Promise<string | undefined> {
-  if (!request.body) return "";
+/** 413 `SERVER_BODY_TOO_LARGE` (JSON-RPC error body). */
+export function bodyTooLargeResponse(maxBytes: number): Response {
+  const failed = tooLarge(maxBytes);
+  if (failed.ok) throw new Error("unreachable");
+  return failed.response;
+}
+
+/**
+ * The body's bytes, or `undefined` once they pass `maxBytes` (reading stops and the stream
+ * is cancelled: nothing more is buffered). `0` reads without a bound.
+ */
+export async function readBodyBytes(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -115,13 +128,14 @@ async function readLimited(request: Request, maxBytes: number): Promise<string |
     }
     chunks.push(value);
   }
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
   const all = new Uint8Array(total);
   let offset = 0;
   for (const c of chunks) {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 function firstLine(error: unknown): string {

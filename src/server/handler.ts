@@ -1,7 +1,7 @@
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
-import { refuseDeclaredTooLarge } from "./body.js";
+import { bodyTooLargeResponse, readBodyBytes, refuseDeclaredTooLarge } from "./body.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
@@ -86,14 +86,23 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   const route: Handle = async (request, rc) => {
     const path = rc.url.pathname;
     if (path === mcpPath) {
-      if (request.method === "POST") {
-        // Before the stateless leg: the SDK would read it, answer 413 without our code,
-        // and make a throwaway server first.
-        const tooLarge = await refuseDeclaredTooLarge(request, ctx.maxBodyBytes);
-        if (tooLarge) return tooLarge;
+      let mcpRequest = request;
+      if (modern && request.method === "POST" && !request.headers.has("mcp-session-id")) {
+        // Before the stateless leg, which would read the body itself and answer 413 without
+        // our code (after making a throwaway server): enforce the bound here, once.
+        const declared = await refuseDeclaredTooLarge(request, ctx.maxBodyBytes);
+        if (declared) return declared;
+        const bytes = await readBodyBytes(request, ctx.maxBodyBytes);
+        if (bytes === undefined) return bodyTooLargeResponse(ctx.maxBodyBytes);
+        mcpRequest = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: bytes as Uint8Array<ArrayBuffer>,
+          signal: request.signal,
+        });
       }
-      const stateless = await modern?.handle(request, rc.principal);
-      return stateless ?? handleStreamable(ctx, request, rc);
+      const stateless = await modern?.handle(mcpRequest, rc.principal);
+      return stateless ?? handleStreamable(ctx, mcpRequest, rc);
     }
     if (path === ssePath) {
       return request.method === "GET" ? handleLegacyGet(ctx, request, rc) : methodNotAllowed("GET");

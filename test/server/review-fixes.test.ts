@@ -576,6 +576,22 @@ describe("every /mcp error carries data.code", () => {
     const json = (await response.json()) as { error: { code: number; data: { code: string } } };
     assert.equal(json.error.data.code, "SERVER_BODY_TOO_LARGE");
     assert.equal(made, 0, "no throwaway server for a request refused by size");
+    // Without a declared length (a streamed body): still refused with the code, still no server.
+    const streamed = await handler.fetch(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+        },
+        body,
+      }),
+    );
+    assert.equal(streamed.status, 413);
+    const json2 = (await streamed.json()) as { error: { data: { code: string } } };
+    assert.equal(json2.error.data.code, "SERVER_BODY_TOO_LARGE");
+    assert.equal(made, 0);
   });
 
   test("PUT /mcp gets 405 SERVER_METHOD_NOT_ALLOWED with Allow", async () => {
