@@ -3,7 +3,11 @@
 export { isMcpSseError, McpSseError } from "../errors.js";
 
 export type { MemoryBackendOptions } from "./backends/memory.js";
-export { createMemoryBackend, DEFAULT_EVENT_LOG_SIZE } from "./backends/memory.js";
+export {
+  createMemoryBackend,
+  DEFAULT_EVENT_LOG_BYTES,
+  DEFAULT_EVENT_LOG_SIZE,
+} from "./backends/memory.js";
 export type {
   EventLogEntry,
   ReadAfterResult,
@@ -22,7 +26,12 @@ export {
 export type { McpHttpHandler } from "./handler.js";
 export { createMcpHttpHandler } from "./handler.js";
 export type { ServerMetrics } from "./metrics.js";
-export { toMiddleware, toNodeListener } from "./node.js";
+export {
+  type NodeHandler,
+  type NodeListenerOptions,
+  toMiddleware,
+  toNodeListener,
+} from "./node.js";
 export type { ServeHandle, ServeOptions } from "./serve.js";
 export { serve } from "./serve.js";
 export { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
