@@ -92,7 +92,23 @@ const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
  * credentials, and no body (the host has read it). The principal reaches it as `authInfo`.
  */
 export function forwardedRequest(request: Request): Request {
-  const headers = new Headers(request.headers);
+  return new Request(request.url, {
+    method: request.method,
+    headers: withoutCredentials(request.headers),
+    signal: request.signal,
+  });
+}
+
+/**
+ * The request with its body but without credential headers, for the SDK's stateless handler,
+ * which reads the body itself (and would expose the headers to tools as `ctx.http.req`).
+ */
+export function withoutCredentialHeaders(request: Request): Request {
+  return new Request(request, { headers: withoutCredentials(request.headers) });
+}
+
+function withoutCredentials(source: Headers): Headers {
+  const headers = new Headers(source);
   for (const name of CREDENTIAL_HEADERS) headers.delete(name);
-  return new Request(request.url, { method: request.method, headers, signal: request.signal });
+  return headers;
 }

@@ -1,7 +1,7 @@
 import { createMcpHandler, isLegacyRequest, McpServer, Server } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { authInfoOf } from "./context.js";
+import { authInfoOf, withoutCredentialHeaders } from "./context.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Principal, ServerLike } from "./types.js";
 
@@ -76,7 +76,8 @@ export function createModernLeg(options: {
       if (!(await isCapable())) return undefined;
       options.metrics.messagesIn.inc({ transport: "stateless" });
       const authInfo = authInfoOf(principal);
-      return handler.fetch(request, authInfo ? { authInfo } : {});
+      // The principal reaches the server as authInfo; the credential headers never do.
+      return handler.fetch(withoutCredentialHeaders(request), authInfo ? { authInfo } : {});
     },
     close: () => handler.close(),
   };

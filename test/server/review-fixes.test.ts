@@ -606,3 +606,47 @@ describe("every /mcp error carries data.code", () => {
     assert.equal(json.error.data.code, "SERVER_METHOD_NOT_ALLOWED");
   });
 });
+
+describe("the stateless 2026-07-28 leg hides credentials from the MCP server too", () => {
+  test("ctx.http.req of a stateless request has no Authorization; the principal arrives as authInfo", async () => {
+    const seen: Array<{ authorization: string | null | undefined; token: unknown }> = [];
+    const createServer = () => {
+      const server = new McpServer({ name: "x", version: "1" });
+      server.registerTool("whoami", { description: "d" }, async (ctx) => {
+        const http = (ctx as { http?: { req?: Request; authInfo?: { token?: string } } }).http;
+        seen.push({
+          authorization: http?.req?.headers.get("authorization"),
+          token: http?.authInfo,
+        });
+        return { content: [{ type: "text", text: "ok" }] };
+      });
+      return server;
+    };
+    const h = await serve({ createServer, port: 0, auth: { tokens: ["s3cret-token-456"] } });
+    cleanups.push(() => h.close());
+    const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+    const client = new Client(
+      { name: "c", version: "1" },
+      { versionNegotiation: { mode: "auto" } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`), {
+        requestInit: { headers: { Authorization: "Bearer s3cret-token-456" } },
+      }),
+    );
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      const result = await client.callTool({ name: "whoami", arguments: {} });
+      assert.deepEqual(result.content, [{ type: "text", text: "ok" }]);
+      assert.equal(seen.length, 1);
+      assert.equal(
+        seen[0]?.authorization ?? null,
+        null,
+        "no Authorization header reached the tool",
+      );
+      assert.ok(seen[0]?.token !== undefined, "the principal arrived as authInfo");
+    } finally {
+      await client.close();
+    }
+  });
+});
