@@ -153,6 +153,22 @@ export abstract class ClientTransportBase {
    * so a refreshed token reaches reconnects) under the stream's own headers. The reader
    * then knows every value it sends and scrubs them from the errors it makes.
    */
+  /** The reconnection and timeout options every event stream of this server uses. */
+  protected streamPolicy() {
+    const { server } = this;
+    return {
+      reconnect: server.maxReconnects > 0,
+      maxAttempts: server.maxReconnects,
+      minDelayMs: server.reconnectIntervalMs,
+      maxDelayMs: Math.max(
+        server.reconnectIntervalMs,
+        this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
+      ),
+      connectTimeoutMs: server.timeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    };
+  }
+
   protected async streamHeaders(own: Record<string, string>): Promise<Record<string, string>> {
     const extra = await resolveHeaderSource(this.getHeaders, this.server.name);
     this.rememberSecrets(Object.values(extra));

@@ -13,11 +13,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
-import {
-  ClientTransportBase,
-  DEFAULT_MAX_RECONNECT_DELAY_MS,
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-} from "./base.js";
+import { ClientTransportBase } from "./base.js";
 import {
   alreadyStarted,
   badEndpoint,
@@ -94,15 +90,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
         method: "GET",
         headers: () => this.streamHeaders({ Accept: "text/event-stream" }),
         fetch: this.streamFetch,
-        reconnect: server.maxReconnects > 0,
-        maxAttempts: server.maxReconnects,
-        minDelayMs: server.reconnectIntervalMs,
-        maxDelayMs: Math.max(
-          server.reconnectIntervalMs,
-          this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
-        ),
-        connectTimeoutMs: server.timeoutMs,
-        idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+        ...this.streamPolicy(),
         signal: this.lifetime.signal,
         onEvent: (event: SseEvent) => this.onEvent(event),
         onStateChange: (c) => this.streamState("sse", c),

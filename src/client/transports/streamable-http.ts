@@ -14,11 +14,7 @@ import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
-import {
-  ClientTransportBase,
-  DEFAULT_MAX_RECONNECT_DELAY_MS,
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-} from "./base.js";
+import { ClientTransportBase } from "./base.js";
 import {
   alreadyStarted,
   isRetryable,
@@ -215,21 +211,12 @@ export class StreamableHttpClientTransport
   }
 
   private readerOptions(stream: StreamName) {
-    const { server } = this;
     return {
       url: this.url.href,
       method: "GET",
       headers: () => this.streamHeaders({ Accept: "text/event-stream", ...this.sessionHeaders() }),
       fetch: this.streamFetch,
-      reconnect: server.maxReconnects > 0,
-      maxAttempts: server.maxReconnects,
-      minDelayMs: server.reconnectIntervalMs,
-      maxDelayMs: Math.max(
-        server.reconnectIntervalMs,
-        this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
-      ),
-      connectTimeoutMs: server.timeoutMs,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      ...this.streamPolicy(),
       onStateChange: (c: Parameters<typeof this.streamState>[1]) => this.streamState(stream, c),
     };
   }
