@@ -95,6 +95,9 @@ async function handleNode(
   const abort = new AbortController();
   let cancelBody: (() => void) | undefined;
   res.on("close", () => {
+    // A response that finished normally has nothing left to cancel: aborting it anyway built
+    // a DOMException and ran the abort listeners on every request (measured hot path).
+    if (res.writableFinished) return;
     abort.abort();
     cancelBody?.();
   });
