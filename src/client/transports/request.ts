@@ -50,19 +50,25 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
           controller.abort();
         }, timeoutMs)
       : undefined;
-  const external = options.signals.filter((s): s is AbortSignal => s !== undefined);
-  const onAbort = () => controller.abort();
-  for (const s of external) {
+  const unlinks: (() => void)[] = [];
+  for (const s of options.signals) {
+    if (s === undefined) continue;
     if (s.aborted) controller.abort();
-    else s.addEventListener("abort", onAbort, { once: true });
+    else unlinks.push(linkAbort(s, controller));
   }
   const cleanup = () => {
     if (timer !== undefined) clearTimeout(timer);
-    for (const s of external) s.removeEventListener("abort", onAbort);
+    for (const unlink of unlinks) unlink();
   };
   const method = init.method ?? "GET";
   try {
-    const response = await options.fetch(url, { ...init, signal: controller.signal });
+    // `redirect: "manual"`: a JSON-RPC POST is never meant to move, and following would make
+    // undici clone (tee) every request body just in case. A 3xx is reported as an error.
+    const response = await options.fetch(url, {
+      redirect: "manual",
+      ...init,
+      signal: controller.signal,
+    });
     return {
       response,
       signal: controller.signal,
@@ -80,6 +86,41 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
       { details: { server: serverName, url: redactUrl(url), method }, cause },
     );
   }
+}
+
+/** Controllers waiting on each signal: ONE `abort` listener per signal, however many requests. */
+const linked = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Abort `controller` when `signal` aborts, until the returned function unlinks it. All the
+ * requests in flight on one signal (the transport's lifetime) share one listener: one each
+ * would pass Node's listener limit (`MaxListenersExceededWarning`) at 11 concurrent calls.
+ */
+export function linkAbort(signal: AbortSignal, controller: AbortController): () => void {
+  if (signal.aborted) {
+    controller.abort();
+    return () => undefined;
+  }
+  let set = linked.get(signal);
+  if (set === undefined) {
+    const controllers = new Set<AbortController>();
+    set = controllers;
+    linked.set(signal, controllers);
+    signal.addEventListener(
+      "abort",
+      () => {
+        linked.delete(signal);
+        for (const c of controllers) c.abort();
+        controllers.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(controller);
+  const registered = set;
+  return () => {
+    registered.delete(controller);
+  };
 }
 
 export function requestTimeout(
@@ -167,6 +208,17 @@ export async function httpStatusError(options: {
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
   const bodyPart = body === "" ? "" : `: ${body}`;
+  if ((status >= 300 && status < 400) || response.type === "opaqueredirect") {
+    // Redirects are not followed (`redirect: "manual"`): say where it pointed, without secrets.
+    const location = response.headers.get("location");
+    const target =
+      location === null ? undefined : scrub(redactUrl(safeResolve(location, url)), options.secrets);
+    return new McpSseError(
+      "CLIENT_HTTP_STATUS",
+      `${where} was answered with a redirect (HTTP ${status})${target ? ` to ${target}` : ""}, which is not followed; configure the server's final URL instead${bodyPart}`,
+      { details: target === undefined ? details : { ...details, location: target } },
+    );
+  }
   if (status === 401)
     return new McpSseError(
       "CLIENT_UNAUTHORIZED",
@@ -184,6 +236,16 @@ export async function httpStatusError(options: {
     `${where} failed with HTTP ${status}${options.what ? ` ${options.what}` : ""}${bodyPart}`,
     { details },
   );
+}
+
+/** `location` resolved against the request URL (kept as is when it does not parse). */
+function safeResolve(location: string, base: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    // A malformed Location is still worth showing (redacted) in the error message.
+    return location;
+  }
 }
 
 /** Every header value, for `scrub` (values are secrets; names are not). */
