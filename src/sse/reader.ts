@@ -49,6 +49,17 @@ export {
   DEFAULT_RETRY_JITTER,
 } from "./reader-options.js";
 
+/**
+ * The abort reason of an attempt closed by `close()`: built once, on first use, and shared.
+ * A fresh error (with its stack trace) on every normal end of a stream showed up in the
+ * profile; the reason never reaches a caller (a closed reader reports `stop`), so one will do.
+ */
+let sharedClosedReason: McpSseError | undefined;
+function closedReason(): McpSseError {
+  sharedClosedReason ??= new McpSseError("SSE_CLOSED", "Event stream reader closed");
+  return sharedClosedReason;
+}
+
 /** How one connection attempt ended. */
 type Outcome =
   | { kind: "stop" }
@@ -216,7 +227,7 @@ class Reader {
     let body: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const abort = (reason: McpSseError | undefined) => {
       timedOut ??= reason;
-      controller.abort(reason ?? new McpSseError("SSE_CLOSED", "Event stream reader closed"));
+      controller.abort(reason ?? closedReason());
       // Cancelling ends a pending read() also for `initialResponse`, fetched elsewhere.
       body?.cancel(reason).catch(ignoreCancelFailure);
     };
