@@ -62,10 +62,11 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
   };
   const method = init.method ?? "GET";
   try {
-    // `redirect: "manual"`: a JSON-RPC POST is never meant to move, and following would make
-    // undici clone (tee) every request body just in case. A 3xx is reported as an error.
+    // `redirect: "error"`: a JSON-RPC POST is never meant to move. With any other mode
+    // undici clones the request (a `tee()` of every body) in case it has to follow or
+    // replay it; "error" is the one mode that skips the clone. A 3xx becomes an error.
     const response = await options.fetch(url, {
-      redirect: "manual",
+      redirect: "error",
       ...init,
       signal: controller.signal,
     });
@@ -80,6 +81,12 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
     if (timedOut) throw requestTimeout(serverName, method, url, timeoutMs, cause);
     if (controller.signal.aborted) throw aborted(serverName, method, url, cause);
     if (cause instanceof McpSseError) throw cause;
+    if (isRedirectRefusal(cause))
+      throw new McpSseError(
+        "CLIENT_HTTP_STATUS",
+        `${method} ${redactUrl(url)} for server "${serverName}" was answered with a redirect (HTTP 3xx), which is not followed; configure the server's final URL instead.`,
+        { details: { server: serverName, url: redactUrl(url), method, redirect: true }, cause },
+      );
     throw new McpSseError(
       "CLIENT_NETWORK",
       `${method} ${redactUrl(url)} for server "${serverName}" failed: ${causeMessage(cause)}. Check that the server is running and the URL is right.`,
@@ -143,6 +150,12 @@ export function aborted(serverName: string, method: string, url: string, cause?:
     `${method} ${redactUrl(url)} for server "${serverName}" was aborted (transport closed or request cancelled).`,
     { details: { server: serverName, url: redactUrl(url), method }, cause },
   );
+}
+
+/** fetch's rejection for a 3xx under `redirect: "error"` (undici: "unexpected redirect"). */
+function isRedirectRefusal(cause: unknown): boolean {
+  const inner = cause instanceof Error ? (cause as { cause?: unknown }).cause : undefined;
+  return inner instanceof Error && inner.message === "unexpected redirect";
 }
 
 function causeMessage(cause: unknown): string {
@@ -209,7 +222,8 @@ export async function httpStatusError(options: {
   };
   const bodyPart = body === "" ? "" : `: ${body}`;
   if ((status >= 300 && status < 400) || response.type === "opaqueredirect") {
-    // Redirects are not followed (`redirect: "manual"`): say where it pointed, without secrets.
+    // A `fetch` that hands back a 3xx (`redirect: "manual"` semantics in a custom fetch):
+    // redirects are not followed; say where it pointed, without secrets.
     const location = response.headers.get("location");
     const target =
       location === null ? undefined : scrub(redactUrl(safeResolve(location, url)), options.secrets);
