@@ -160,9 +160,14 @@ function isRedirectRefusal(cause: unknown): boolean {
 
 function causeMessage(cause: unknown): string {
   if (cause instanceof Error) {
+    // undici says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, "bad port") is
+    // in its cause.
     const inner = (cause as { cause?: unknown }).cause;
     const code = (inner as { code?: unknown } | undefined)?.code;
-    return typeof code === "string" ? `${cause.message} (${code})` : cause.message;
+    if (typeof code === "string") return `${cause.message} (${code})`;
+    return inner instanceof Error && inner.message
+      ? `${cause.message} (${inner.message})`
+      : cause.message;
   }
   return String(cause);
 }
