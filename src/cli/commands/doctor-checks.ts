@@ -4,7 +4,8 @@
  * the legacy `endpoint` event), MCP initialize, and whether something between client and
  * server buffers the event stream. Each check says what to fix when it is not ok.
  */
-import { checkLegacy, checkStreamable } from "./doctor-mcp.js";
+import { checkLegacy } from "./doctor-legacy.js";
+import { checkStreamable } from "./doctor-mcp.js";
 import { type Check, checkDns, checkTcp, checkTls } from "./doctor-net.js";
 
 export type { Check, CheckStatus } from "./doctor-net.js";
