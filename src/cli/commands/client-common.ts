@@ -3,6 +3,7 @@
  * that turns mistakes into `CLI_USAGE`, the config path, the logger, and header flags.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
 import { createJsonLogger, type Logger, silentLogger } from "../../logger.js";
 import type { CliIO } from "../io.js";
@@ -135,4 +136,17 @@ export function formatTable(
       .join("  ")
       .trimEnd();
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+/**
+ * `connectMcps` on the `-c` file (default `./mcps.yaml`, resolved against the working
+ * directory) with the CLI's environment and logger; Ctrl-C while connecting closes it at once.
+ */
+export function connectConfigured(config: string | undefined, io: CliIO): Promise<McpsManager> {
+  return connectMcps(config ?? DEFAULT_CONFIG_FILE, {
+    cwd: io.cwd,
+    env: io.env,
+    logger: cliLogger(io),
+    signal: io.signal,
+  });
 }

@@ -1,8 +1,7 @@
-import { connectMcps } from "../../client/index.js";
 import type { CliIO } from "../io.js";
 import {
   CONFIG_FLAGS,
-  cliLogger,
+  connectConfigured,
   DEFAULT_CONFIG_FILE,
   formatTable,
   oneLine,
@@ -33,12 +32,7 @@ export async function tools(argv: string[], io: CliIO): Promise<number> {
   }
   if (positionals.length > 0)
     throw usageError(`unexpected argument '${positionals[0]}'`, TOOLS_USAGE);
-  const mcps = await connectMcps(values.config ?? DEFAULT_CONFIG_FILE, {
-    cwd: io.cwd,
-    env: io.env,
-    logger: cliLogger(io),
-    signal: io.signal,
-  });
+  const mcps = await connectConfigured(values.config, io);
   try {
     const unreachable = mcps.servers().filter((s) => s.state !== "ready" && s.state !== "disabled");
     for (const server of unreachable)

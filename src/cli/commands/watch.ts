@@ -1,8 +1,8 @@
-import { connectMcps, type ServerStatus } from "../../client/index.js";
+import type { ServerStatus } from "../../client/index.js";
 import type { CliIO } from "../io.js";
 import {
   CONFIG_FLAGS,
-  cliLogger,
+  connectConfigured,
   DEFAULT_CONFIG_FILE,
   oneLine,
   parseFlags,
@@ -47,13 +47,7 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
   const onAbort = () => stop.abort();
   io.signal.addEventListener("abort", onAbort, { once: true });
   const timer = seconds === undefined ? undefined : setTimeout(onAbort, seconds);
-  const mcps = await connectMcps(values.config ?? DEFAULT_CONFIG_FILE, {
-    cwd: io.cwd,
-    env: io.env,
-    logger: cliLogger(io),
-    // Ctrl-C while connecting closes the manager at once instead of waiting out the timeouts.
-    signal: io.signal,
-  });
+  const mcps = await connectConfigured(values.config, io);
   try {
     if (io.signal.aborted) return 0;
     const servers = mcps.servers();
