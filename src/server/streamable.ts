@@ -82,13 +82,8 @@ function findSession(ctx: EndpointContext, request: Request, rc: RequestContext)
 }
 
 async function post(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
-  if (!accepts(request, "text/event-stream")) {
-    return badRequest(
-      406,
-      "Not Acceptable: Client must accept text/event-stream",
-      "SERVER_NOT_ACCEPTABLE",
-    );
-  }
+  const notAcceptable = refuseWithoutEventStream(request);
+  if (notAcceptable) return notAcceptable;
   const hasSessionHeader = request.headers.has("mcp-session-id");
   // Look the session up before reading the body: an unknown session costs nothing.
   const found = hasSessionHeader ? findSession(ctx, request, rc) : undefined;
@@ -168,13 +163,8 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
 }
 
 async function get(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
-  if (!accepts(request, "text/event-stream")) {
-    return badRequest(
-      406,
-      "Not Acceptable: Client must accept text/event-stream",
-      "SERVER_NOT_ACCEPTABLE",
-    );
-  }
+  const notAcceptable = refuseWithoutEventStream(request);
+  if (notAcceptable) return notAcceptable;
   const found = findSession(ctx, request, rc);
   if (found.response) return found.response;
   const { transport } = found;
@@ -209,4 +199,14 @@ async function del(ctx: EndpointContext, request: Request, rc: RequestContext): 
   if (found.response) return found.response;
   await ctx.sessions.close(found.transport.sessionId, "client DELETE");
   return new Response(null, { status: 200 });
+}
+
+/** 406 unless the client accepts `text/event-stream` (every answer on `/mcp` is a stream). */
+function refuseWithoutEventStream(request: Request): Response | undefined {
+  if (accepts(request, "text/event-stream")) return undefined;
+  return badRequest(
+    406,
+    "Not Acceptable: Client must accept text/event-stream",
+    "SERVER_NOT_ACCEPTABLE",
+  );
 }
