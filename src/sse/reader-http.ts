@@ -63,12 +63,8 @@ export function secretValuesOf(headers: Record<string, string> | undefined): str
   return out.sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every occurrence of the given values replaced by `[REDACTED]`. */
-export function scrubValues(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const value of values) out = out.split(value).join("[REDACTED]");
-  return out;
-}
+/** The one string scrubber (redact.ts), re-exported for the reader. */
+export { scrubValues } from "../redact.js";
 
 /** `SSE_HTTP_STATUS` for a non-2xx answer; `retryAfterMs` from `Retry-After` when valid. */
 export function httpStatusError(url: string | URL, response: Response, body: string): McpSseError {
