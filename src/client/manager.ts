@@ -30,7 +30,7 @@ import {
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
 import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
-import { scrubEvent, scrubFailure } from "./scrub-secrets.js";
+import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -283,7 +283,7 @@ class Manager implements McpsManager {
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return result;
+      return scrubErrorResult(result, connection.secretValues());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
       throw scrubFailure(error, connection.secretValues());

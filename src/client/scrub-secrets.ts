@@ -67,6 +67,18 @@ export function scrubEvent(event: McpsEvent, secrets: readonly string[]): McpsEv
   return redactValue(event, { names: false, values: secrets }) as McpsEvent;
 }
 
+/**
+ * A tool result with `isError: true` is the tool's error message (the CLI prints it as one):
+ * scrubbed like an error. Other results are the tool's data and are returned as they are.
+ */
+export function scrubErrorResult<T extends { isError?: unknown }>(
+  result: T,
+  secrets: readonly string[],
+): T {
+  if (result.isError !== true || !mentionsSecret(result, secrets)) return result;
+  return redactValue(result, { names: false, values: secrets }) as T;
+}
+
 /** `error` (any kind) without the secret values; the error itself when it mentions none. */
 export function scrubFailure<T>(error: T, secrets: readonly string[]): T {
   if (!mentionsSecret(error, secrets)) return error;

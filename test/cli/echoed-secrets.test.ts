@@ -53,6 +53,17 @@ describe("the CLI never prints a header value a server echoes", () => {
     }
   });
 
+  it("call: a tool's isError result quoting the token is printed with [REDACTED]", async () => {
+    for (const json of [[], ["--json"]]) {
+      const io = fakeIO(config.dir, env);
+      assert.equal(await run(["call", "echo", "whoami_result", ...json], io), 1);
+      assert.match(io.stdoutText(), /denied for \[REDACTED\] key \[REDACTED\]/);
+      const all = io.stderrText() + io.stdoutText();
+      assert.ok(!all.includes(TOKEN), all);
+      assert.ok(!all.includes(API_KEY), all);
+    }
+  });
+
   it("watch --json: a log event echoing the token is printed with [REDACTED]", async () => {
     const io = fakeIO(config.dir, env);
     const running = run(["watch", "--json", "--seconds", "20"], io);

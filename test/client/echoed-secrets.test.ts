@@ -74,6 +74,11 @@ describe("secrets a server echoes are scrubbed from errors and events", () => {
       });
       assert.match(JSON.stringify(log.data), /seen \[REDACTED\] key \[REDACTED\]/);
       assertNoSecret(JSON.stringify(events), [TOKEN, API_KEY]);
+      // An `isError` result is the tool's error message: scrubbed like one.
+      const failed = await mcps.call("echo", "whoami_result");
+      assert.equal(failed.isError, true);
+      assert.match(JSON.stringify(failed.content), /denied for \[REDACTED\] key \[REDACTED\]/);
+      assertNoSecret(JSON.stringify(failed), [TOKEN, API_KEY]);
     } finally {
       await mcps.close();
     }
