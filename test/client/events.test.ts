@@ -74,13 +74,13 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     for (const ev of events) {
       assert.equal(ev.server, "demo");
       assert.equal(ev.type, "data_update");
-      const data = ev.data as { event: string; value: number; seq: number };
+      const data = ev.data as { event: string; payload: { value: number; seq: number } };
       assert.equal(data.event, "data_update");
-      assert.equal(typeof data.value, "number");
+      assert.equal(typeof data.payload.value, "number");
       assert.equal(typeof ev.receivedAt, "number");
       assert.equal(ev.level, "info");
     }
-    const seqs = events.map((e) => (e.data as { seq: number }).seq);
+    const seqs = events.map((e) => (e.data as { payload: { seq: number } }).payload.seq);
     assert.deepEqual(
       seqs,
       seqs.map((_, i) => (seqs[0] as number) + i),
@@ -89,11 +89,14 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     const later = await take(
       mcps.events({
         type: "data_update",
-        filter: (e) => (e.data as { stream_id?: string }).stream_id === "s-1",
+        filter: (e) => (e.data as { payload: { stream_id?: string } }).payload.stream_id === "s-1",
       }),
       1,
     );
-    assert.equal((later[0]?.data as { stream_id?: string } | undefined)?.stream_id, "s-1");
+    assert.equal(
+      (later[0]?.data as { payload: { stream_id?: string } } | undefined)?.payload.stream_id,
+      "s-1",
+    );
   });
 
   it("minLevel drops log events below it; other servers' events are not mixed in", async () => {
