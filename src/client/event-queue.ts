@@ -8,6 +8,11 @@ import { type EventFilter, type McpsEvent, matchesFilter } from "./events.js";
 
 /** Events a subscriber may have waiting before the oldest is dropped. */
 export const DEFAULT_EVENT_QUEUE_SIZE = 1000;
+/**
+ * Events kept while `connectMcps` is still connecting (for subscribers created as soon as it
+ * resolves); beyond it the oldest is dropped and counted.
+ */
+export const DEFAULT_STARTUP_BUFFER_SIZE = 1000;
 
 export interface EventBusHooks {
   /** An event was dropped from a full queue. */
@@ -16,6 +21,8 @@ export interface EventBusHooks {
   onHandlerTime?: (event: McpsEvent, ms: number) => void;
   /** A handler threw (or rejected): reported, never rethrown into the stream. */
   onHandlerError?: (event: McpsEvent, error: unknown) => void;
+  /** An event was dropped from the full start-up buffer (see `hold`). */
+  onStartupDrop?: (event: McpsEvent) => void;
 }
 
 export interface BatchOptions {
@@ -73,6 +80,10 @@ class BoundedQueue {
     }
     return event;
   }
+  /** The waiting entries, oldest first, without removing them. */
+  snapshot(): McpsEvent[] {
+    return this.items.slice(this.head);
+  }
   take(count: number): McpsEvent[] {
     const out: McpsEvent[] = [];
     while (out.length < count && this.length > 0) out.push(this.shift() as McpsEvent);
@@ -93,6 +104,8 @@ interface Subscriber {
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
   private closed = false;
+  /** Every event published since `hold()`, until `release()`; undefined when not holding. */
+  private startup: BoundedQueue | undefined;
 
   constructor(private readonly hooks: EventBusHooks = {}) {}
 
@@ -100,17 +113,32 @@ export class EventBus {
     return this.subscribers.size;
   }
 
+  /** Events held for replay (0 when not holding). */
+  get heldCount(): number {
+    return this.startup?.length ?? 0;
+  }
+
+  /**
+   * Keep every published event (at most `limit`, the oldest dropped and reported through
+   * `onStartupDrop`) until `release()`: a subscriber created meanwhile first receives the
+   * held events that match its filter, in order, then live ones. So nothing published while
+   * some servers were still connecting is lost to subscribers created right after.
+   */
+  hold(limit = DEFAULT_STARTUP_BUFFER_SIZE): void {
+    if (!this.closed) this.startup = new BoundedQueue(Math.max(1, limit));
+  }
+
+  /** Stop holding and forget the held events (live delivery is unchanged). */
+  release(): void {
+    this.startup = undefined;
+  }
+
   /** Enqueue `event` for every matching subscriber. Never awaits a handler. */
   publish(event: McpsEvent): void {
-    for (const subscriber of this.subscribers) {
-      let matches = false;
-      try {
-        matches = matchesFilter(event, subscriber.filter);
-      } catch (error) {
-        this.hooks.onHandlerError?.(event, error);
-      }
-      if (matches) subscriber.push(event);
-    }
+    const dropped = this.startup?.push(event);
+    if (dropped !== undefined) this.hooks.onStartupDrop?.(dropped);
+    for (const subscriber of this.subscribers)
+      if (this.matches(event, subscriber)) subscriber.push(event);
   }
 
   /** Run `handler` for each matching event, one at a time, off the publisher's stack. */
@@ -230,8 +258,26 @@ export class EventBus {
   /** End every subscriber: iterators finish, handlers stop after their current event. */
   close(): void {
     this.closed = true;
+    this.startup = undefined;
     for (const subscriber of this.subscribers) subscriber.end();
     this.subscribers.clear();
+  }
+
+  /** Hand a new subscriber the held start-up events that match its filter, oldest first. */
+  private replayHeld(subscriber: Subscriber): void {
+    if (this.startup === undefined) return;
+    for (const event of this.startup.snapshot())
+      if (this.matches(event, subscriber)) subscriber.push(event);
+  }
+
+  /** The subscriber's filter on `event`; a predicate that throws is reported as no match. */
+  private matches(event: McpsEvent, subscriber: Subscriber): boolean {
+    try {
+      return matchesFilter(event, subscriber.filter);
+    } catch (error) {
+      this.hooks.onHandlerError?.(event, error);
+      return false;
+    }
   }
 
   private add(subscriber: Subscriber, signal: AbortSignal | undefined): () => void {
@@ -239,6 +285,7 @@ export class EventBus {
       subscriber.end();
       return () => {};
     }
+    this.replayHeld(subscriber);
     this.subscribers.add(subscriber);
     const onAbort = () => unsubscribe();
     const unsubscribe = () => {

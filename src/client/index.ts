@@ -25,6 +25,7 @@ export {
 export {
   type BatchOptions,
   DEFAULT_EVENT_QUEUE_SIZE,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   type EventHandler,
   type SubscribeOptions,
 } from "./event-queue.js";

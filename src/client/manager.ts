@@ -11,6 +11,7 @@ import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import {
   CLIENT_ABORTED,
+  CLIENT_INVALID_OPTION,
   CLIENT_UNKNOWN_SERVER,
   CLIENT_UNKNOWN_TOOL,
   describe,
@@ -24,6 +25,7 @@ import {
 import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
 import {
   type BatchOptions,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   EventBus,
   type EventHandler,
   type SubscribeOptions,
@@ -47,6 +49,13 @@ export interface ConnectMcpsOptions {
   refreshToken?: RefreshToken;
   /** Receives every event (off the read loop, like `on("*")`). */
   onEvent?: EventHandler;
+  /**
+   * Events kept while servers are still connecting, for subscribers created right after
+   * `connectMcps` resolves (see docs/client.md, "No event lost at start-up"); the oldest
+   * beyond it are dropped and counted in `startupDropped`. 0 disables. Default
+   * `DEFAULT_STARTUP_BUFFER_SIZE` (1000).
+   */
+  startupBufferSize?: number;
   /** Transport seam for tests and custom transports. Default `createClientTransport`. */
   createTransport?: TransportFactory;
   /**
@@ -125,8 +134,16 @@ export async function connectMcps(
       `connectMcps: the signal was already aborted; no server of ${config.source} was connected`,
     );
   }
+  const size = options.startupBufferSize;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 0))
+    throw new McpSseError(
+      CLIENT_INVALID_OPTION,
+      `connectMcps: startupBufferSize must be a whole number >= 0 (got ${String(size)}).`,
+      { details: { option: "startupBufferSize" } },
+    );
   const manager = new Manager(config, options, logger);
   await manager.start();
+  manager.releaseStartupEvents();
   return manager;
 }
 
@@ -176,7 +193,12 @@ class Manager implements McpsManager {
           { server: event.server, type: event.type, err: error },
           "event handler failed",
         ),
+      onStartupDrop: (event) => this.metricsOf(event.server).startupDropped++,
     });
+    // Events of servers that are ready early are kept until connectMcps resolves (see
+    // releaseStartupEvents), so that subscribers created right after it miss none.
+    const startupBufferSize = options.startupBufferSize ?? DEFAULT_STARTUP_BUFFER_SIZE;
+    if (startupBufferSize > 0) this.bus.hold(startupBufferSize);
     if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
     for (const server of config.servers) {
       this.metricsByServer.set(server.name, new ServerMetrics());
@@ -187,6 +209,15 @@ class Manager implements McpsManager {
 
   async start(): Promise<void> {
     await Promise.all([...this.connections.values()].map((c) => c.start()));
+  }
+
+  /**
+   * The start-up rule: subscribers created before the next macrotask after `connectMcps`
+   * resolved (the caller's `await connectMcps(…)` continuation runs first, as microtasks)
+   * receive every event held since the manager was created; then holding stops.
+   */
+  releaseStartupEvents(): void {
+    setTimeout(() => this.bus.release(), 0);
   }
 
   private connect(server: ServerConfig): Connection {

@@ -26,6 +26,8 @@ export interface ServerMetricsSnapshot {
   eventsReceived: number;
   /** Events dropped from full subscriber queues (slow handlers). */
   eventsDropped: number;
+  /** Events dropped from the full start-up buffer while `connectMcps` was connecting. */
+  startupDropped: number;
   errors: number;
   calls: { count: number; errors: number; latencyMs: LatencySnapshot | null };
   handlers: { count: number; totalMs: number; maxMs: number };
@@ -44,6 +46,7 @@ export class ServerMetrics {
   streamReconnects = 0;
   eventsReceived = 0;
   eventsDropped = 0;
+  startupDropped = 0;
   errors = 0;
   callCount = 0;
   callErrors = 0;
@@ -94,6 +97,7 @@ export class ServerMetrics {
       streamReconnects: this.streamReconnects,
       eventsReceived: this.eventsReceived,
       eventsDropped: this.eventsDropped,
+      startupDropped: this.startupDropped,
       errors: this.errors,
       calls: { count: this.callCount, errors: this.callErrors, latencyMs },
       handlers: {
