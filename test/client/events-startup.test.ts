@@ -105,3 +105,17 @@ describe("events: none lost while other servers are still connecting", () => {
     }
   });
 });
+
+describe("connectMcps startupBufferSize", () => {
+  it("a negative or fractional size is CLIENT_INVALID_OPTION, before anything connects", async () => {
+    for (const startupBufferSize of [-1, 1.5, Number.NaN])
+      await assert.rejects(
+        connectMcps(
+          { mcps: [{ name: "x", transport: "streamable-http", url: "http://127.0.0.1:9/mcp" }] },
+          { startupBufferSize },
+        ),
+        (error: { code?: string; message?: string }) =>
+          error.code === "CLIENT_INVALID_OPTION" && /startupBufferSize/.test(error.message ?? ""),
+      );
+  });
+});
