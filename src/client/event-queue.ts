@@ -107,7 +107,11 @@ export class EventBus {
   /** Every event published since `hold()`, until `release()`; undefined when not holding. */
   private startup: BoundedQueue | undefined;
 
-  constructor(private readonly hooks: EventBusHooks = {}) {}
+  /** `now` times handlers (ms, monotonic): tests pass a clock they drive. */
+  constructor(
+    private readonly hooks: EventBusHooks = {},
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get subscriberCount(): number {
     return this.subscribers.size;
@@ -149,13 +153,13 @@ export class EventBus {
     const drain = async () => {
       while (!ended && queue.length > 0) {
         const event = queue.shift() as McpsEvent;
-        const started = performance.now();
+        const started = this.now();
         try {
           await handler(event);
         } catch (error) {
           this.hooks.onHandlerError?.(event, error);
         }
-        this.hooks.onHandlerTime?.(event, performance.now() - started);
+        this.hooks.onHandlerTime?.(event, this.now() - started);
       }
       draining = false;
     };

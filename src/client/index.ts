@@ -47,7 +47,9 @@ export {
   type ServerStatus,
 } from "./manager.js";
 export {
+  type Clock,
   DEFAULT_LATENCY_SAMPLES,
+  type HandlerSnapshot,
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";

@@ -31,7 +31,14 @@ import {
   type SubscribeOptions,
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
-import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
+import {
+  type Clock,
+  DEFAULT_LATENCY_SAMPLES,
+  defaultClock,
+  ServerMetrics,
+  type ServerMetricsSnapshot,
+  slowHandlerReport,
+} from "./metrics.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -56,6 +63,11 @@ export interface ConnectMcpsOptions {
    * `DEFAULT_STARTUP_BUFFER_SIZE` (1000).
    */
   startupBufferSize?: number;
+  /**
+   * Monotonic ms clock for handler times and connection durations in `metrics()`. Default
+   * `performance.now`; tests pass a clock they drive.
+   */
+  clock?: Clock;
   /** Transport seam for tests and custom transports. Default `createClientTransport`. */
   createTransport?: TransportFactory;
   /**
@@ -171,6 +183,7 @@ class Manager implements McpsManager {
   private readonly connections = new Map<string, Connection>();
   private readonly metricsByServer = new Map<string, ServerMetrics>();
   private readonly bus: EventBus;
+  private readonly clock: Clock;
   /** Per-server tail of the ordered decrypt pipeline (only servers with an encryptionKey). */
   private readonly decryptTail = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -185,23 +198,27 @@ class Manager implements McpsManager {
     private readonly options: ConnectMcpsOptions,
     private readonly logger: Logger,
   ) {
-    this.bus = new EventBus({
-      onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
-      onHandlerTime: (event, ms) => this.metricsOf(event.server).recordHandler(ms),
-      onHandlerError: (event, error) =>
-        this.logger.warn(
-          { server: event.server, type: event.type, err: error },
-          "event handler failed",
-        ),
-      onStartupDrop: (event) => this.metricsOf(event.server).startupDropped++,
-    });
+    this.clock = options.clock ?? defaultClock;
+    this.bus = new EventBus(
+      {
+        onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
+        onHandlerTime: (event, ms) => this.handlerTime(event, ms),
+        onHandlerError: (event, error) =>
+          this.logger.warn(
+            { server: event.server, type: event.type, err: error },
+            "event handler failed",
+          ),
+        onStartupDrop: (event) => this.metricsOf(event.server).startupDropped++,
+      },
+      this.clock,
+    );
     // Events of servers that are ready early are kept until connectMcps resolves (see
     // releaseStartupEvents), so that subscribers created right after it miss none.
     const startupBufferSize = options.startupBufferSize ?? DEFAULT_STARTUP_BUFFER_SIZE;
     if (startupBufferSize > 0) this.bus.hold(startupBufferSize);
     if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
     for (const server of config.servers) {
-      this.metricsByServer.set(server.name, new ServerMetrics());
+      this.metricsByServer.set(server.name, new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock));
       if (server.enabled) this.connections.set(server.name, this.connect(server));
     }
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -239,17 +256,27 @@ class Manager implements McpsManager {
   private metricsOf(name: string): ServerMetrics {
     let metrics = this.metricsByServer.get(name);
     if (metrics === undefined) {
-      metrics = new ServerMetrics();
+      metrics = new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock);
       this.metricsByServer.set(name, metrics);
     }
     return metrics;
+  }
+
+  /** A handler finished an event: timed, and warned about past `slow_handler_ms`. */
+  private handlerTime(event: McpsEvent, ms: number): void {
+    const limit = this.config.servers.find((s) => s.name === event.server)?.slowHandlerMs ?? 0;
+    const slow = slowHandlerReport(event, ms, limit);
+    this.metricsOf(event.server).recordHandler(ms, slow !== undefined);
+    if (slow !== undefined) this.logger.warn(slow.fields, slow.message);
   }
 
   /** Count, decrypt when configured (keeping order per server), publish. */
   private receive(server: ServerConfig, event: McpsEvent): void {
     const metrics = this.metricsOf(server.name);
     if (event.type === "error") metrics.errors++;
-    else if (event.type !== "state") metrics.eventsReceived++;
+    else if (event.type === "state")
+      metrics.recordState(String((event.data as { to?: unknown }).to));
+    else metrics.eventsReceived++;
     const key = server.encryptionKey;
     if (key === undefined) {
       this.bus.publish(event);
