@@ -106,6 +106,7 @@ export class EventBus {
   private closed = false;
   /** Every event published since `hold()`, until `release()`; undefined when not holding. */
   private startup: BoundedQueue | undefined;
+  private keepHeld: (event: McpsEvent) => boolean = () => true;
 
   /** `now` times handlers (ms, monotonic): tests pass a clock they drive. */
   constructor(
@@ -126,10 +127,16 @@ export class EventBus {
    * Keep every published event (at most `limit`, the oldest dropped and reported through
    * `onStartupDrop`) until `release()`: a subscriber created meanwhile first receives the
    * held events that match its filter, in order, then live ones. So nothing published while
-   * some servers were still connecting is lost to subscribers created right after.
+   * some servers were still connecting is lost to subscribers created right after. Only
+   * events for which `keep` returns true are held.
    */
-  hold(limit = DEFAULT_STARTUP_BUFFER_SIZE): void {
-    if (!this.closed) this.startup = new BoundedQueue(Math.max(1, limit));
+  hold(
+    limit = DEFAULT_STARTUP_BUFFER_SIZE,
+    keep: (event: McpsEvent) => boolean = () => true,
+  ): void {
+    if (this.closed) return;
+    this.startup = new BoundedQueue(Math.max(1, limit));
+    this.keepHeld = keep;
   }
 
   /** Stop holding and forget the held events (live delivery is unchanged). */
@@ -139,7 +146,8 @@ export class EventBus {
 
   /** Enqueue `event` for every matching subscriber. Never awaits a handler. */
   publish(event: McpsEvent): void {
-    const dropped = this.startup?.push(event);
+    const dropped =
+      this.startup !== undefined && this.keepHeld(event) ? this.startup.push(event) : undefined;
     if (dropped !== undefined) this.hooks.onStartupDrop?.(dropped);
     for (const subscriber of this.subscribers)
       if (this.matches(event, subscriber)) subscriber.push(event);

@@ -215,7 +215,9 @@ class Manager implements McpsManager {
     // Events of servers that are ready early are kept until connectMcps resolves (see
     // releaseStartupEvents), so that subscribers created right after it miss none.
     const startupBufferSize = options.startupBufferSize ?? DEFAULT_STARTUP_BUFFER_SIZE;
-    if (startupBufferSize > 0) this.bus.hold(startupBufferSize);
+    // `state` events are not held: servers() tells the current state, and a replayed
+    // "connecting → ready" would read as a fresh change to a subscriber counting them.
+    if (startupBufferSize > 0) this.bus.hold(startupBufferSize, (e) => e.type !== "state");
     if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
     for (const server of config.servers) {
       this.metricsByServer.set(server.name, new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock));

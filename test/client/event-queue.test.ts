@@ -104,6 +104,17 @@ describe("EventBus", () => {
     bus.close();
   });
 
+  it("hold(limit, keep): only the events `keep` accepts are held", async () => {
+    const bus = new EventBus();
+    bus.hold(10, (e) => e.type !== "state");
+    bus.publish(ev(1, { type: "state" }));
+    bus.publish(ev(2));
+    assert.equal(bus.heldCount, 1);
+    const iterator = bus.iterate();
+    assert.deepEqual((await iterator.next()).value?.data, { n: 2 });
+    bus.close();
+  });
+
   it("an iterator that breaks unsubscribes (no leak)", async () => {
     const bus = new EventBus();
     const iterator = bus.iterate();

@@ -78,7 +78,7 @@ describe("events: none lost while other servers are still connecting", () => {
   it("the start-up buffer is bounded: the oldest are dropped and counted in startupDropped", async () => {
     const mcps = await connectWithEarlyEvents(3, { startupBufferSize: 1 });
     try {
-      // Holding one event at most: fast's state, probe and early events overflowed it.
+      // Holding one event at most: fast's probe and early events overflowed it.
       const dropped = mcps.metrics().servers["fast"]?.startupDropped ?? 0;
       assert.ok(dropped >= 3, `startupDropped ${dropped}`);
     } finally {

@@ -115,7 +115,7 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
     };
     const format = values.json ? formatEventJson : formatEventLine;
     // State changes always reach the status line, whatever the --type filter; a line is
-    // printed only when it changed (replayed start-up state events repeat the first one).
+    // printed only when it changed (a change may already be in the first status line).
     let lastStatus = formatStatus(servers);
     const offState = mcps.on("state", () => {
       const now = mcps.servers();
