@@ -39,6 +39,7 @@ import {
   type ServerMetricsSnapshot,
   slowHandlerReport,
 } from "./metrics.js";
+import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -273,7 +274,9 @@ class Manager implements McpsManager {
   }
 
   /** Count, decrypt when configured (keeping order per server), publish. */
-  private receive(server: ServerConfig, event: McpsEvent): void {
+  private receive(server: ServerConfig, raw: McpsEvent): void {
+    const secrets = this.connections.get(server.name)?.secretValues() ?? [];
+    const event = scrubEvent(raw, secrets);
     const metrics = this.metricsOf(server.name);
     if (event.type === "error") metrics.errors++;
     else if (event.type === "state")
@@ -293,7 +296,8 @@ class Manager implements McpsManager {
     }
     const next = (tail ?? Promise.resolve()).then(async () => {
       try {
-        this.bus.publish(found === undefined ? event : await decryptPayload(event, found, key));
+        const plain = found === undefined ? event : await decryptPayload(event, found, key);
+        this.bus.publish(plain === event ? event : scrubEvent(plain, secrets));
       } catch (error) {
         metrics.errors++;
         this.bus.publish({
@@ -339,10 +343,10 @@ class Manager implements McpsManager {
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return result;
+      return scrubErrorResult(result, connection.secretValues());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
-      throw error;
+      throw scrubFailure(error, connection.secretValues());
     }
   }
 
@@ -407,7 +411,7 @@ class Manager implements McpsManager {
         toolCount: connection.tools.length,
       };
       if (connection.error !== undefined && connection.state !== "ready")
-        status.error = describe(connection.error);
+        status.error = describe(scrubFailure(connection.error, connection.secretValues()));
       if (connection.connectedSince !== undefined)
         status.connectedSince = new Date(connection.connectedSince).toISOString();
       return status;
