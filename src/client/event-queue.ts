@@ -4,6 +4,8 @@
  * bounded queue. When a queue is full the OLDEST event is dropped and counted, so a slow
  * handler never blocks the stream, the other subscribers, or memory.
  */
+import { McpSseError } from "../errors.js";
+import { CLIENT_INVALID_OPTION } from "./call-errors.js";
 import { type EventFilter, type McpsEvent, matchesFilter } from "./events.js";
 
 /** Events a subscriber may have waiting before the oldest is dropped. */
@@ -13,6 +15,16 @@ export const DEFAULT_EVENT_QUEUE_SIZE = 1000;
  * resolves); beyond it the oldest is dropped and counted.
  */
 export const DEFAULT_STARTUP_BUFFER_SIZE = 1000;
+
+/** `connectMcps`'s `startupBufferSize`: a whole number >= 0, else `CLIENT_INVALID_OPTION`. */
+export function checkStartupBufferSize(size: number | undefined): void {
+  if (size === undefined || (Number.isInteger(size) && size >= 0)) return;
+  throw new McpSseError(
+    CLIENT_INVALID_OPTION,
+    `connectMcps: startupBufferSize must be a whole number >= 0 (got ${String(size)}).`,
+    { details: { option: "startupBufferSize" } },
+  );
+}
 
 export interface EventBusHooks {
   /** An event was dropped from a full queue. */

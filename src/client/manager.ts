@@ -11,7 +11,6 @@ import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import {
   CLIENT_ABORTED,
-  CLIENT_INVALID_OPTION,
   CLIENT_UNKNOWN_SERVER,
   CLIENT_UNKNOWN_TOOL,
   describe,
@@ -25,6 +24,7 @@ import {
 import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
 import {
   type BatchOptions,
+  checkStartupBufferSize,
   DEFAULT_STARTUP_BUFFER_SIZE,
   EventBus,
   type EventHandler,
@@ -147,13 +147,7 @@ export async function connectMcps(
       `connectMcps: the signal was already aborted; no server of ${config.source} was connected`,
     );
   }
-  const size = options.startupBufferSize;
-  if (size !== undefined && !(Number.isInteger(size) && size >= 0))
-    throw new McpSseError(
-      CLIENT_INVALID_OPTION,
-      `connectMcps: startupBufferSize must be a whole number >= 0 (got ${String(size)}).`,
-      { details: { option: "startupBufferSize" } },
-    );
+  checkStartupBufferSize(options.startupBufferSize);
   const manager = new Manager(config, options, logger);
   await manager.start();
   manager.releaseStartupEvents();
