@@ -113,14 +113,17 @@ describe("metrics: per server through connectMcps against a real server", () => 
   it("a handler slower than slow_handler_ms is a warn log naming the event; metrics show it", async () => {
     const clock = manualClock();
     const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    // A real logger's interface, recording warnings (child loggers share the record).
     const logger: Logger = {
       debug: () => {},
       info: () => {},
-      warn: (fields: unknown, message?: string) =>
-        void warnings.push({ fields: fields as Record<string, unknown>, message: message ?? "" }),
+      warn: (fields, message) => {
+        if (typeof fields === "object")
+          warnings.push({ fields: fields as Record<string, unknown>, message: message ?? "" });
+      },
       error: () => {},
       child: () => logger,
-    } as unknown as Logger;
+    };
     const mcps = await connectMcps(
       {
         mcps: [{ name: "p", transport: "streamable-http", url: plain.url, slow_handler_ms: 100 }],
