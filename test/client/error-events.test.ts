@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, it, mock } from "node:test";
+import {
+  CLIENT_ERROR_EVENTS,
+  CLIENT_RATE_LIMITED,
+  ErrorEventPolicy,
+  type ErrorEventTarget,
+  serverErrorOf,
+} from "../../src/client/error-events.js";
+import type { McpsEvent } from "../../src/client/events.js";
+import { isMcpSseError, type McpSseError } from "../../src/errors.js";
+import { silentLogger } from "../../src/logger.js";
+import { serverConfig } from "./transports/helpers.js";
+
+const errorEvent = (code: string, extra: Record<string, unknown> = {}): McpsEvent => ({
+  server: "s",
+  type: "error",
+  data: { event: "error", error: { code, message: `${code} happened`, ...extra } },
+  receivedAt: 0,
+});
+const dataEvent: McpsEvent = { server: "s", type: "data_update", data: {}, receivedAt: 0 };
+
+function fakeTarget() {
+  const calls = { paused: [] as boolean[], failed: [] as McpSseError[], reauth: 0, reports: 0 };
+  let finishReauth: () => void = () => undefined;
+  const target: ErrorEventTarget = {
+    reauthenticate: () => {
+      calls.reauth += 1;
+      return new Promise<void>((resolve) => {
+        finishReauth = resolve;
+      });
+    },
+    setPaused: (p) => void calls.paused.push(p),
+    fail: (e) => void calls.failed.push(e),
+    report: () => {
+      calls.reports += 1;
+    },
+  };
+  return { target, calls, finishReauth: () => finishReauth() };
+}
+
+/** Let pending promise callbacks run (microtasks only: timers are fake here). */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+describe("error events: the shared policy (fake timers)", () => {
+  afterEach(() => mock.timers.reset());
+
+  it("reads the guide's error object; retry_after is seconds", () => {
+    assert.deepEqual(serverErrorOf({ event: "error", error: { code: "X", message: "m" } }), {
+      code: "X",
+      message: "m",
+    });
+    assert.equal(
+      serverErrorOf({ event: "error", error: { code: "RATE_LIMITED", retry_after: 1.5 } })
+        ?.retryAfterMs,
+      1500,
+    );
+    assert.equal(serverErrorOf({ event: "data_update", error: { code: "X" } }), undefined);
+    assert.equal(serverErrorOf({ event: "error" }), undefined);
+  });
+
+  it("RATE_LIMITED pauses for retry_after: a call that fits waits, one that does not fails at once", async () => {
+    mock.timers.enable({ apis: ["setTimeout", "Date"] });
+    const { target, calls } = fakeTarget();
+    const policy = new ErrorEventPolicy(serverConfig(), target, silentLogger, false);
+    const lifetime = new AbortController();
+    policy.observe(errorEvent("RATE_LIMITED", { retry_after: 30 }));
+    assert.deepEqual(calls.paused, [true]);
+    assert.equal(policy.paused, true);
+    await assert.rejects(policy.admitCall("t", { timeout: 5_000 }, lifetime.signal), (error) => {
+      assert.ok(isMcpSseError(error, CLIENT_RATE_LIMITED));
+      assert.equal(error.details["retryAfterMs"], 30_000);
+      return true;
+    });
+    let admitted: { timeout?: number } | undefined;
+    void policy.admitCall("t", { timeout: 60_000 }, lifetime.signal).then((o) => {
+      admitted = o;
+    });
+    mock.timers.tick(29_999);
+    await settle();
+    assert.equal(admitted, undefined, "still paused");
+    mock.timers.tick(1);
+    await settle();
+    assert.deepEqual(calls.paused, [true, false]);
+    assert.equal(admitted?.timeout, 30_000, "the call keeps what is left of its timeout");
+    assert.equal(calls.failed.length, 0, "a rate limit is not a failure");
+  });
+
+  it("RATE_LIMITED without retry_after pauses for rate_limit_backoff", async () => {
+    mock.timers.enable({ apis: ["setTimeout", "Date"] });
+    const { target, calls } = fakeTarget();
+    const server = serverConfig({ rateLimitBackoffMs: 60_000 });
+    const policy = new ErrorEventPolicy(server, target, silentLogger, false);
+    policy.observe(errorEvent("RATE_LIMITED"));
+    mock.timers.tick(59_999);
+    assert.equal(policy.paused, true);
+    mock.timers.tick(1);
+    assert.equal(policy.paused, false);
+    assert.deepEqual(calls.paused, [true, false]);
+  });
+
+  it("other codes count in a row toward max_reconnects; any other event resets the count", () => {
+    const { target, calls } = fakeTarget();
+    const policy = new ErrorEventPolicy(
+      serverConfig({ maxReconnects: 3 }),
+      target,
+      silentLogger,
+      false,
+    );
+    policy.observe(errorEvent("INTERNAL"));
+    policy.observe(errorEvent("INTERNAL"));
+    policy.observe(dataEvent);
+    policy.observe(errorEvent("INTERNAL"));
+    policy.observe(errorEvent("INTERNAL"));
+    assert.equal(calls.failed.length, 0);
+    policy.observe(errorEvent("DB_DOWN"));
+    assert.equal(calls.failed.length, 1);
+    assert.equal(calls.failed[0]?.code, CLIENT_ERROR_EVENTS);
+    assert.match(calls.failed[0]?.message ?? "", /DB_DOWN/);
+  });
+
+  it("AUTHENTICATION_FAILED: one refresh at a time, none without refreshToken", async () => {
+    const withRefresh = fakeTarget();
+    const policy = new ErrorEventPolicy(serverConfig(), withRefresh.target, silentLogger, true);
+    policy.observe(errorEvent("AUTHENTICATION_FAILED"));
+    policy.observe(errorEvent("AUTHENTICATION_FAILED"));
+    assert.equal(withRefresh.calls.reauth, 1);
+    withRefresh.finishReauth();
+    await settle();
+    policy.observe(errorEvent("AUTHENTICATION_FAILED"));
+    assert.equal(withRefresh.calls.reauth, 2);
+
+    const without = fakeTarget();
+    new ErrorEventPolicy(serverConfig(), without.target, silentLogger, false).observe(
+      errorEvent("AUTHENTICATION_FAILED"),
+    );
+    assert.equal(without.calls.reauth, 0);
+  });
+});
