@@ -74,17 +74,17 @@ describe("error events: the shared policy (fake timers)", () => {
       assert.equal(error.details["retryAfterMs"], 30_000);
       return true;
     });
-    let admitted: { timeout?: number } | undefined;
+    const admitted: { options?: { timeout?: number } } = {};
     void policy.admitCall("t", { timeout: 60_000 }, lifetime.signal).then((o) => {
-      admitted = o;
+      admitted.options = o;
     });
     mock.timers.tick(29_999);
     await settle();
-    assert.equal(admitted, undefined, "still paused");
+    assert.equal(admitted.options, undefined, "still paused");
     mock.timers.tick(1);
     await settle();
     assert.deepEqual(calls.paused, [true, false]);
-    assert.equal(admitted?.timeout, 30_000, "the call keeps what is left of its timeout");
+    assert.equal(admitted.options?.timeout, 30_000, "the call keeps what is left of its timeout");
     assert.equal(calls.failed.length, 0, "a rate limit is not a failure");
   });
 
