@@ -11,9 +11,11 @@ import { isToolAllowed } from "../../config/tools.js";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import type { StreamStateChange } from "../../sse/reader.js";
-import { type EventStreamReader, openEventStream } from "../../sse/reader.js";
-import { secretValuesOf } from "../../sse/reader-http.js";
+import {
+  type EventStreamReader,
+  openEventStream,
+  type StreamStateChange,
+} from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, describe, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
@@ -31,8 +33,8 @@ import {
 } from "../transports/base.js";
 import { isRetryable, requireUrl, streamEndError } from "../transports/errors.js";
 import type { FeedHandoff, StreamSink } from "../transports/handoff.js";
-import { scrubError } from "../transports/request.js";
 import { checkCall } from "./call-checks.js";
+import { FeedCredentials } from "./credentials.js";
 import { feedEventToEvent } from "./events.js";
 import { FeedRpc } from "./rpc.js";
 
@@ -62,16 +64,13 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private readonly url: URL;
   private readonly pool: OwnedFetch | undefined;
   private readonly bareFetch: typeof globalThis.fetch;
-  private readonly secrets = new Set<string>();
-  private refreshedHeaders: Record<string, string> | undefined;
+  private readonly credentials: FeedCredentials;
   private readonly rpc: FeedRpc;
   private readonly policy: ErrorEventPolicy;
   private stream: EventStreamReader | undefined;
   /** Bumped for every stream: callbacks of an older one are ignored. */
   private generation = 0;
   private lastEventId = "";
-  /** A 401 on the stream was answered with a refresh; reset once a stream opens. */
-  private refreshedFor401 = false;
   /** While `start()` waits for the stream to open. */
   private opening: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
@@ -79,7 +78,8 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     const { server } = options;
     this.name = server.name;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
-    this.log = redactingLogger(log, server.secretHeaders, () => this.headers());
+    this.credentials = new FeedCredentials(server, options.refreshToken, () => this.log);
+    this.log = redactingLogger(log, server.secretHeaders, () => this.credentials.headers());
     this.url = requireUrl({ server });
     this.pool =
       options.handoff?.pool ?? (options.fetch === undefined ? defaultFetch(server) : undefined);
@@ -88,11 +88,11 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       server,
       fetch: withHeaders(
         this.bareFetch,
-        () => this.headers(),
-        (v) => this.remember(v),
+        () => this.credentials.headers(),
+        (v) => this.credentials.remember(v),
         this.name,
       ),
-      secrets: () => [...this.secrets],
+      secrets: () => this.credentials.secrets(),
       lifetime: this.lifetime.signal,
       refresh: () => this.refreshAfter401(),
       log: this.log,
@@ -172,7 +172,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   // ErrorEventTarget: what the error-event policy asks of this feed.
 
   async reauthenticate(): Promise<void> {
-    await this.refreshHeaders();
+    await this.credentials.refresh();
     if (this.lifetime.signal.aborted) return;
     this.log.info({}, "reconnecting the feed with refreshed credentials");
     this.closeStream();
@@ -269,8 +269,8 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       // During a RATE_LIMITED pause the reader gives up; the feed reopens when it ends.
       shouldReconnect: (error) => isRetryable(error) && !this.policy.paused,
       headers: async () => {
-        const headers = this.headers();
-        this.remember(Object.values(headers));
+        const headers = this.credentials.headers();
+        this.credentials.remember(Object.values(headers));
         return mergeHeaders(headers, { Accept: "text/event-stream" });
       },
       onDone: (error) => {
@@ -289,7 +289,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private onStreamState(change: StreamStateChange): void {
     this.log.debug({ state: change.state, attempt: change.attempt }, "feed stream state");
     if (change.state === "open") {
-      this.refreshedFor401 = false;
+      this.credentials.opened();
       this.opening?.resolve();
       if (this._state === "reconnecting") {
         this.setState("ready");
@@ -304,8 +304,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
 
   private onStreamError(error: McpSseError): void {
     this.log.debug({ code: error.code }, "feed stream error");
-    const refreshable =
-      isUnauthorized(error) && this.options.refreshToken !== undefined && !this.refreshedFor401;
+    const refreshable = isUnauthorized(error) && this.credentials.refreshable;
     // A first connect fails at its first error (connectMcps resolves promptly), like MCP's.
     if (this.opening !== undefined && !refreshable) {
       const scrubbed = this.scrubbed(error);
@@ -338,7 +337,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     if (this.lifetime.signal.aborted) return;
     const why = isMcpSseError(error, CLIENT_REFRESH_FAILED)
       ? error
-      : streamEndError(this.options.server, this.url, error, "sse", [...this.secrets]);
+      : streamEndError(this.options.server, this.url, error, "sse", this.credentials.secrets());
     // Still connecting: start() reports it.
     if (this._state === "connecting") this.opening?.reject(why);
     else if (this._state !== "failed") {
@@ -366,43 +365,13 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     this.log.debug({ count: this._tools.length }, "feed tools listed");
   }
 
-  private headers(): Record<string, string> {
-    return { ...this.options.server.headers, ...this.refreshedHeaders };
-  }
-
-  /** Header values sent (and their credential part), to scrub from errors. */
-  private remember(values: readonly string[]): void {
-    for (const value of values) {
-      this.secrets.add(value);
-      for (const part of secretValuesOf({ value })) this.secrets.add(part);
-    }
-  }
-
-  /** Once per failure streak: refresh after a 401 (false without `refreshToken`). */
+  /** After a 401: one refresh per failure streak; false when the connection closed meanwhile. */
   private async refreshAfter401(): Promise<boolean> {
-    if (this.options.refreshToken === undefined || this.refreshedFor401) return false;
-    this.refreshedFor401 = true;
-    await this.refreshHeaders();
-    return !this.lifetime.signal.aborted;
-  }
-
-  private async refreshHeaders(): Promise<void> {
-    const refresh = this.options.refreshToken;
-    if (refresh === undefined) return;
-    try {
-      this.refreshedHeaders = await refresh(this.name);
-      this.log.info({ headers: Object.keys(this.refreshedHeaders) }, "refreshed credentials");
-    } catch (cause) {
-      throw new McpSseError(
-        CLIENT_REFRESH_FAILED,
-        `Server "${this.name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
-        { details: { server: this.name }, cause },
-      );
-    }
+    return (await this.credentials.refreshAfter401()) && !this.lifetime.signal.aborted;
   }
 
   private scrubbed(error: McpSseError): McpSseError {
-    return scrubError(error, [...this.secrets]);
+    return this.credentials.scrub(error);
   }
 
   // State and events, as `Connection` emits them.
