@@ -152,6 +152,9 @@ describe("event feeds: reconnection", () => {
     await waitFor(() => stateOf(mcps) === "ready" && ofType(events, "data_update").length >= 3, {
       message: "ready again with the next event",
     });
+    const listed = () =>
+      feed.rpcBodies.filter((b) => (b as { method?: string }).method === "tools/list").length;
+    await waitFor(() => listed() === 2, { message: "tools listed again after the reconnect" });
     const seqs = ofType(events, "data_update").map((e) => Number(e.id));
     assert.deepEqual(seqs.slice(0, 3), [1, 2, 3]);
     const states = ofType(events, "state").map((e) => (e.data as { to: string }).to);

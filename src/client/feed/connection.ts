@@ -94,7 +94,12 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       ),
       secrets: () => this.credentials.secrets(),
       lifetime: this.lifetime.signal,
-      refresh: () => this.refreshAfter401(),
+      // One refresh per RPC request that got a 401 (the request is then sent once more).
+      refresh: async () => {
+        if (!this.credentials.canRefresh) return false;
+        await this.credentials.refresh();
+        return !this.lifetime.signal.aborted;
+      },
       log: this.log,
     });
     this.policy = new ErrorEventPolicy(server, this, this.log, options.refreshToken !== undefined);
