@@ -7,6 +7,7 @@
  * events wait here, in order.
  */
 import { McpSseError, redactUrl } from "../../errors.js";
+import type { Logger } from "../../logger.js";
 import type { EventStreamReader, StreamStateChange } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
 import type { OwnedFetch } from "./base.js";
@@ -60,6 +61,7 @@ export class StreamRelay implements StreamSink, FeedHandoff {
     readonly reader: EventStreamReader,
     readonly pool: OwnedFetch | undefined,
     private readonly fallback: StreamSink,
+    private readonly log: Logger,
   ) {}
 
   attach(sink: StreamSink): void {
@@ -67,12 +69,9 @@ export class StreamRelay implements StreamSink, FeedHandoff {
       throw new McpSseError("CLIENT_BAD_TRANSITION", "handoff attached twice");
     this.sink = sink;
     if (this.dropped > 0)
-      sink.onError(
-        new McpSseError(
-          "CLIENT_EVENT_DROPPED",
-          `${this.dropped} event(s) of ${redactUrl(this.url)} were dropped while the stream was handed over.`,
-          { details: { dropped: this.dropped } },
-        ),
+      this.log.warn(
+        { dropped: this.dropped, url: redactUrl(this.url) },
+        "events dropped while the stream was handed over to the feed connection",
       );
     for (const item of this.pending.splice(0)) {
       if (item.kind === "event") sink.onEvent(item.event);

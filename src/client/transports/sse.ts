@@ -194,7 +194,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
     const stream = this.stream;
     if (onFeedDetected === undefined || stream === undefined || this.startWaiter === undefined)
       return false;
-    const relay = new StreamRelay(this.url, stream, this.relinquishFetch(), this.sink);
+    const relay = new StreamRelay(this.url, stream, this.relinquishFetch(), this.sink, this.log);
     this.sink = relay;
     this.stream = undefined;
     relay.onEvent(first);
