@@ -1,7 +1,7 @@
 /**
  * The guide's error events from real servers: a feed written the guide's way, and an SDK
  * McpServer sending them as logging notifications. Pauses run on fake timers (`setTimeout`,
- * `Date`); while they are on, the test waits on `setImmediate` turns (not faked), bounded.
+ * `Date`); while they are on, the test waits on the real timer it captured first.
  */
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it, mock } from "node:test";
@@ -17,13 +17,17 @@ after(async () => {
 });
 afterEach(() => mock.timers.reset());
 
-/** Poll on setImmediate turns (real while setTimeout is fake), at most `turns` of them. */
-async function turnsUntil(predicate: () => boolean, message: string, turns = 20_000) {
-  for (let i = 0; i < turns; i++) {
-    if (predicate()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Wait for a real event while `setTimeout` and `Date` are fake: polls on the real timer
+ * (captured before any test fakes it) against the real clock (`performance`, never faked).
+ */
+const realSetTimeout = globalThis.setTimeout;
+async function realWaitFor(predicate: () => boolean, message: string, timeoutMs = 10_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) assert.fail(`not reached within ${timeoutMs} ms: ${message}`);
+    await new Promise((resolve) => realSetTimeout(resolve, 5));
   }
-  assert.fail(`not reached within ${turns} turns: ${message}`);
 }
 
 interface Kind {
@@ -141,7 +145,7 @@ for (const kind of [feedKind, mcpKind]) {
       assert.equal(stateOf(s.mcps), "ready");
       mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
       await s.sendError("RATE_LIMITED", "slow down", 30);
-      await turnsUntil(() => stateOf(s.mcps) === "paused", "paused");
+      await realWaitFor(() => stateOf(s.mcps) === "paused", "paused");
       await assert.rejects(
         s.mcps.call("s", s.tool.name, s.tool.args, { timeout: 5_000 }),
         (error) => {
@@ -156,11 +160,11 @@ for (const kind of [feedKind, mcpKind]) {
         settled = true;
       });
       mock.timers.tick(29_000);
-      await turnsUntil(() => true, "a turn");
+      await new Promise((resolve) => realSetTimeout(resolve, 20));
       assert.equal(settled, false, "the call waits for the pause");
       assert.equal(stateOf(s.mcps), "paused");
       mock.timers.tick(1_000);
-      await turnsUntil(() => stateOf(s.mcps) === "ready", "ready after the pause");
+      await realWaitFor(() => stateOf(s.mcps) === "ready", "ready after the pause");
       const result = await waiting;
       assert.equal(result.content.length, 1);
       mock.timers.tick(1_000); // deliver the queued events (the bus drains on a timer)
