@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { encrypt } from "../../src/fernet/index.js";
 import { createJsonLogger } from "../../src/logger.js";
 import {
   type GuideFeed,
@@ -135,6 +136,16 @@ describe("event feeds: the event model", () => {
     const warning = logs.map((l) => JSON.parse(l)).find((l) => /not JSON/.test(l.msg));
     assert.equal(warning?.level, "warn");
     assert.match(warning?.msg, /server "feed"/);
+  });
+});
+
+describe("event feeds: encrypted payloads", () => {
+  it("with encryption_key, a feed event's encrypted_payload is delivered decrypted", async () => {
+    const key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
+    const { feed, events } = await setup({ kind: "feed", encryption_key: key });
+    feed.push({ event: "secret_update", encrypted_payload: encrypt('{"value":99}', key) });
+    await waitFor(() => ofType(events, "secret_update").length === 1, { message: "decrypted" });
+    assert.deepEqual(ofType(events, "secret_update")[0]?.data, { value: 99 });
   });
 });
 
