@@ -26,6 +26,7 @@ import {
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
 import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
+import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
@@ -212,7 +213,9 @@ class Manager implements McpsManager {
   }
 
   /** Count, decrypt when configured (keeping order per server), publish. */
-  private receive(server: ServerConfig, event: McpsEvent): void {
+  private receive(server: ServerConfig, raw: McpsEvent): void {
+    const secrets = this.connections.get(server.name)?.secretValues() ?? [];
+    const event = scrubEvent(raw, secrets);
     const metrics = this.metricsOf(server.name);
     if (event.type === "error") metrics.errors++;
     else if (event.type !== "state") metrics.eventsReceived++;
@@ -230,7 +233,8 @@ class Manager implements McpsManager {
     }
     const next = (tail ?? Promise.resolve()).then(async () => {
       try {
-        this.bus.publish(found === undefined ? event : await decryptPayload(event, found, key));
+        const plain = found === undefined ? event : await decryptPayload(event, found, key);
+        this.bus.publish(plain === event ? event : scrubEvent(plain, secrets));
       } catch (error) {
         metrics.errors++;
         this.bus.publish({
@@ -276,10 +280,10 @@ class Manager implements McpsManager {
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return result;
+      return scrubErrorResult(result, connection.secretValues());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
-      throw error;
+      throw scrubFailure(error, connection.secretValues());
     }
   }
 
@@ -344,7 +348,7 @@ class Manager implements McpsManager {
         toolCount: connection.tools.length,
       };
       if (connection.error !== undefined && connection.state !== "ready")
-        status.error = describe(connection.error);
+        status.error = describe(scrubFailure(connection.error, connection.secretValues()));
       if (connection.connectedSince !== undefined)
         status.connectedSince = new Date(connection.connectedSince).toISOString();
       return status;

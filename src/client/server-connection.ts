@@ -20,6 +20,11 @@ export interface ServerConnection {
   /** First connect: resolves once `ready` or `failed` (never rejects). */
   start(): Promise<void>;
   call(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+  /**
+   * The values this server's requests carry (configured and refreshed headers, and the
+   * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
+   */
+  secretValues(): string[];
   /** Tell the server its roots changed, when it can hear it; failures become `error` events. */
   notifyRootsChanged(): Promise<void>;
   close(): Promise<void>;

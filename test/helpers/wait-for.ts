@@ -1,4 +1,4 @@
-/** Wait for a real event: poll `predicate` until it returns something truthy, or fail at `timeout`. */
+/** Wait for a real event: poll `predicate` until it returns something truthy, or time out. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   {

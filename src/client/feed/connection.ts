@@ -16,6 +16,7 @@ import {
   openEventStream,
   type StreamStateChange,
 } from "../../sse/reader.js";
+import { secretValuesOf } from "../../sse/reader-http.js";
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, describe, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
@@ -155,6 +156,10 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
         closed: this.lifetime.signal.aborted,
       });
     }
+  }
+
+  secretValues(): string[] {
+    return secretValuesOf(this.credentials.headers());
   }
 
   /** A feed has no roots to hear about. */

@@ -72,6 +72,10 @@ export class DetectingConnection implements ServerConnection {
     return this.current.call(tool, args, options);
   }
 
+  secretValues(): string[] {
+    return this.current.secretValues();
+  }
+
   notifyRootsChanged(): Promise<void> {
     return this.current.notifyRootsChanged();
   }
