@@ -18,13 +18,13 @@ import {
 } from "../../sse/reader.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import type { SseEvent } from "../../sse/types.js";
-import { CLIENT_REFRESH_FAILED, describe, isUnauthorized, toCallError } from "../call-errors.js";
+import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
 import { ErrorEventPolicy, type ErrorEventTarget } from "../error-events.js";
 import type { McpsEvent } from "../events.js";
 import { redactingLogger } from "../redacting-logger.js";
 import type { ServerConnection } from "../server-connection.js";
-import { assertTransition, type ConnectionState } from "../state.js";
+import type { ConnectionState } from "../state.js";
 import {
   defaultFetch,
   mergeHeaders,
@@ -38,6 +38,7 @@ import { checkCall } from "./call-checks.js";
 import { FeedCredentials } from "./credentials.js";
 import { feedEventToEvent } from "./events.js";
 import { FeedRpc } from "./rpc.js";
+import { FeedStatus } from "./status.js";
 
 export interface FeedConnectionOptions {
   server: ServerConfig;
@@ -56,9 +57,7 @@ export interface FeedConnectionOptions {
 
 export class FeedConnection implements ServerConnection, ErrorEventTarget {
   readonly name: string;
-  private _state: ConnectionState = "connecting";
-  private _error: Error | undefined;
-  private _connectedSince: number | undefined;
+  private readonly status: FeedStatus;
   private _tools: Tool[] = [];
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -72,6 +71,8 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   /** Bumped for every stream: callbacks of an older one are ignored. */
   private generation = 0;
   private lastEventId = "";
+  /** Error events gave up on the server while it was still connecting. */
+  private pendingFailure: McpSseError | undefined;
   /** While `start()` waits for the stream to open. */
   private opening: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
@@ -79,6 +80,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     const { server } = options;
     this.name = server.name;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
+    this.status = new FeedStatus(this.name, () => this.log, options.emit);
     this.credentials = new FeedCredentials(server, options.refreshToken, () => this.log);
     this.log = redactingLogger(log, server.secretHeaders, () => this.credentials.headers());
     this.url = requireUrl({ server });
@@ -107,13 +109,13 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   }
 
   get state(): ConnectionState {
-    return this._state;
+    return this.status.state;
   }
   get error(): Error | undefined {
-    return this._error;
+    return this.status.error;
   }
   get connectedSince(): number | undefined {
-    return this._connectedSince;
+    return this.status.connectedSince;
   }
   get tools(): readonly Tool[] {
     return this._tools;
@@ -122,16 +124,17 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   async start(): Promise<void> {
     const { handoff } = this.options;
     // A handed-over stream was announced `connecting` by the MCP attempt that found it.
-    if (handoff === undefined) this.emitState(undefined, "connecting");
+    if (handoff === undefined) this.status.announce(undefined, "connecting");
     try {
       await this.openFirst(handoff);
       await this.listTools();
+      if (this.pendingFailure !== undefined) throw this.pendingFailure;
       this.setState("ready");
       if (this.policy.paused) this.setState("paused");
     } catch (error) {
-      if (this._state === "closed") return;
+      if (this.status.state === "closed") return;
       this.closeStream();
-      this.reportError(error);
+      this.status.report(error);
       this.setState("failed", error);
     }
   }
@@ -143,7 +146,12 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   ): Promise<CallToolResult> {
     const admitted = await this.policy.admitCall(tool, options, this.lifetime.signal);
     const timeoutMs = admitted.timeout ?? this.options.server.timeoutMs;
-    const at = { server: this.name, state: this._state, error: this._error, tools: this._tools };
+    const at = {
+      server: this.name,
+      state: this.status.state,
+      error: this.status.error,
+      tools: this._tools,
+    };
     checkCall(at, tool, timeoutMs);
     try {
       return await this.rpc.callTool(tool, args, timeoutMs, admitted.signal);
@@ -166,7 +174,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   async notifyRootsChanged(): Promise<void> {}
 
   async close(): Promise<void> {
-    if (this._state === "closed") return;
+    if (this.status.state === "closed") return;
     this.setState("closed");
     this.lifetime.abort();
     this.policy.close();
@@ -190,22 +198,27 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   }
 
   setPaused(paused: boolean): void {
-    if (paused && (this._state === "ready" || this._state === "reconnecting"))
+    if (paused && (this.status.state === "ready" || this.status.state === "reconnecting"))
       this.setState("paused");
-    else if (!paused && this._state === "paused")
+    else if (!paused && this.status.state === "paused")
       this.setState(this.stream?.state === "open" ? "ready" : "reconnecting");
   }
 
   fail(error: McpSseError): void {
-    if (this._state === "closed" || this._state === "failed") return;
+    if (this.status.state === "closed" || this.status.state === "failed") return;
     this.closeStream();
-    this.reportError(error);
-    if (this._state === "connecting") this.opening?.reject(error);
-    else this.setState("failed", error);
+    if (this.status.state === "connecting") {
+      // The first connect gives up with it; start() reports it.
+      this.pendingFailure = error;
+      this.opening?.reject(error);
+      return;
+    }
+    this.status.report(error);
+    this.setState("failed", error);
   }
 
   report(error: unknown): void {
-    this.reportError(error);
+    this.status.report(error);
   }
 
   // The stream.
@@ -216,7 +229,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () =>
-          reject(
+          this.opening?.reject(
             new McpSseError(
               "CLIENT_CONNECT_FAILED",
               `Event feed "${name}" did not open its stream within ${timeoutMs} ms.`,
@@ -241,7 +254,8 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       else {
         this.stream = handoff.reader;
         handoff.attach(this.sinkFor(++this.generation));
-        if (handoff.reader.state === "open") this.opening.resolve();
+        // Attaching may already have replayed the stream's end (then `opening` is settled).
+        if (handoff.reader.state === "open") this.opening?.resolve();
       }
     });
   }
@@ -301,14 +315,14 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     if (change.state === "open") {
       this.credentials.opened();
       this.opening?.resolve();
-      if (this._state === "reconnecting") {
+      if (this.status.state === "reconnecting") {
         this.setState("ready");
-        this.listTools().catch((error: unknown) => this.reportError(error));
+        this.listTools().catch((error: unknown) => this.status.report(error));
       }
     } else if (change.state === "reconnecting") {
       this.options.onStreamReconnect?.();
       this.options.onReconnectAttempt?.();
-      if (this._state === "ready") this.setState("reconnecting", change.error);
+      if (this.status.state === "ready") this.setState("reconnecting", change.error);
     }
   }
 
@@ -349,15 +363,16 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       ? error
       : streamEndError(this.options.server, this.url, error, "sse", this.credentials.secrets());
     // Still connecting: start() reports it.
-    if (this._state === "connecting") this.opening?.reject(why);
-    else if (this._state !== "failed") {
-      this.reportError(why);
+    if (this.status.state === "connecting") this.opening?.reject(why);
+    else if (this.status.state !== "failed") {
+      this.status.report(why);
       this.setState("failed", why);
     }
   }
 
   private reopen(): void {
-    if (this._state === "ready" || this._state === "paused") this.setState("reconnecting");
+    if (this.status.state === "ready" || this.status.state === "paused")
+      this.setState("reconnecting");
     this.openStream();
   }
 
@@ -384,38 +399,8 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     return this.credentials.scrub(error);
   }
 
-  // State and events, as `Connection` emits them.
-
-  private reportError(error: unknown): void {
-    const { code, message } = describe(error);
-    if (error instanceof Error) this._error = error;
-    this.log.warn({ code, message }, "connection error");
-    this.options.emit({
-      server: this.name,
-      type: "error",
-      data: { code, message },
-      receivedAt: Date.now(),
-    });
-  }
-
   private setState(to: ConnectionState, error?: unknown): void {
-    const from = this._state;
-    if (from === to) return;
-    assertTransition(this.name, from, to);
-    this._state = to;
-    if (to === "ready") {
-      this._connectedSince = Date.now();
-      this._error = undefined;
-    } else if (to !== "paused") this._connectedSince = undefined;
-    if (to === "failed") this._tools = [];
-    if (error instanceof Error) this._error = error;
-    this.emitState(from, to, error);
-  }
-
-  private emitState(from: ConnectionState | undefined, to: ConnectionState, error?: unknown) {
-    this.log.info({ from, to }, "state");
-    const data: Record<string, unknown> = { from: from ?? null, to };
-    if (error !== undefined) data["error"] = describe(error);
-    this.options.emit({ server: this.name, type: "state", data, receivedAt: Date.now() });
+    // A failed server has no tools; a reconnecting one keeps them (as MCP servers do).
+    if (this.status.set(to, error) && to === "failed") this._tools = [];
   }
 }
