@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, describe, it, mock } from "node:test";
 import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { createJsonLogger } from "../../src/logger.js";
 import { type Fixture, startFixture } from "../fixtures/client-servers.js";
 import { type GuideFeed, startGuideFeed } from "../fixtures/guide-feed-server.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -213,3 +214,33 @@ for (const kind of [feedKind, mcpKind]) {
     });
   });
 }
+
+describe("error events: a RATE_LIMITED pause holds a feed's reconnects", () => {
+  it("a stream lost during the pause is reopened when it ends, not before (Last-Event-ID kept)", async () => {
+    const feed = await startGuideFeed({ intervalMs: 0, ids: true });
+    const logs: string[] = [];
+    const mcps = await connectMcps(
+      { mcps: [{ name: "s", url: feed.url, kind: "feed", reconnect_interval: 0.01 }] },
+      { logger: createJsonLogger((line) => logs.push(line), "debug") },
+    );
+    cleanups.push(async () => {
+      await mcps.close();
+      await feed.close();
+    });
+    mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
+    feed.pushError("RATE_LIMITED", "slow down", 30);
+    await realWaitFor(() => stateOf(mcps) === "paused", "paused");
+    feed.drop();
+    await realWaitFor(
+      () => logs.some((l) => l.includes("feed stream error")),
+      "the client saw the drop",
+    );
+    // Far past the reader's own backoff (10 ms), still inside the pause: no reconnect.
+    mock.timers.tick(29_000);
+    await new Promise((resolve) => realSetTimeout(resolve, 50));
+    assert.equal(feed.stats.gets, 1);
+    mock.timers.tick(1_000);
+    await realWaitFor(() => feed.stats.gets === 2 && stateOf(mcps) === "ready", "reopened");
+    assert.equal(feed.stats.lastEventIds[1], "2");
+  });
+});
