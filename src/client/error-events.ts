@@ -146,16 +146,25 @@ export class ErrorEventPolicy {
   }
 
   /** Resolves once no pause is running (at once when none), or when `signal` aborts. */
-  untilResumed(signal: AbortSignal): Promise<void> {
-    if (!this.paused || signal.aborted) return Promise.resolve();
+  async untilResumed(signal: AbortSignal): Promise<void> {
+    await this.resumedWithin(Number.POSITIVE_INFINITY, signal);
+  }
+
+  /** True once the pause ended (or `signal` aborted) within `ms`; false when `ms` passed first. */
+  private resumedWithin(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (!this.paused || signal.aborted) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (resumed: boolean) => {
         this.resumed.delete(done);
         signal.removeEventListener("abort", done);
-        resolve();
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(resumed);
       };
+      const done = () => settle(true);
       this.resumed.add(done);
       signal.addEventListener("abort", done, { once: true });
+      if (Number.isFinite(ms)) timer = setTimeout(() => settle(false), ms);
     });
   }
 
@@ -168,17 +177,22 @@ export class ErrorEventPolicy {
     if (!this.paused) return options;
     const timeoutMs = options.timeout ?? this.server.timeoutMs;
     const started = Date.now();
-    const retryAfterMs = Math.max(0, this.pausedUntil - started);
-    if (retryAfterMs >= timeoutMs)
-      throw new McpSseError(
-        CLIENT_RATE_LIMITED,
-        `Server "${this.server.name}" is rate limited for ${Math.ceil(retryAfterMs / 1000)} s more, longer than the ${timeoutMs} ms timeout of the call to tool "${tool}"; retry later.`,
-        { details: { server: this.server.name, tool, retryAfterMs } },
-      );
+    if (this.pausedUntil - started >= timeoutMs) throw this.rateLimited(tool, timeoutMs);
     const signals = [lifetime, options.signal].filter((s): s is AbortSignal => s !== undefined);
-    await this.untilResumed(AbortSignal.any(signals));
+    // A pause extended while waiting (another RATE_LIMITED) still ends the wait at the timeout.
+    if (!(await this.resumedWithin(timeoutMs, AbortSignal.any(signals))))
+      throw this.rateLimited(tool, timeoutMs);
     const left = Math.max(1, timeoutMs - (Date.now() - started));
     return { ...options, timeout: left };
+  }
+
+  private rateLimited(tool: string, timeoutMs: number): McpSseError {
+    const retryAfterMs = Math.max(0, this.pausedUntil - Date.now());
+    return new McpSseError(
+      CLIENT_RATE_LIMITED,
+      `Server "${this.server.name}" is rate limited for ${Math.ceil(retryAfterMs / 1000)} s more, longer than the ${timeoutMs} ms timeout of the call to tool "${tool}"; retry later.`,
+      { details: { server: this.server.name, tool, retryAfterMs } },
+    );
   }
 
   /** Stop the pause timer and release every waiter (the connection is closing). */

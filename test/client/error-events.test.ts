@@ -89,6 +89,26 @@ describe("error events: the shared policy (fake timers)", () => {
     assert.equal(calls.failed.length, 0, "a rate limit is not a failure");
   });
 
+  it("a pause extended while a call waits still ends the wait at the call's timeout", async () => {
+    mock.timers.enable({ apis: ["setTimeout", "Date"] });
+    const { target } = fakeTarget();
+    const policy = new ErrorEventPolicy(serverConfig(), target, silentLogger, false);
+    policy.observe(errorEvent("RATE_LIMITED", { retry_after: 10 }));
+    const outcome: { error?: unknown } = {};
+    const waiting = policy
+      .admitCall("t", { timeout: 15_000 }, new AbortController().signal)
+      .catch((error: unknown) => {
+        outcome.error = error;
+      });
+    mock.timers.tick(5_000);
+    policy.observe(errorEvent("RATE_LIMITED", { retry_after: 30 }));
+    mock.timers.tick(10_000);
+    await waiting;
+    assert.ok(isMcpSseError(outcome.error, CLIENT_RATE_LIMITED), String(outcome.error));
+    assert.equal(outcome.error.details["retryAfterMs"], 20_000);
+    assert.equal(policy.paused, true);
+  });
+
   it("RATE_LIMITED without retry_after pauses for rate_limit_backoff", async () => {
     mock.timers.enable({ apis: ["setTimeout", "Date"] });
     const { target, calls } = fakeTarget();
