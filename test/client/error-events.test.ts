@@ -8,6 +8,7 @@ import {
   serverErrorOf,
 } from "../../src/client/error-events.js";
 import type { McpsEvent } from "../../src/client/events.js";
+import { canTransition } from "../../src/client/state.js";
 import { isMcpSseError, type McpSseError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
 import { serverConfig } from "./transports/helpers.js";
@@ -158,5 +159,17 @@ describe("error events: the shared policy (fake timers)", () => {
       errorEvent("AUTHENTICATION_FAILED"),
     );
     assert.equal(without.calls.reauth, 0);
+  });
+});
+
+describe("state machine: paused", () => {
+  it("a live or reconnecting server may pause; a pause ends in ready, reconnecting, failed or closed", () => {
+    assert.ok(canTransition("ready", "paused"));
+    assert.ok(canTransition("reconnecting", "paused"));
+    for (const to of ["ready", "reconnecting", "failed", "closed"] as const)
+      assert.ok(canTransition("paused", to), to);
+    assert.ok(!canTransition("connecting", "paused"));
+    assert.ok(!canTransition("failed", "paused"));
+    assert.ok(!canTransition("closed", "paused"));
   });
 });
