@@ -174,9 +174,9 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     }
   }
 
-  async call(tool: string, args: Record<string, unknown>, givenOptions: CallOptions = {}) {
+  async call(tool: string, args: Record<string, unknown>, options: CallOptions = {}) {
     // During a RATE_LIMITED pause: wait for its end (within the timeout) or fail at once.
-    const options = await this.errorEvents.admitCall(tool, givenOptions, this.lifetime.signal);
+    options = await this.errorEvents.admitCall(tool, options, this.lifetime.signal);
     const server = this.name;
     const client = this.client;
     if (this._state !== "ready" || client === undefined)
