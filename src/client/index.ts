@@ -34,6 +34,7 @@ export {
 export {
   type BatchOptions,
   DEFAULT_EVENT_QUEUE_SIZE,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   type EventHandler,
   type SubscribeOptions,
 } from "./event-queue.js";
@@ -56,7 +57,9 @@ export {
   type ServerStatus,
 } from "./manager.js";
 export {
+  type Clock,
   DEFAULT_LATENCY_SAMPLES,
+  type HandlerSnapshot,
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";

@@ -10,6 +10,7 @@ import {
   DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
   DEFAULT_SERVER_KIND,
+  DEFAULT_SLOW_HANDLER_MS,
   DEFAULT_TIMEOUT_S,
   DEFAULT_TLS_INSECURE,
   DEFAULT_TOOL_SEPARATOR,
@@ -132,6 +133,7 @@ async function toServer(
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
     kind: entry.kind ?? DEFAULT_SERVER_KIND,
     rateLimitBackoffMs: ms(entry.rate_limit_backoff ?? DEFAULT_RATE_LIMIT_BACKOFF_S),
+    slowHandlerMs: entry.slow_handler_ms ?? DEFAULT_SLOW_HANDLER_MS,
   };
   if (entry.rpc_url !== undefined) server.rpcUrl = entry.rpc_url;
   if (entry.url !== undefined) server.url = entry.url;

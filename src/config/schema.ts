@@ -123,6 +123,15 @@ const serverFields = {
   kind: z.enum(SERVER_KINDS, { error: `must be one of ${SERVER_KINDS.join(", ")}` }).optional(),
   rpc_url: httpUrl.optional(),
   rate_limit_backoff: seconds("positive").optional(),
+  slow_handler_ms: z
+    .preprocess(
+      numeric,
+      z
+        .number({ error: "must be a number of milliseconds" })
+        .nonnegative("must be >= 0 milliseconds")
+        .max(MAX_TIMER_S * 1000, `must be at most ${MAX_TIMER_S * 1000} milliseconds`),
+    )
+    .optional(),
 };
 
 const serverName = z

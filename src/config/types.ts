@@ -61,6 +61,8 @@ export interface ServerConfig {
   rpcUrl?: string;
   /** Pause after a `RATE_LIMITED` error event without `retry_after`, ms (file: `rate_limit_backoff`, seconds). */
   rateLimitBackoffMs: number;
+  /** Warn about an event handler slower than this, ms (file: `slow_handler_ms`); 0 = never. */
+  slowHandlerMs: number;
 }
 
 export interface McpsConfig {

@@ -142,7 +142,7 @@ describe("secrets a server echoes are scrubbed from errors and events", () => {
       const echoed = await waitFor(() => events.find((e) => e.type === "secret_echo"), {
         message: "the decrypted event",
       });
-      assert.deepEqual(echoed.data, { note: "seen [REDACTED]" });
+      assert.deepEqual(echoed.data, { event: "secret_echo", payload: { note: "seen [REDACTED]" } });
       assertNoSecret(JSON.stringify(events), [TOKEN]);
     } finally {
       await mcps.close();

@@ -85,6 +85,7 @@ describe("config: the seed format (mcps:)", () => {
         secretHeaders: [],
         kind: "auto",
         rateLimitBackoffMs: 60_000,
+        slowHandlerMs: 1000,
       },
     ]);
   });

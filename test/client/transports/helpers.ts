@@ -37,6 +37,7 @@ export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfi
     secretHeaders: [],
     kind: "auto",
     rateLimitBackoffMs: 60_000,
+    slowHandlerMs: 1000,
     ...overrides,
   };
 }
