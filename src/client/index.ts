@@ -23,6 +23,15 @@ export {
   type TransportFactory,
 } from "./connection.js";
 export {
+  AUTHENTICATION_FAILED,
+  CLIENT_AUTH_EVENT,
+  CLIENT_ERROR_EVENTS,
+  CLIENT_RATE_LIMITED,
+  RATE_LIMITED,
+  type ServerErrorEvent,
+  serverErrorOf,
+} from "./error-events.js";
+export {
   type BatchOptions,
   DEFAULT_EVENT_QUEUE_SIZE,
   DEFAULT_STARTUP_BUFFER_SIZE,
@@ -38,6 +47,7 @@ export {
   matchesFilter,
   notificationToEvent,
 } from "./events.js";
+export { CLIENT_RPC_INVALID, rpcUrlOf } from "./feed/rpc.js";
 export {
   type ConnectMcpsOptions,
   connectMcps,
@@ -53,6 +63,7 @@ export {
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
+export type { ServerConnection } from "./server-connection.js";
 export {
   CLIENT_NO_ROOTS_HANDLER,
   type ServerRequestContext,

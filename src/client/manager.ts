@@ -15,12 +15,8 @@ import {
   CLIENT_UNKNOWN_TOOL,
   describe,
 } from "./call-errors.js";
-import {
-  type CallOptions,
-  Connection,
-  type RefreshToken,
-  type TransportFactory,
-} from "./connection.js";
+import type { CallOptions, RefreshToken, TransportFactory } from "./connection.js";
+import { createServerConnection } from "./create-connection.js";
 import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
 import {
   type BatchOptions,
@@ -40,6 +36,7 @@ import {
   slowHandlerReport,
 } from "./metrics.js";
 import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
+import type { ServerConnection } from "./server-connection.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -175,7 +172,7 @@ export function routeQualified(
 }
 
 class Manager implements McpsManager {
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, ServerConnection>();
   private readonly metricsByServer = new Map<string, ServerMetrics>();
   private readonly bus: EventBus;
   private readonly clock: Clock;
@@ -234,9 +231,9 @@ class Manager implements McpsManager {
     setTimeout(() => this.bus.release(), 0);
   }
 
-  private connect(server: ServerConfig): Connection {
+  private connect(server: ServerConfig): ServerConnection {
     const metrics = this.metricsOf(server.name);
-    return new Connection({
+    return createServerConnection({
       server,
       logger: this.logger,
       createTransport: this.options.createTransport ?? createClientTransport,
@@ -345,7 +342,7 @@ class Manager implements McpsManager {
   }
 
   /** The enabled server's connection, or `CLIENT_UNKNOWN_SERVER`. */
-  private connectionOf(server: string): Connection {
+  private connectionOf(server: string): ServerConnection {
     const connection = this.connections.get(server);
     if (connection !== undefined) return connection;
     const known = this.config.servers.find((s) => s.name === server);

@@ -7,7 +7,9 @@ import {
   DEFAULT_ENABLED,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
+  DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
+  DEFAULT_SERVER_KIND,
   DEFAULT_SLOW_HANDLER_MS,
   DEFAULT_TIMEOUT_S,
   DEFAULT_TLS_INSECURE,
@@ -129,8 +131,11 @@ async function toServer(
       ...(entry.tools?.deny === undefined ? {} : { deny: entry.tools.deny }),
     },
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
+    kind: entry.kind ?? DEFAULT_SERVER_KIND,
+    rateLimitBackoffMs: ms(entry.rate_limit_backoff ?? DEFAULT_RATE_LIMIT_BACKOFF_S),
     slowHandlerMs: entry.slow_handler_ms ?? DEFAULT_SLOW_HANDLER_MS,
   };
+  if (entry.rpc_url !== undefined) server.rpcUrl = entry.rpc_url;
   if (entry.url !== undefined) server.url = entry.url;
   if (entry.command !== undefined) server.command = entry.command;
   if (entry.cwd !== undefined) server.cwd = await resolveFrom(baseDir, entry.cwd);

@@ -12,6 +12,7 @@ import { decodeBase64Url } from "../fernet/index.js";
 import { MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
 
 export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
+export const SERVER_KINDS = ["auto", "mcp", "feed"] as const;
 
 /** A number, or a string of digits (an interpolated `${TIMEOUT:-30}` is a string). */
 function numeric(v: unknown): unknown {
@@ -119,6 +120,9 @@ const serverFields = {
   env: stringMap.optional(),
   cwd: nonEmpty.optional(),
   secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+  kind: z.enum(SERVER_KINDS, { error: `must be one of ${SERVER_KINDS.join(", ")}` }).optional(),
+  rpc_url: httpUrl.optional(),
+  rate_limit_backoff: seconds("positive").optional(),
   slow_handler_ms: z
     .preprocess(
       numeric,

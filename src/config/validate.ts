@@ -200,11 +200,33 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
       if (hasCommand)
         add([...path, "command"], `is only used by the stdio transport, not ${transport}`);
     }
+    feedRules(path, value, transport, add);
     const tls = value["tls"];
     if (isObj(tls) && (tls["cert"] === undefined) !== (tls["key"] === undefined)) {
       add([...path, "tls"], "cert and key must be given together (mutual TLS)");
     }
   }
+}
+
+/**
+ * An event feed is read over plain SSE (GET) with tools over HTTP: `kind: feed` needs a URL
+ * transport that can read it (`sse` or `auto`), and `rpc_url` means nothing to stdio.
+ */
+function feedRules(
+  path: PathSegment[],
+  value: Obj,
+  transport: string,
+  add: (path: PathSegment[], message: string) => void,
+): void {
+  if (value["kind"] === "feed" && (transport === "stdio" || transport === "streamable-http"))
+    add(
+      [...path, "kind"],
+      `feed servers are read over plain SSE: use transport sse or auto, not ${transport}`,
+    );
+  if (value["rpc_url"] !== undefined && transport === "stdio")
+    add([...path, "rpc_url"], "is only used by event feeds over HTTP, not the stdio transport");
+  if (value["rpc_url"] !== undefined && value["kind"] === "mcp")
+    add([...path, "rpc_url"], "is only used by event feeds, not kind mcp");
 }
 
 /**
