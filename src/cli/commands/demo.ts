@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
-import { createDemoServer, type DataUpdateEvent } from "../../server/demo.js";
+import { createDemoServer, type DataUpdateEvent, startDemoFeed } from "../../server/demo.js";
 import { serve } from "../../server/index.js";
 import { sleep } from "../../sse/backoff.js";
 import type { CliIO } from "../io.js";
@@ -22,10 +22,11 @@ export const DEFAULT_DEMO_REQUEST_TIMEOUT_MS = 10_000;
 export const DEMO_USAGE = `usage: mcp-sse demo [--seconds N]
 
 Starts the demo server on 127.0.0.1 (a free port) and connects the mcp-sse client to it
-twice, as two configured servers: "legacy" over HTTP+SSE (/sse) and "streamable" over
-Streamable HTTP (/mcp). Lists the merged tool set, calls realtime_monitor on one and
-weather_monitor on the other, then shows the live data_update events of both for N seconds
-(default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
+through one config of two servers: "mcp", the MCP server over Streamable HTTP (/mcp), and
+"feed", the plain event feed the SSE guide shows (/mcp/sse, tools over /mcp/rpc), which the
+client detects from its first event. Lists the merged tool set, calls realtime_monitor on
+one and weather_monitor on the other, then shows the live data_update events of both in one
+table for N seconds (default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
 `;
 
 function parseDemoArgs(argv: string[]): { seconds: number } | "help" {
@@ -87,20 +88,25 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     createServer: () => createDemoServer(),
     host: "127.0.0.1",
     port: 0,
+    feed: {},
   });
+  const stopFeed = startDemoFeed(server.publish);
   let mcps: McpsManager | undefined;
   try {
-    out(`demo server listening on ${server.url} (legacy SSE: /sse, Streamable HTTP: /mcp)`);
+    out(
+      `demo server listening on ${server.url} (MCP: /sse and /mcp; event feed: /mcp/sse, tools over /mcp/rpc)`,
+    );
     mcps = await connectMcps(
       {
         mcps: [
-          { name: "legacy", transport: "sse", url: new URL("/sse", server.url).href, timeout: 10 },
           {
-            name: "streamable",
+            name: "mcp",
             transport: "streamable-http",
             url: new URL("/mcp", server.url).href,
             timeout: 10,
           },
+          // Plain `transport: sse`, as the guide writes it: the first event says it is a feed.
+          { name: "feed", transport: "sse", url: new URL("/mcp/sse", server.url).href, timeout: 10 },
         ],
       },
       { signal: io.signal },
@@ -116,17 +122,15 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
 
     const tools = mcps.tools();
     out();
-    out(`one tool set across both connections (${tools.length} tools):`);
+    out(`one tool set across the MCP server and the event feed (${tools.length} tools):`);
     const width = Math.max(...tools.map((t) => t.qualifiedName.length), 4);
     for (const t of tools) out(`  ${t.qualifiedName.padEnd(width)}  ${t.description ?? ""}`);
 
     out();
-    out(`> legacy.realtime_monitor { stream_id: "demo-stream-1" }`);
-    out(`  ${await callText(mcps, "legacy", "realtime_monitor", { stream_id: "demo-stream-1" })}`);
-    out(`> streamable.weather_monitor { location: "San Francisco" }`);
-    out(
-      `  ${await callText(mcps, "streamable", "weather_monitor", { location: "San Francisco" })}`,
-    );
+    out(`> mcp.realtime_monitor { stream_id: "demo-stream-1" }`);
+    out(`  ${await callText(mcps, "mcp", "realtime_monitor", { stream_id: "demo-stream-1" })}`);
+    out(`> feed.weather_monitor { location: "San Francisco" }   (over the feed's RPC URL)`);
+    out(`  ${await callText(mcps, "feed", "weather_monitor", { location: "San Francisco" })}`);
 
     const values: number[] = [];
     const types = new Map<string, number>();
@@ -166,6 +170,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   } finally {
+    stopFeed();
     await mcps?.close();
     await server.close();
   }
