@@ -106,7 +106,12 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
             timeout: 10,
           },
           // Plain `transport: sse`, as the guide writes it: the first event says it is a feed.
-          { name: "feed", transport: "sse", url: new URL("/mcp/sse", server.url).href, timeout: 10 },
+          {
+            name: "feed",
+            transport: "sse",
+            url: new URL("/mcp/sse", server.url).href,
+            timeout: 10,
+          },
         ],
       },
       { signal: io.signal },
