@@ -145,7 +145,11 @@ describe("event feeds: encrypted payloads", () => {
     const { feed, events } = await setup({ kind: "feed", encryption_key: key });
     feed.push({ event: "secret_update", encrypted_payload: encrypt('{"value":99}', key) });
     await waitFor(() => ofType(events, "secret_update").length === 1, { message: "decrypted" });
-    assert.deepEqual(ofType(events, "secret_update")[0]?.data, { value: 99 });
+    // The guide's semantics: the plaintext goes into `payload`, the rest of the object stays.
+    const data = ofType(events, "secret_update")[0]?.data as Record<string, unknown>;
+    assert.deepEqual(data["payload"], { value: 99 });
+    assert.equal(data["event"], "secret_update");
+    assert.equal("encrypted_payload" in data, false);
   });
 });
 
