@@ -137,7 +137,7 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
       path.length === 0
         ? TOP_LEVEL_KEYS
         : last === "tls"
-          ? ["ca", "cert", "key", "insecure"]
+          ? ["ca", "cert", "key", "insecure", "insecure_skip_verify"]
           : last === "tools"
             ? ["allow", "deny"]
             : path.length === 2
@@ -203,6 +203,14 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
     const tls = value["tls"];
     if (isObj(tls) && (tls["cert"] === undefined) !== (tls["key"] === undefined)) {
       add([...path, "tls"], "cert and key must be given together (mutual TLS)");
+    }
+    if (
+      isObj(tls) &&
+      tls["insecure"] !== undefined &&
+      tls["insecure_skip_verify"] !== undefined &&
+      String(tls["insecure"]) !== String(tls["insecure_skip_verify"])
+    ) {
+      add([...path, "tls", "insecure_skip_verify"], "contradicts tls.insecure (give only one)");
     }
   }
 }
