@@ -55,7 +55,7 @@ export async function loadConfig(
   const cwd = options.cwd ?? processCwd();
   if (typeof pathOrConfig !== "string") {
     if (isBranded(pathOrConfig)) return pathOrConfig;
-    if (pathOrConfig !== null && looksLoaded(pathOrConfig)) {
+    if (typeof pathOrConfig === "object" && pathOrConfig !== null && looksLoaded(pathOrConfig)) {
       const logger = options.logger ?? silentLogger;
       return brand(
         await revalidate(pathOrConfig as Record<string, unknown>, { baseDir: cwd, logger }),
@@ -155,6 +155,9 @@ function parseYaml(text: string, source: string): unknown {
     uniqueKeys: true,
     // `<<: *defaults` merge keys, to share settings between servers.
     merge: true,
+    // Not "warn": yaml would print to stderr (`process.emitWarning`) about e.g. a list used as
+    // a key; such a key is reported as a config problem anyway.
+    logLevel: "error",
   });
   const first = doc.errors[0];
   if (first) {

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { PathSegment, ProblemList } from "./problems.js";
 import { formatPath } from "./problems.js";
-import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig } from "./schema.js";
+import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig, TRANSPORT_NAMES } from "./schema.js";
 
 type Obj = Record<string, unknown>;
 const TOP_LEVEL_KEYS = ["mcps", "mcpServers", "tool_separator"];
@@ -154,6 +154,10 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
   problems.add(path, issue.message);
 }
 
+function isTransportName(t: unknown): boolean {
+  return typeof t === "string" && (TRANSPORT_NAMES as readonly string[]).includes(t);
+}
+
 function normalizeTransport(t: unknown): unknown {
   return t === "http" ? "streamable-http" : t;
 }
@@ -173,10 +177,12 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
     }
     const declared = normalizeTransport(value["transport"]);
     const typed = normalizeTransport(value["type"]);
+    // Only known names are compared and quoted: any other value is the schema's problem, and
+    // may come from a secret variable.
     if (
       path[0] === "mcpServers" &&
-      declared !== undefined &&
-      typed !== undefined &&
+      isTransportName(declared) &&
+      isTransportName(typed) &&
       declared !== typed
     ) {
       add(
