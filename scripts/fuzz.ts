@@ -67,6 +67,11 @@ async function child(name: string, ms: number, seed: number | undefined): Promis
   figures.cases += warmup.cases;
   figures.durationMs += warmup.durationMs;
   figures.failures.unshift(...warmup.failures);
+  if (warmup.counts !== undefined) {
+    const counts = figures.counts ?? {};
+    for (const [k, n] of Object.entries(warmup.counts)) counts[k] = (counts[k] ?? 0) + n;
+    figures.counts = counts;
+  }
   if (growth > MAX_HEAP_GROWTH_BYTES)
     figures.failures.push(
       `heap grew by ${(growth / 2 ** 20).toFixed(1)} MiB after GC (bound ${MAX_HEAP_GROWTH_BYTES / 2 ** 20} MiB)`,
@@ -138,6 +143,12 @@ async function parent(): Promise<number> {
     console.log(
       `  ${pad(name, 16)} ${String(figures.cases).padStart(9)} cases in ${(figures.durationMs / 1000).toFixed(1)} s, ${figures.failures.length} failures${heap}`,
     );
+    if (figures.counts !== undefined)
+      console.log(
+        `      ${Object.entries(figures.counts)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(", ")}`,
+      );
     for (const f of figures.failures) console.log(`      FAIL ${f}`);
   }
   const cases = all.reduce((n, f) => n + f.cases, 0);

@@ -25,6 +25,8 @@ export interface FuzzFigures {
   durationMs: number;
   /** One line per failing property: what broke, the seed and the (shrunk) counterexample. */
   failures: string[];
+  /** Counts worth printing (e.g. answers by HTTP status), to see what the cases reached. */
+  counts?: Record<string, number>;
 }
 
 /** Default per-case timeout: a case that takes longer is reported as a hang. */
