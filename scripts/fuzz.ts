@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz [-- --seconds N] [--target NAME] [--seed N]`: runs every fuzz target of
+ * `npm run fuzz [-- --seconds N] [--target NAME] [--seed N] [--max-nesting N]`: runs every fuzz target of
  * test/fuzz with a large budget, bounded in time (default `DEFAULT_FUZZ_SECONDS` in total,
  * split evenly; env `FUZZ_SECONDS` works too), and prints figures per target. Not part of
  * `npm test` (test/fuzz-smoke.test.ts runs the same targets with small budgets).
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     target: { type: "string", multiple: true },
     seed: { type: "string" },
+    "max-nesting": { type: "string" },
     child: { type: "string" },
     ms: { type: "string" },
   },
@@ -56,6 +57,9 @@ async function child(name: string, ms: number, seed: number | undefined): Promis
     timeLimitMs: ms,
     caseTimeoutMs: DEFAULT_CASE_TIMEOUT_MS,
     ...(seed === undefined ? {} : { seed }),
+    ...(values["max-nesting"] === undefined
+      ? {}
+      : { maxNestingDepth: Number(values["max-nesting"]) }),
   };
   // Warm-up first: the first cases load modules, compile schemas and fill bounded caches
   // (tens of MiB that stay, whatever the run's length). Growth is measured after it.
@@ -96,6 +100,7 @@ function runChild(name: string, ms: number): Promise<ChildFigures> {
     String(ms),
   ];
   if (values.seed !== undefined) args.push("--seed", values.seed);
+  if (values["max-nesting"] !== undefined) args.push("--max-nesting", values["max-nesting"]);
   const started = Date.now();
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });

@@ -5,7 +5,7 @@
  * variable's value) in an error or a log line; a result that is not trusted on a second
  * `loadConfig` (not branded) or not frozen.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -24,8 +24,6 @@ import {
   runTarget,
 } from "./harness.js";
 
-/** An empty directory: relative TLS paths and `cwd` resolve into it (nothing to read there). */
-const baseDir = mkdtempSync(join(tmpdir(), "mcp-sse-fuzz-config-"));
 const env = { FUZZ_SECRET: PLANTED.env, FUZZ_PORT: "8123", EMPTY: "" };
 const lines: string[] = [];
 const logger: Logger = {
@@ -182,10 +180,22 @@ async function check(load: () => Promise<unknown>, where: string): Promise<void>
     throw new FuzzFinding(`${where} returned a config that loadConfig does not trust`);
 }
 
-const options = { env, cwd: baseDir, logger };
 const latin1OrUtf8 = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 export async function fuzzConfigLoader(budget: FuzzBudget): Promise<FuzzFigures> {
+  // An empty directory: relative TLS paths and `cwd` resolve into it (nothing to read there).
+  const baseDir = await mkdtemp(join(tmpdir(), "mcp-sse-fuzz-config-"));
+  const options = { env, cwd: baseDir, logger };
+  try {
+    return await runConfigProperties(budget, options);
+  } finally {
+    await rm(baseDir, { recursive: true, force: true });
+  }
+}
+
+type LoadOptions = { env: typeof env; cwd: string; logger: Logger };
+
+function runConfigProperties(budget: FuzzBudget, options: LoadOptions): Promise<FuzzFigures> {
   return runTarget("config-loader", budget, [
     (b) =>
       runProperty(

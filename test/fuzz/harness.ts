@@ -17,6 +17,8 @@ export interface FuzzBudget {
   caseTimeoutMs: number;
   /** Replays a run; random otherwise. */
   seed?: number;
+  /** Deepest nesting of generated JSON (http-endpoints). Default there: `DEFAULT_MAX_NESTING_DEPTH`. */
+  maxNestingDepth?: number;
 }
 
 export interface FuzzFigures {

@@ -123,7 +123,7 @@ function headersArb(): fc.Arbitrary<Record<string, string>> {
   const entries = Object.entries(HEADER_CHOICES).map(([name, choices]) => {
     const valid = VALID_HEADERS[name as keyof typeof HEADER_CHOICES];
     const value = fc.oneof(
-      { weight: 8, arbitrary: fc.constant(valid) },
+      { weight: 24, arbitrary: fc.constant(valid) },
       { weight: 2, arbitrary: fc.constantFrom(...choices) },
       { weight: 1, arbitrary: headerValueArb },
       { weight: 1, arbitrary: fc.constant(undefined) },
@@ -150,11 +150,15 @@ function bodyArb(maxDepth: number): fc.Arbitrary<Uint8Array> {
   const sample = fc.constantFrom(...SAMPLES);
   return fc.oneof(
     // A valid message with one value replaced by random JSON.
-    fc
-      .tuple(sample, fc.jsonValue({ maxDepth: 4 }), fc.nat())
-      .map(([s, v, at]) => encode(replaceOne(s, v, at))),
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(sample, fc.jsonValue({ maxDepth: 4 }), fc.nat())
+        .map(([s, v, at]) => encode(replaceOne(s, v, at))),
+    },
     fc.tuple(sample, byteEdits(6)).map(([s, edits]) => applyEdits(encode(s), edits)),
-    sample.map(encode),
+    // Unchanged valid messages, often: they reach the SDK server and its tools.
+    { weight: 3, arbitrary: sample.map(encode) },
     fc.jsonValue({ maxDepth: 6 }).map(encode),
     fc.uint8Array({ maxLength: 2048 }),
     fc.integer({ min: 1, max: maxDepth }).map((d) => new TextEncoder().encode(nested(d))),
@@ -232,33 +236,28 @@ function checkReply(reply: Reply, what: string): void {
   assertNoSecret(reply.body, `the response body of ${what}`);
 }
 
-export async function fuzzHttpEndpoints(
-  budget: FuzzBudget & { maxNestingDepth?: number },
-): Promise<FuzzFigures> {
+export async function fuzzHttpEndpoints(budget: FuzzBudget): Promise<FuzzFigures> {
   const host = await startHost();
   const maxDepth = budget.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH;
+  // Mostly the two POST endpoints (LEGACY: `/messages?sessionId=` of a live legacy session).
   const pathArb = fc.oneof(
-    fc.constantFrom(
-      "/mcp",
-      "/mcp",
-      "/messages",
-      "/mcp?x=1",
-      "/messages?sessionId=nope",
-      "/sse",
-      "/healthz",
-    ),
-    fc.constant("LEGACY"),
-    fc.stringMatching(/^\/[\x21-\x7e]{0,30}$/),
+    { weight: 6, arbitrary: fc.constant("/mcp") },
+    { weight: 4, arbitrary: fc.constant("LEGACY") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "/messages",
+        "/mcp?x=1",
+        "/messages?sessionId=nope",
+        "/sse",
+        "/healthz",
+      ),
+    },
+    { weight: 1, arbitrary: fc.stringMatching(/^\/[\x21-\x7e]{0,30}$/) },
   );
-  const methodArb = fc.constantFrom(
-    "POST",
-    "POST",
-    "POST",
-    "POST",
-    "DELETE",
-    "PUT",
-    "OPTIONS",
-    "PATCH",
+  const methodArb = fc.oneof(
+    { weight: 12, arbitrary: fc.constant("POST") },
+    { weight: 1, arbitrary: fc.constantFrom("DELETE", "PUT", "OPTIONS", "PATCH") },
   );
   const statuses: Record<string, number> = {};
   try {
