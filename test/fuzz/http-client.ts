@@ -38,7 +38,7 @@ export interface Reply {
 }
 
 /** One request; rejects with a finding when no full answer comes within `timeoutMs`. */
-export function send(port: number, agent: Agent, options: SendOptions): Promise<Reply> {
+export function send(port: number, agent: Agent | false, options: SendOptions): Promise<Reply> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers))
     if (!FRAMING.has(name.toLowerCase())) headers[name] = value;

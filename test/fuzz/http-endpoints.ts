@@ -271,13 +271,13 @@ export async function fuzzHttpEndpoints(budget: FuzzBudget): Promise<FuzzFigures
             if (withSession && target.startsWith("/mcp"))
               headers["mcp-session-id"] = await modernSession(host);
             const what = `${method} ${target}`;
-            const reply = await send(host.port, host.agent, {
-              method,
-              path: target,
-              headers,
-              body,
-              timeoutMs: REQUEST_TIMEOUT_MS,
-            });
+            const request = { method, path: target, headers, body, timeoutMs: REQUEST_TIMEOUT_MS };
+            let reply = await send(host.port, host.agent, request);
+            // A pooled keep-alive socket the server closed just as it was reused: once more,
+            // on a new connection. Dropped twice is a finding (no body here reaches the limit).
+            if (reply.status === 0) reply = await send(host.port, false, request);
+            if (reply.status === 0)
+              throw new FuzzFinding(`${what}: connection dropped (${reply.body})`);
             statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
             checkReply(reply, what);
             await closeNewSession(host, reply);
