@@ -17,6 +17,7 @@ import type { ServerConfig } from "../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay, sleep } from "../sse/backoff.js";
+import { secretValuesOf } from "../sse/reader-http.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -133,6 +134,13 @@ export class Connection {
   }
   get connectedSince(): number | undefined {
     return this._connectedSince;
+  }
+  /**
+   * The values this server's requests carry (configured and refreshed headers, and the
+   * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
+   */
+  secretValues(): string[] {
+    return secretValuesOf(this.headers());
   }
   /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {

@@ -25,6 +25,7 @@ export {
 export {
   type BatchOptions,
   DEFAULT_EVENT_QUEUE_SIZE,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   type EventHandler,
   type SubscribeOptions,
 } from "./event-queue.js";
@@ -46,7 +47,9 @@ export {
   type ServerStatus,
 } from "./manager.js";
 export {
+  type Clock,
   DEFAULT_LATENCY_SAMPLES,
+  type HandlerSnapshot,
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";

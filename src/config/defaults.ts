@@ -26,3 +26,8 @@ export const MAX_TIMER_S = 2_147_483;
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+/**
+ * `slow_handler_ms`: an event handler slower than this many milliseconds is logged as a
+ * warning naming the event (the guide's client warns past 1 s); 0 disables the warning.
+ */
+export const DEFAULT_SLOW_HANDLER_MS = 1000;

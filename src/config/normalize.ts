@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
   DEFAULT_RECONNECT_INTERVAL_S,
+  DEFAULT_SLOW_HANDLER_MS,
   DEFAULT_TIMEOUT_S,
   DEFAULT_TLS_INSECURE,
   DEFAULT_TOOL_SEPARATOR,
@@ -128,6 +129,7 @@ async function toServer(
       ...(entry.tools?.deny === undefined ? {} : { deny: entry.tools.deny }),
     },
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
+    slowHandlerMs: entry.slow_handler_ms ?? DEFAULT_SLOW_HANDLER_MS,
   };
   if (entry.url !== undefined) server.url = entry.url;
   if (entry.command !== undefined) server.command = entry.command;

@@ -40,6 +40,7 @@ const FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
   tls: { file: "tls" },
   encryptionKey: { file: "encryption_key" },
   secretHeaders: { file: "secret_headers" },
+  slowHandlerMs: { file: "slow_handler_ms" },
 };
 const FILE_TO_OWN = new Map(Object.entries(FIELDS).map(([own, { file }]) => [file, own]));
 

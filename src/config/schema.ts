@@ -121,6 +121,15 @@ const serverFields = {
   env: stringMap.optional(),
   cwd: nonEmpty.optional(),
   secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+  slow_handler_ms: z
+    .preprocess(
+      numeric,
+      z
+        .number({ error: "must be a number of milliseconds" })
+        .nonnegative("must be >= 0 milliseconds")
+        .max(MAX_TIMER_S * 1000, `must be at most ${MAX_TIMER_S * 1000} milliseconds`),
+    )
+    .optional(),
 };
 
 const serverName = z

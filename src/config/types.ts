@@ -48,6 +48,8 @@ export interface ServerConfig {
   encryptionKey?: string;
   /** Extra header names (lower case) to redact in logs, beyond the built-in list. */
   secretHeaders: string[];
+  /** Warn about an event handler slower than this, ms (file: `slow_handler_ms`); 0 = never. */
+  slowHandlerMs: number;
 }
 
 export interface McpsConfig {

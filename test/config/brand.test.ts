@@ -25,6 +25,7 @@ function handMade(overrides: Record<string, unknown> = {}): McpsConfig {
     enabled: false,
     tools: {},
     secretHeaders: [],
+    slowHandlerMs: 100,
   };
   return { servers: [{ ...server, ...overrides }], toolSeparator: "__", source: "<hand>" };
 }

@@ -83,6 +83,7 @@ describe("config: the seed format (mcps:)", () => {
         enabled: true,
         tools: {},
         secretHeaders: [],
+        slowHandlerMs: 1000,
       },
     ]);
   });

@@ -116,6 +116,7 @@ const FIELD_NAMES = [
   "type",
   "disabled",
   "reconect_interval",
+  "slow_handler_ms",
 ];
 const OWN_NAMES = [
   "name",
@@ -136,6 +137,7 @@ const OWN_NAMES = [
   "cwd",
   "secretHeaders",
   "timeout",
+  "slowHandlerMs",
 ];
 
 const entryArb = (keys: string[]) =>

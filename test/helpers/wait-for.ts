@@ -1,8 +1,4 @@
-/**
- * Wait for a real event (a state change, a request seen by a server) without sleeping a fixed
- * time: poll `predicate` until it returns a truthy value, which is returned. At `timeout` ms
- * it rejects with an error naming `message`.
- */
+/** Wait for a real event: poll `predicate` until it returns something truthy, or time out. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   {
@@ -15,11 +11,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await predicate();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `waitFor: timed out after ${timeout} ms waiting for ${message ?? "the condition"}`,
-      );
-    }
+    if (Date.now() >= deadline)
+      throw new Error(`waitFor timed out after ${timeout} ms: ${message ?? "condition not met"}`);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }

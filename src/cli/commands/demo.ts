@@ -66,11 +66,12 @@ function eventRow(
   type: string,
   data: Partial<DataUpdateEvent> | undefined,
 ): string {
-  const value = typeof data?.value === "number" ? data.value.toFixed(2) : "-";
-  const seq = typeof data?.seq === "number" ? String(data.seq) : "-";
+  const payload = data?.payload;
+  const value = typeof payload?.value === "number" ? payload.value.toFixed(2) : "-";
+  const seq = typeof payload?.seq === "number" ? String(payload.seq) : "-";
   const monitoring = [
-    ...(data?.monitoring?.stream_ids ?? []).map((s) => `stream=${s}`),
-    ...(data?.monitoring?.locations ?? []).map((l) => `location=${l}`),
+    ...(payload?.monitoring?.stream_ids ?? []).map((s) => `stream=${s}`),
+    ...(payload?.monitoring?.locations ?? []).map((l) => `location=${l}`),
   ].join(" ");
   return `${clock(data?.timestamp).padEnd(12)}  ${server.padEnd(10)}  ${type.padEnd(13)}  ${seq.padStart(3)}  ${value.padStart(6)}  ${monitoring || "(nothing yet)"}`;
 }
@@ -135,7 +136,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     mcps.on("data_update", (event) => {
       types.set(event.server, (types.get(event.server) ?? 0) + 1);
       const d = event.data as Partial<DataUpdateEvent> | undefined;
-      if (typeof d?.value === "number") values.push(d.value);
+      if (typeof d?.payload?.value === "number") values.push(d.payload.value);
       out(`  ${eventRow(event.server, event.type, d)}`);
     });
     const started = Date.now();

@@ -35,6 +35,7 @@ export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfi
     enabled: true,
     tools: {},
     secretHeaders: [],
+    slowHandlerMs: 1000,
     ...overrides,
   };
 }
