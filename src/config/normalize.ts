@@ -141,7 +141,8 @@ async function toServer(
   if (entry.cwd !== undefined) server.cwd = await resolveFrom(baseDir, entry.cwd);
   if (entry.encryption_key !== undefined) server.encryptionKey = entry.encryption_key;
   if (entry.tls !== undefined) {
-    const tls: TlsConfig = { insecure: entry.tls.insecure ?? DEFAULT_TLS_INSECURE };
+    const insecure = entry.tls.insecure ?? entry.tls.insecure_skip_verify ?? DEFAULT_TLS_INSECURE;
+    const tls: TlsConfig = { insecure };
     if (extra.tls?.ca !== undefined) tls.ca = extra.tls.ca;
     if (extra.tls?.cert !== undefined) tls.cert = extra.tls.cert;
     if (extra.tls?.key !== undefined) tls.key = extra.tls.key;

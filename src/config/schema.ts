@@ -110,6 +110,8 @@ const serverFields = {
         cert: nonEmpty.optional(),
         key: nonEmpty.optional(),
         insecure: flag.optional(),
+        /** The same as `insecure` (the name Go's crypto/tls and many YAML configs use). */
+        insecure_skip_verify: flag.optional(),
       },
       { error: "must be a map with ca, cert, key, insecure" },
     )
