@@ -41,6 +41,9 @@ const FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
   encryptionKey: { file: "encryption_key" },
   secretHeaders: { file: "secret_headers" },
   slowHandlerMs: { file: "slow_handler_ms" },
+  kind: { file: "kind" },
+  rpcUrl: { file: "rpc_url" },
+  rateLimitBackoffMs: { file: "rate_limit_backoff", msToSeconds: true },
 };
 const FILE_TO_OWN = new Map(Object.entries(FIELDS).map(([own, { file }]) => [file, own]));
 

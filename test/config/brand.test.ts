@@ -26,6 +26,8 @@ function handMade(overrides: Record<string, unknown> = {}): McpsConfig {
     tools: {},
     secretHeaders: [],
     slowHandlerMs: 100,
+    kind: "auto",
+    rateLimitBackoffMs: 60_000,
   };
   return { servers: [{ ...server, ...overrides }], toolSeparator: "__", source: "<hand>" };
 }
@@ -80,6 +82,37 @@ describe("config brand: only loadConfig's own results are trusted", () => {
     assert.deepEqual(
       problemsOf(notList).map((p) => p.path),
       ["servers"],
+    );
+  });
+
+  it("a copy of a loaded config with every server field set validates again to the same config", async () => {
+    const loaded = await loadConfig({
+      mcps: [
+        {
+          name: "feed",
+          transport: "sse",
+          url: "http://127.0.0.1:1/mcp/sse",
+          kind: "feed",
+          rpc_url: "http://127.0.0.1:1/mcp/rpc",
+          rate_limit_backoff: 5,
+          slow_handler_ms: 10,
+          timeout: 7,
+          reconnect_interval: 2,
+          max_reconnects: 3,
+          ping_interval: 4,
+          headers: { "X-Key": "v" },
+          tools: { allow: ["a"] },
+          secret_headers: ["x-key"],
+        },
+      ],
+    });
+    const copy = JSON.parse(JSON.stringify(loaded)) as McpsConfig;
+    const again = await loadConfig(copy);
+    assert.notEqual(again, copy);
+    assert.deepEqual(
+      again.servers,
+      loaded.servers,
+      "every ServerConfig field maps back to its file key",
     );
   });
 
