@@ -1,21 +1,22 @@
-import type { CliIO } from "../io.js";
-import { parseFlags, parseHeaderFlags, secondsFlag, usageError } from "./client-common.js";
 import {
   type Check,
-  DEFAULT_DOCTOR_TIMEOUT_MS,
+  DEFAULT_DIAGNOSE_TIMEOUT_MS,
   DEFAULT_STREAM_WAIT_MS,
-  runDoctor,
-} from "./doctor-checks.js";
+  diagnose,
+} from "../../client/diagnose/index.js";
+import type { CliIO } from "../io.js";
+import { parseFlags, parseHeaderFlags, secondsFlag, usageError } from "./client-common.js";
 
 /**
  * `mcp-sse doctor <url> [--header 'K: V'] [--header-env NAME]`: one line per check
- * (ok / warn / fail / skip, and what to fix); exit 1 if any check fails.
+ * (ok / warn / fail / skip, and what to fix); exit 1 if any check fails. The checks are the
+ * library's `diagnose()`; this command parses flags and prints.
  */
 export const DOCTOR_USAGE = `usage: mcp-sse doctor <url> [options]
 
   --header 'Name: value'  send this header (repeatable)
   --header-env NAME       send the header line held by environment variable NAME (keeps secrets out of ps)
-  --timeout SECONDS       limit of each network step (default ${DEFAULT_DOCTOR_TIMEOUT_MS / 1000})
+  --timeout SECONDS       limit of each network step (default ${DEFAULT_DIAGNOSE_TIMEOUT_MS / 1000})
   --stream-wait SECONDS   wait this long for the first bytes of an event stream (default ${DEFAULT_STREAM_WAIT_MS / 1000})
   --json                  print the checks as a JSON array
 `;
@@ -48,8 +49,7 @@ export async function doctor(argv: string[], io: CliIO): Promise<number> {
   const headers = parseHeaderFlags(values.header, values["header-env"], io.env, DOCTOR_USAGE);
   const timeoutMs = secondsFlag(values.timeout, "--timeout", DOCTOR_USAGE, { positive: true });
   const streamWaitMs = secondsFlag(values["stream-wait"], "--stream-wait", DOCTOR_USAGE);
-  const checks = await runDoctor({
-    url,
+  const checks = await diagnose(url, {
     headers,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(streamWaitMs === undefined ? {} : { streamWaitMs }),
