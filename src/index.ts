@@ -5,6 +5,13 @@
  */
 
 export {
+  type BridgeEnd,
+  type BridgeStdioOptions,
+  bridgeStdio,
+  JSONRPC_PARSE_ERROR,
+  PROXY_SEND_FAILED,
+} from "./client/bridge/bridge.js";
+export {
   CERT_WARN_DAYS,
   type Check,
   type CheckStatus,
