@@ -46,7 +46,10 @@ export function createDelivery(
     closing: false,
     queue(line) {
       const trimmed = line.trim();
-      if (trimmed !== "") chain = chain.then(() => deliver(trimmed));
+      if (trimmed !== "")
+        chain = chain.then(() =>
+          deliver(trimmed, { transport, write, logger, initializeIds, delivery }),
+        );
     },
     overflow({ chars, maxLineChars }) {
       logger.warn({ chars, maxLineChars }, "proxy: dropped an input line over the size limit");
@@ -61,33 +64,44 @@ export function createDelivery(
     },
     drained: () => chain,
   };
-  const deliver = async (line: string) => {
-    let message: JSONRPCMessage;
-    try {
-      message = JSON.parse(line) as JSONRPCMessage;
-    } catch {
+  return delivery;
+}
+
+interface DeliverContext {
+  transport: Transport;
+  write: (message: unknown) => void;
+  logger: Logger;
+  initializeIds: Set<string | number>;
+  delivery: Delivery;
+}
+
+/** Send one input line to the remote side; answer it with a JSON-RPC error when that fails. */
+async function deliver(line: string, context: DeliverContext): Promise<void> {
+  const { transport, write, logger, initializeIds, delivery } = context;
+  let message: JSONRPCMessage;
+  try {
+    message = JSON.parse(line) as JSONRPCMessage;
+  } catch {
+    write({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: JSONRPC_PARSE_ERROR, message: "Parse error: the line is not JSON" },
+    });
+    return;
+  }
+  const m = message as { id?: string | number; method?: string };
+  if (m.method === "initialize" && m.id !== undefined) initializeIds.add(m.id);
+  try {
+    if (delivery.closing) throw new Error("the bridge is closing");
+    await transport.send(message);
+  } catch (error) {
+    logger.warn({ err: error, method: m.method }, "proxy: could not deliver a message");
+    // A request must get an answer, or the host waits forever.
+    if (m.id !== undefined && m.method !== undefined)
       write({
         jsonrpc: "2.0",
-        id: null,
-        error: { code: JSONRPC_PARSE_ERROR, message: "Parse error: the line is not JSON" },
+        id: m.id,
+        error: { code: PROXY_SEND_FAILED, message: `mcp-sse proxy: ${(error as Error).message}` },
       });
-      return;
-    }
-    const m = message as { id?: string | number; method?: string };
-    if (m.method === "initialize" && m.id !== undefined) initializeIds.add(m.id);
-    try {
-      if (delivery.closing) throw new Error("the bridge is closing");
-      await transport.send(message);
-    } catch (error) {
-      logger.warn({ err: error, method: m.method }, "proxy: could not deliver a message");
-      // A request must get an answer, or the host waits forever.
-      if (m.id !== undefined && m.method !== undefined)
-        write({
-          jsonrpc: "2.0",
-          id: m.id,
-          error: { code: PROXY_SEND_FAILED, message: `mcp-sse proxy: ${(error as Error).message}` },
-        });
-    }
-  };
-  return delivery;
+  }
 }
