@@ -47,6 +47,7 @@ export {
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
+  DEFAULT_STABLE_CONNECTION_MS,
 } from "./reader-options.js";
 
 /**
@@ -75,6 +76,8 @@ class Reader {
   private state: ReaderState = "connecting";
   private lastEventId: string;
   private openCount = 0;
+  /** `performance.now()` when the latest connection opened. */
+  private openedAt = 0;
   private error: McpSseError | undefined;
   private closed = false;
   /** Header values of the latest request, scrubbed from error bodies that echo them. */
@@ -162,8 +165,9 @@ class Reader {
       const outcome = await this.connect(attempt, initial);
       initial = undefined;
       if (this.closed) return;
-      // A connection that opened resets the count of consecutive failures.
-      if (this.openCount > openedBefore) attempt = 0;
+      // A connection that stayed open resets the count of consecutive failures; one that
+      // ended at once (a server closing every stream) does not, so the backoff still grows.
+      if (this.openCount > openedBefore && this.stayedOpen()) attempt = 0;
       if (outcome.kind === "stop") return this.finish(undefined);
       const error = outcome.error;
       if (outcome.kind === "fatal") {
@@ -192,8 +196,11 @@ class Reader {
       // Retry-After (outcome.delayMs) is the server's word: used as is, not capped. A
       // `retry:` field is the server's reconnection time (WHATWG): jitter may lengthen the
       // wait after repeated failures, never shorten it below what the server asked for.
+      // `retry: 0` is honoured for the first reconnect only: later ones grow from at least
+      // minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as fast as the server answers).
+      const base = this.serverRetryMs ?? this.settings.minDelayMs;
       const backoff = backoffDelay(attempt, {
-        baseMs: this.serverRetryMs ?? this.settings.minDelayMs,
+        baseMs: attempt > 1 ? Math.max(base, this.settings.minDelayMs) : base,
         maxDelayMs: this.settings.maxDelayMs,
         jitter: this.settings.jitter,
         ...(o.random ? { random: o.random } : {}),
@@ -202,6 +209,10 @@ class Reader {
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }
+  }
+
+  private stayedOpen(): boolean {
+    return performance.now() - this.openedAt >= this.settings.stableConnectionMs;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -285,6 +296,7 @@ class Reader {
         return { kind: "stop" };
       }
       this.openCount += 1;
+      this.openedAt = performance.now();
       this.setState({ state: "open" });
       if (response.body === null) return this.ended();
       body = response.body.getReader();
@@ -389,7 +401,8 @@ class Reader {
       },
       onRetry: (ms) => {
         if (this.closed) return;
-        this.serverRetryMs = ms;
+        // Clamped to the backoff cap: a huge `retry:` would stop reconnection for days.
+        this.serverRetryMs = Math.min(ms, this.settings.maxDelayMs);
         this.call("onRetry", () => o.onRetry?.(ms));
       },
       onComment: (text) => {
