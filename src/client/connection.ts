@@ -20,7 +20,6 @@ import { backoffDelay, sleep } from "../sse/backoff.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
-  CLIENT_INVALID_OPTION,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
   CLIENT_UNKNOWN_TOOL,
@@ -28,6 +27,7 @@ import {
   isUnauthorized,
   toCallError,
 } from "./call-errors.js";
+import { maxCallTimeError, resolveCallLimits } from "./call-limits.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
 import { redactingLogger } from "./redacting-logger.js";
 import {
@@ -42,8 +42,7 @@ import type { ClientTransportOptions, McpSseClientTransport } from "./transports
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
 /** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
-/** The longest per-call timeout, ms: what a timer can hold (2^31 - 1). */
-export const MAX_CALL_TIMEOUT_MS = 2_147_483_647;
+export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
 /** How the client names itself in `initialize`. */
 export const CLIENT_INFO = { name: "mcp-sse", version: "0.1.0" } as const;
 
@@ -57,6 +56,12 @@ export interface CallOptions {
    * is `CLIENT_INVALID_OPTION`.
    */
   timeout?: number;
+  /**
+   * Total time of the call, ms, whatever progress arrives (like the SDK's `maxTotalTimeout`);
+   * default the server's `max_call_time`, else `DEFAULT_MAX_CALL_TIME_FACTOR` × the timeout.
+   * Past it the call fails with `CLIENT_TIMEOUT`. > 0 and at most `MAX_CALL_TIMEOUT_MS`.
+   */
+  maxCallTime?: number;
   /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
   signal?: AbortSignal;
 }
@@ -167,13 +172,8 @@ export class Connection {
         `Server "${server}" has no tool "${tool}" (or it is filtered by tools.allow/deny); its tools: ${this._tools.map((t) => t.name).join(", ") || "none"}.`,
         { details: { server, tool } },
       );
-    const timeoutMs = options.timeout ?? this.options.server.timeoutMs;
-    if (!(timeoutMs > 0 && timeoutMs <= MAX_CALL_TIMEOUT_MS))
-      throw new McpSseError(
-        CLIENT_INVALID_OPTION,
-        `The timeout of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_CALL_TIMEOUT_MS} ms (got ${timeoutMs}); omit it to use the server's timeout.`,
-        { details: { server, tool, timeoutMs } },
-      );
+    const limits = resolveCallLimits(this.options.server, tool, options);
+    const { timeoutMs } = limits;
     try {
       const result = await client.callTool(
         { name: tool, arguments: args },
@@ -181,6 +181,7 @@ export class Connection {
           // Always > 0: the config refuses `timeout: 0` ("no call hangs" is a promise).
           timeout: timeoutMs,
           resetTimeoutOnProgress: true,
+          maxTotalTimeout: limits.maxCallTimeMs,
           // Passing onprogress makes the SDK send a progress token: progress extends the timeout.
           onprogress: (progress) =>
             this.options.emit({
@@ -194,13 +195,18 @@ export class Connection {
       );
       return result as CallToolResult;
     } catch (error) {
+      const closed = this.lifetime.signal.aborted;
+      if (!closed && options.signal?.aborted !== true) {
+        const capped = maxCallTimeError(error, { server, tool, ...limits });
+        if (capped !== undefined) throw capped;
+      }
       // Closed or aborted by the caller: the SDK reports both as something else.
       throw toCallError(error, {
         server,
         tool,
         timeoutMs,
         signal: options.signal,
-        closed: this.lifetime.signal.aborted,
+        closed,
       });
     }
   }

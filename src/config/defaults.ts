@@ -26,3 +26,9 @@ export const MAX_TIMER_S = 2_147_483;
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+/**
+ * `max_call_time` when not set: this many times the call's timeout. Progress notifications
+ * extend a call's timeout; this caps its total time so a server reporting progress forever
+ * cannot keep a call pending forever.
+ */
+export const DEFAULT_MAX_CALL_TIME_FACTOR = 5;

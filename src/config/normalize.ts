@@ -128,6 +128,8 @@ async function toServer(
       ...(entry.tools?.deny === undefined ? {} : { deny: entry.tools.deny }),
     },
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
+    // Unset: DEFAULT_MAX_CALL_TIME_FACTOR × each call's own timeout (see connection.ts).
+    ...(entry.max_call_time === undefined ? {} : { maxCallTimeMs: ms(entry.max_call_time) }),
   };
   if (entry.url !== undefined) server.url = entry.url;
   if (entry.command !== undefined) server.command = entry.command;

@@ -119,6 +119,7 @@ const serverFields = {
   env: stringMap.optional(),
   cwd: nonEmpty.optional(),
   secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+  max_call_time: seconds("positive").optional(),
 };
 
 const serverName = z

@@ -48,6 +48,11 @@ export interface ServerConfig {
   encryptionKey?: string;
   /** Extra header names (lower case) to redact in logs, beyond the built-in list. */
   secretHeaders: string[];
+  /**
+   * Longest total time of a call, ms, whatever progress arrives (file: `max_call_time`,
+   * seconds). Unset: `DEFAULT_MAX_CALL_TIME_FACTOR` × the call's timeout.
+   */
+  maxCallTimeMs?: number;
 }
 
 export interface McpsConfig {
