@@ -71,7 +71,8 @@ export interface EventStreamReaderOptions {
   reconnect?: boolean;
   /**
    * Consecutive failed reconnect attempts before giving up with
-   * `SSE_RECONNECTS_EXHAUSTED`; a connection that stayed open `stableConnectionMs` resets the count. Default
+   * `SSE_RECONNECTS_EXHAUSTED`; any connection that opens resets this count (one that ends
+   * within `stableConnectionMs` still counts for the backoff). Default
    * `DEFAULT_MAX_RECONNECT_ATTEMPTS` (Infinity). `0` = never reconnect.
    */
   maxAttempts?: number;

@@ -158,7 +158,10 @@ class Reader {
     }
     const { reconnect, maxAttempts } = this.settings;
     this.setState({ state: "connecting", attempt: 0 });
+    // `attempt` drives the backoff; `failures` (attempts in a row that never opened) the
+    // give-up count: a server that ends every stream at once is paced, not given up on.
     let attempt = 0;
+    let failures = 0;
     let initial = o.initialResponse;
     while (!this.closed) {
       const openedBefore = this.openCount;
@@ -167,7 +170,10 @@ class Reader {
       if (this.closed) return;
       // A connection that stayed open resets the count of consecutive failures; one that
       // ended at once (a server closing every stream) does not, so the backoff still grows.
-      if (this.openCount > openedBefore && this.stayedOpen()) attempt = 0;
+      if (this.openCount > openedBefore) {
+        failures = 0;
+        if (this.stayedOpen()) attempt = 0;
+      }
       if (outcome.kind === "stop") return this.finish(undefined);
       const error = outcome.error;
       if (outcome.kind === "fatal") {
@@ -184,7 +190,8 @@ class Reader {
       if (this.closed) return;
       if (o.shouldReconnect && !this.ask(o.shouldReconnect, error)) return this.finish(error);
       attempt += 1;
-      if (attempt > maxAttempts) {
+      failures += 1;
+      if (failures > maxAttempts) {
         const exhausted = new McpSseError(
           "SSE_RECONNECTS_EXHAUSTED",
           `Event stream ${redactUrl(o.url)}: gave up after ${maxAttempts} failed reconnect attempt(s); last error: ${error.message}`,
