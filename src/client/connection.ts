@@ -22,6 +22,7 @@ import {
   CLIENT_CONNECT_FAILED,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
+  CLIENT_TIMEOUT,
   CLIENT_UNKNOWN_TOOL,
   describe,
   isUnauthorized,
@@ -119,6 +120,8 @@ export class Connection {
   /** Bumped for every new Client: callbacks of an older one are ignored. */
   private generation = 0;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** A ping after a timed-out call is in flight (one at a time). */
+  private probing = false;
   private refreshedHeaders: Record<string, string> | undefined;
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -201,14 +204,40 @@ export class Connection {
         if (capped !== undefined) throw capped;
       }
       // Closed or aborted by the caller: the SDK reports both as something else.
-      throw toCallError(error, {
+      const failure = toCallError(error, {
         server,
         tool,
         timeoutMs,
         signal: options.signal,
         closed,
       });
+      if (failure.code === CLIENT_TIMEOUT) this.probeAfterTimeout(client);
+      throw failure;
     }
+  }
+
+  /**
+   * A call timed out: either the tool is slow or the connection is dead (a stream that stopped
+   * delivering answers without closing). A ping, which any live server answers at once, tells
+   * them apart: no answer within the server's timeout → the connection is lost and reconnects.
+   */
+  private probeAfterTimeout(client: Client): void {
+    if (this.probing || client !== this.client || this._state !== "ready") return;
+    this.probing = true;
+    const generation = this.generation;
+    client
+      .ping({ timeout: this.options.server.timeoutMs })
+      .then(
+        () => this.log.debug("probe after a timed-out call answered: the connection is alive"),
+        (error: unknown) => {
+          if (generation !== this.generation || this._state !== "ready") return;
+          this.log.warn({ error: describe(error) }, "probe after a timed-out call failed");
+          this.onLost(error);
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /**
