@@ -30,6 +30,7 @@ import {
 } from "./call-errors.js";
 import { maxCallTimeError, resolveCallLimits } from "./call-limits.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import { Liveness } from "./liveness.js";
 import { redactingLogger } from "./redacting-logger.js";
 import {
   clientCapabilities,
@@ -119,9 +120,7 @@ export class Connection {
   private client: Client | undefined;
   /** Bumped for every new Client: callbacks of an older one are ignored. */
   private generation = 0;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
-  /** A ping after a timed-out call is in flight (one at a time). */
-  private probing = false;
+  private readonly liveness: Liveness;
   private refreshedHeaders: Record<string, string> | undefined;
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -131,6 +130,13 @@ export class Connection {
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers.
     this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
+    this.liveness = new Liveness({
+      intervalMs: options.server.pingIntervalMs,
+      timeoutMs: options.server.timeoutMs,
+      log: this.log,
+      isCurrent: (client) => client === this.client && this._state === "ready",
+      onDead: (error) => this.onLost(error),
+    });
   }
 
   get state(): ConnectionState {
@@ -211,33 +217,10 @@ export class Connection {
         signal: options.signal,
         closed,
       });
-      if (failure.code === CLIENT_TIMEOUT) this.probeAfterTimeout(client);
+      // A slow tool, or a dead stream? A ping tells (see liveness.ts).
+      if (failure.code === CLIENT_TIMEOUT) this.liveness.probe(client);
       throw failure;
     }
-  }
-
-  /**
-   * A call timed out: either the tool is slow or the connection is dead (a stream that stopped
-   * delivering answers without closing). A ping, which any live server answers at once, tells
-   * them apart: no answer within the server's timeout → the connection is lost and reconnects.
-   */
-  private probeAfterTimeout(client: Client): void {
-    if (this.probing || client !== this.client || this._state !== "ready") return;
-    this.probing = true;
-    const generation = this.generation;
-    client
-      .ping({ timeout: this.options.server.timeoutMs })
-      .then(
-        () => this.log.debug("probe after a timed-out call answered: the connection is alive"),
-        (error: unknown) => {
-          if (generation !== this.generation || this._state !== "ready") return;
-          this.log.warn({ error: describe(error) }, "probe after a timed-out call failed");
-          this.onLost(error);
-        },
-      )
-      .finally(() => {
-        this.probing = false;
-      });
   }
 
   /**
@@ -258,7 +241,7 @@ export class Connection {
     if (this._state === "closed") return;
     this.setState("closed");
     this.lifetime.abort();
-    this.stopPing();
+    this.liveness.stop();
     this.generation += 1;
     const client = this.client;
     this.client = undefined;
@@ -344,7 +327,7 @@ export class Connection {
       await this.closeClient(client);
       throw new McpSseError(CLIENT_CLOSED, `Server "${this.name}" was closed while connecting.`);
     }
-    this.startPing(client, generation);
+    this.liveness.start(client);
   }
 
   private async refreshTools(client: Client): Promise<void> {
@@ -356,29 +339,12 @@ export class Connection {
     this.log.debug({ count: this._tools.length }, "tools listed");
   }
 
-  private startPing(client: Client, generation: number): void {
-    const every = this.options.server.pingIntervalMs;
-    if (every <= 0) return;
-    this.stopPing();
-    this.pingTimer = setInterval(() => {
-      client.ping({ timeout: this.options.server.timeoutMs }).catch((error: unknown) => {
-        if (generation === this.generation && this._state === "ready") this.onLost(error);
-      });
-    }, every);
-    this.pingTimer.unref?.();
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
-  }
-
   /** The live connection died: drop its Client (failing its calls) and reconnect. */
   private onLost(error: unknown): void {
     const old = this.client;
     this.generation += 1;
     this.client = undefined;
-    this.stopPing();
+    this.liveness.stop();
     const cause = this._error ?? error;
     this.setState("reconnecting", cause);
     if (old !== undefined) void this.closeClient(old);

@@ -88,7 +88,7 @@ async function withServer(
             name: "s",
             transport: "sse",
             url: server.url,
-            timeout: 0.5,
+            timeout: 2,
             reconnect_interval: 0.05,
             max_reconnects: 5,
           },
@@ -113,11 +113,11 @@ describe("a timed-out call probes the connection", () => {
         isMcpSseError(error, "CLIENT_TIMEOUT"),
       );
       await waitFor(() => states.includes("reconnecting"), {
-        timeout: 8000,
+        timeout: 15_000,
         message: "the server to go reconnecting",
       });
       await waitFor(() => mcps.servers()[0]?.state === "ready", {
-        timeout: 8000,
+        timeout: 15_000,
         message: "the server to be ready again",
       });
       const result = await mcps.call("s", "echo", { text: "back" });
@@ -131,7 +131,7 @@ describe("a timed-out call probes the connection", () => {
         isMcpSseError(error, "CLIENT_TIMEOUT"),
       );
       await waitFor(() => logs.some((line) => /probe.*answered/.test(line)), {
-        timeout: 8000,
+        timeout: 15_000,
         message: "the probe's answer",
       });
       assert.equal(mcps.servers()[0]?.state, "ready");
