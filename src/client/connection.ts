@@ -17,6 +17,7 @@ import type { ServerConfig } from "../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay, sleep } from "../sse/backoff.js";
+import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -121,6 +122,8 @@ export class Connection {
   /** Bumped for every new Client: callbacks of an older one are ignored. */
   private generation = 0;
   private readonly liveness: Liveness;
+  /** Losses in a row that came within DEFAULT_STABLE_CONNECTION_MS of being ready. */
+  private quickLosses = 0;
   private refreshedHeaders: Record<string, string> | undefined;
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -346,6 +349,10 @@ export class Connection {
     this.client = undefined;
     this.liveness.stop();
     const cause = this._error ?? error;
+    // A session lost right after it was ready keeps the backoff growing (see reconnect()).
+    const since = this._connectedSince;
+    const quick = since !== undefined && Date.now() - since < DEFAULT_STABLE_CONNECTION_MS;
+    this.quickLosses = quick ? this.quickLosses + 1 : 0;
     this.setState("reconnecting", cause);
     if (old !== undefined) void this.closeClient(old);
     void this.reconnect(cause);
@@ -355,13 +362,17 @@ export class Connection {
     const { maxReconnects, reconnectIntervalMs } = this.options.server;
     let last = cause;
     for (let attempt = 1; attempt <= maxReconnects; attempt += 1) {
-      await sleep(
-        reconnectDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
-        this.lifetime.signal,
+      // Quick losses pace the backoff, they do not count towards max_reconnects: a server
+      // that drops every session at once is re-initialized on the schedule, not in a loop.
+      const delayMs = reconnectDelay(
+        attempt + this.quickLosses,
+        reconnectIntervalMs,
+        this.options.random ?? Math.random,
       );
+      await sleep(delayMs, this.lifetime.signal);
       if (this.lifetime.signal.aborted) return;
       this.options.onReconnectAttempt?.();
-      this.log.info({ attempt, maxReconnects }, "reconnecting");
+      this.log.info({ attempt, maxReconnects, delayMs }, "reconnecting");
       try {
         await this.openWithAuth(last);
         if (this._state !== "reconnecting") return;
