@@ -200,22 +200,29 @@ class Reader {
         this.report(exhausted);
         return this.finish(exhausted);
       }
-      // Retry-After (outcome.delayMs) is the server's word: used as is, not capped. A
-      // `retry:` field is the server's reconnection time (WHATWG): jitter may lengthen the
-      // wait after repeated failures, never shorten it below what the server asked for.
-      // `retry: 0` is honoured for the first reconnect only: later ones grow from at least
-      // minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as fast as the server answers).
-      const base = this.serverRetryMs ?? this.settings.minDelayMs;
-      const backoff = backoffDelay(attempt, {
-        baseMs: attempt > 1 ? Math.max(base, this.settings.minDelayMs) : base,
-        maxDelayMs: this.settings.maxDelayMs,
-        jitter: this.settings.jitter,
-        ...(o.random ? { random: o.random } : {}),
-      });
-      const delayMs = timerMs(outcome.delayMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
+      const delayMs = this.delayBefore(attempt, outcome.delayMs);
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }
+  }
+
+  /**
+   * The wait before reconnect attempt `attempt`. Retry-After (`retryAfterMs`) is the server's
+   * word: used as is, not capped. A `retry:` field is the server's reconnection time (WHATWG):
+   * jitter may lengthen the wait after repeated failures, never shorten it below what the
+   * server asked for. `retry: 0` is honoured for the first reconnect only: later ones grow
+   * from at least minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as fast as the server
+   * answers).
+   */
+  private delayBefore(attempt: number, retryAfterMs: number | undefined): number {
+    const base = this.serverRetryMs ?? this.settings.minDelayMs;
+    const backoff = backoffDelay(attempt, {
+      baseMs: attempt > 1 ? Math.max(base, this.settings.minDelayMs) : base,
+      maxDelayMs: this.settings.maxDelayMs,
+      jitter: this.settings.jitter,
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
+    return timerMs(retryAfterMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
   }
 
   private stayedOpen(): boolean {
