@@ -16,16 +16,16 @@ export class SseEventBuilder {
   readonly limit: number;
   /** Discarding lines until the blank line that ends a too-large event. */
   skipEvent = false;
-  data = "";
-  dataLines = 0;
+  private data = "";
+  private dataLines = 0;
   /** Prefix of `data` whose UTF-8 size is in `dataBytes`. */
   private dataCountedChars = 0;
   private dataBytes = 0;
-  type = "";
+  private type = "";
   /** WHATWG last event ID buffer: persists across events, cleared only by `reset()`. */
   idBuffer = "";
   /** An id field in the current block counts toward the event's size. */
-  idInBlock = false;
+  private idInBlock = false;
   private readonly onEvent: ParserCallbacks["onEvent"];
   private readonly onRetry: ParserCallbacks["onRetry"];
   private readonly onError: ParserCallbacks["onError"];

@@ -29,9 +29,9 @@ export class LineSplitter {
   /** The one leading BOM is still to be stripped (as U+FEFF here, as bytes by the front end). */
   atStreamStart = true;
   /** The last line ended with a CR at the end of input: skip one LF. */
-  pendingCR = false;
+  private pendingCR = false;
   /** Discarding the rest of an overlong line. */
-  skipLine = false;
+  private skipLine = false;
   /** The partial last line. */
   private pendingText = "";
   /** Exact UTF-8 size of `pendingText`, or -1: not counted yet. */

@@ -67,7 +67,7 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
       input.feed(chunk);
     },
     reset(): void {
-      lines.reset(); // first: bumps the epoch, which stops a feed this reset was called from
+      lines.reset(); // bumps the epoch: a feed this reset was called from stops
       input.reset();
       events.reset();
     },
