@@ -20,7 +20,6 @@ const LF = 0x0a;
 const SPACE = 0x20;
 const COLON = 0x3a;
 const BOM = 0xfeff;
-
 const utf8Encoder = new TextEncoder();
 
 export class LineSplitter {
@@ -36,9 +35,8 @@ export class LineSplitter {
   private pendingText = "";
   /** Exact UTF-8 size of `pendingText`, or -1: not counted yet. */
   private pendingTextBytes = 0;
-  /** `pendingText` holds raw bytes as latin1 chars (fast path)... */
+  /** `pendingText` holds raw bytes as latin1 chars (fast path); `pendingWide`: not all ASCII. */
   private pendingLatin1 = false;
-  /** ... and some of them are not ASCII. */
   private pendingWide = false;
   /** `pendingText` holds text fed as a string (no bytes behind it). */
   private pendingFromString = false;
@@ -162,7 +160,7 @@ export class LineSplitter {
   }
 
   /**
-   * Read latin1 text: `text` is `bytes` one char per byte, read from `from` on (after a
+   * Read latin1 text: `latin1` is `bytes` one char per byte, read from `from` on (after a
    * stream-start BOM); `wide`: some byte is not ASCII. No character is ever split: a partial
    * line is held as latin1 too, so its size in bytes is exact.
    */
