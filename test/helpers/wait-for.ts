@@ -1,4 +1,4 @@
-/** Wait for a real event: poll `predicate` until it returns a truthy value, or fail at `timeout`. */
+/** Wait for a real event: poll `predicate` until it returns something truthy, or time out. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   {
@@ -12,9 +12,7 @@ export async function waitFor<T>(
     const value = await predicate();
     if (value) return value as NonNullable<T>;
     if (Date.now() >= deadline)
-      throw new Error(
-        `waitFor: timed out after ${timeout} ms waiting for ${message ?? "a condition"}`,
-      );
+      throw new Error(`waitFor timed out after ${timeout} ms: ${message ?? "condition not met"}`);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
