@@ -2,13 +2,17 @@
 import { McpSseError } from "../errors.js";
 import { oneLine } from "./commands/client-common.js";
 import type { CliIO, Command } from "./io.js";
+import { escapeControls } from "./terminal.js";
 
 /**
  * The thin CLI (STYLE.md #10): `run(argv, io)` dispatches to a command and returns an exit
  * code; only `main` touches `process`. Commands are imported lazily so `mcp-sse tools`
  * does not load the server.
  */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<Command>; protocolStdout?: true }
+> = {
   serve: {
     summary: "serve an MCP server over SSE + Streamable HTTP (--demo | --stdio CMD)",
     load: async () => (await import("./commands/serve.js")).serve,
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   proxy: {
     summary: "bridge a remote server to stdio",
     load: async () => (await import("./commands/proxy.js")).proxy,
+    // Its stdout is the MCP stdio protocol for a program, not text for a terminal.
+    protocolStdout: true,
   },
 };
 
@@ -44,10 +50,23 @@ export function usage(): string {
   return `usage: mcp-sse <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'mcp-sse <command> --help' for a command's options. --debug shows stack traces.\n`;
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const debug = argv.includes("--debug") || Boolean(io.env["DEBUG"]);
+/** `io` whose output is safe for a terminal: see terminal.ts. */
+function terminalIO(io: CliIO, { protocolStdout = false } = {}): CliIO {
+  return {
+    ...io,
+    stdout: protocolStdout ? io.stdout : (text) => io.stdout(escapeControls(text)),
+    stderr: (text) => io.stderr(escapeControls(text)),
+  };
+}
+
+export async function run(argv: string[], rawIo: CliIO): Promise<number> {
+  const debug = argv.includes("--debug") || Boolean(rawIo.env["DEBUG"]);
   const args = argv.filter((a) => a !== "--debug");
   const name = args[0];
+  // Server-sent text reaches every printing path: escape control characters in all of them.
+  const protocolStdout =
+    name !== undefined && Object.hasOwn(COMMANDS, name) && COMMANDS[name]?.protocolStdout === true;
+  const io = terminalIO(rawIo, { protocolStdout });
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(usage());
     return name === undefined ? 2 : 0;

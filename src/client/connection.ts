@@ -18,19 +18,22 @@ import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay, sleep } from "../sse/backoff.js";
 import { secretValuesOf } from "../sse/reader-http.js";
+import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
-  CLIENT_INVALID_OPTION,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
+  CLIENT_TIMEOUT,
   CLIENT_UNKNOWN_TOOL,
   describe,
   isUnauthorized,
   toCallError,
 } from "./call-errors.js";
+import { maxCallTimeError, resolveCallLimits } from "./call-limits.js";
 import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./error-events.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import { Liveness } from "./liveness.js";
 import { redactingLogger } from "./redacting-logger.js";
 import type { ServerConnection } from "./server-connection.js";
 import {
@@ -46,8 +49,7 @@ import type { ClientTransportOptions, McpSseClientTransport } from "./transports
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
 /** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
-/** The longest per-call timeout, ms: what a timer can hold (2^31 - 1). */
-export const MAX_CALL_TIMEOUT_MS = 2_147_483_647;
+export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
 /** How the client names itself in `initialize`. */
 export const CLIENT_INFO = { name: "mcp-sse", version: "0.1.0" } as const;
 
@@ -61,6 +63,12 @@ export interface CallOptions {
    * is `CLIENT_INVALID_OPTION`.
    */
   timeout?: number;
+  /**
+   * Total time of the call, ms, whatever progress arrives (like the SDK's `maxTotalTimeout`);
+   * default the server's `max_call_time`, else `DEFAULT_MAX_CALL_TIME_FACTOR` × the timeout.
+   * Past it the call fails with `CLIENT_TIMEOUT`. > 0 and at most `MAX_CALL_TIMEOUT_MS`.
+   */
+  maxCallTime?: number;
   /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
   signal?: AbortSignal;
 }
@@ -123,7 +131,9 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   private client: Client | undefined;
   /** Bumped for every new Client: callbacks of an older one are ignored. */
   private generation = 0;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly liveness: Liveness;
+  /** Losses in a row that came within DEFAULT_STABLE_CONNECTION_MS of being ready. */
+  private quickLosses = 0;
   private refreshedHeaders: Record<string, string> | undefined;
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -135,6 +145,13 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers.
     this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
+    this.liveness = new Liveness({
+      intervalMs: options.server.pingIntervalMs,
+      timeoutMs: options.server.timeoutMs,
+      log: this.log,
+      isCurrent: (client) => client === this.client && this.isLive(),
+      onDead: (error) => this.onLost(error),
+    });
     const canRefresh = options.refreshToken !== undefined;
     this.errorEvents = new ErrorEventPolicy(options.server, this, this.log, canRefresh);
   }
@@ -191,13 +208,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
         `Server "${server}" has no tool "${tool}" (or it is filtered by tools.allow/deny); its tools: ${this._tools.map((t) => t.name).join(", ") || "none"}.`,
         { details: { server, tool } },
       );
-    const timeoutMs = options.timeout ?? this.options.server.timeoutMs;
-    if (!(timeoutMs > 0 && timeoutMs <= MAX_CALL_TIMEOUT_MS))
-      throw new McpSseError(
-        CLIENT_INVALID_OPTION,
-        `The timeout of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_CALL_TIMEOUT_MS} ms (got ${timeoutMs}); omit it to use the server's timeout.`,
-        { details: { server, tool, timeoutMs } },
-      );
+    const limits = resolveCallLimits(this.options.server, tool, options);
+    const { timeoutMs } = limits;
     try {
       const result = await client.callTool(
         { name: tool, arguments: args },
@@ -205,6 +217,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
           // Always > 0: the config refuses `timeout: 0` ("no call hangs" is a promise).
           timeout: timeoutMs,
           resetTimeoutOnProgress: true,
+          maxTotalTimeout: limits.maxCallTimeMs,
           // Passing onprogress makes the SDK send a progress token: progress extends the timeout.
           onprogress: (progress) =>
             this.options.emit({
@@ -218,14 +231,22 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       );
       return result as CallToolResult;
     } catch (error) {
+      const closed = this.lifetime.signal.aborted;
+      if (!closed && options.signal?.aborted !== true) {
+        const capped = maxCallTimeError(error, { server, tool, ...limits });
+        if (capped !== undefined) throw capped;
+      }
       // Closed or aborted by the caller: the SDK reports both as something else.
-      throw toCallError(error, {
+      const failure = toCallError(error, {
         server,
         tool,
         timeoutMs,
         signal: options.signal,
-        closed: this.lifetime.signal.aborted,
+        closed,
       });
+      // A slow tool, or a dead stream? A ping tells (see liveness.ts).
+      if (failure.code === CLIENT_TIMEOUT) this.liveness.probe(client);
+      throw failure;
     }
   }
 
@@ -248,7 +269,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     this.setState("closed");
     this.lifetime.abort();
     this.errorEvents.close();
-    this.stopPing();
+    this.liveness.stop();
     this.generation += 1;
     const client = this.client;
     this.client = undefined;
@@ -340,7 +361,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       await this.closeClient(client);
       throw new McpSseError(CLIENT_CLOSED, `Server "${this.name}" was closed while connecting.`);
     }
-    this.startPing(client, generation);
+    this.liveness.start(client);
   }
 
   private async refreshTools(client: Client): Promise<void> {
@@ -352,30 +373,17 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     this.log.debug({ count: this._tools.length }, "tools listed");
   }
 
-  private startPing(client: Client, generation: number): void {
-    const every = this.options.server.pingIntervalMs;
-    if (every <= 0) return;
-    this.stopPing();
-    this.pingTimer = setInterval(() => {
-      client.ping({ timeout: this.options.server.timeoutMs }).catch((error: unknown) => {
-        if (generation === this.generation && this.isLive()) this.onLost(error);
-      });
-    }, every);
-    this.pingTimer.unref?.();
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
-  }
-
   /** The live connection died: drop its Client (failing its calls) and reconnect. */
   private onLost(error: unknown): void {
     const old = this.client;
     this.generation += 1;
     this.client = undefined;
-    this.stopPing();
+    this.liveness.stop();
     const cause = this._error ?? error;
+    // A session lost right after it was ready keeps the backoff growing (see reconnect()).
+    const since = this._connectedSince;
+    const quick = since !== undefined && Date.now() - since < DEFAULT_STABLE_CONNECTION_MS;
+    this.quickLosses = quick ? this.quickLosses + 1 : 0;
     this.setState("reconnecting", cause);
     if (old !== undefined) void this.closeClient(old);
     void this.reconnect(cause);
@@ -385,15 +393,19 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     const { maxReconnects, reconnectIntervalMs } = this.options.server;
     let last = cause;
     for (let attempt = 1; attempt <= maxReconnects; attempt += 1) {
-      await sleep(
-        reconnectDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
-        this.lifetime.signal,
+      // Quick losses pace the backoff, they do not count towards max_reconnects: a server
+      // that drops every session at once is re-initialized on the schedule, not in a loop.
+      const delayMs = reconnectDelay(
+        attempt + this.quickLosses,
+        reconnectIntervalMs,
+        this.options.random ?? Math.random,
       );
+      await sleep(delayMs, this.lifetime.signal);
       // RATE_LIMITED pauses reconnects too.
       await this.errorEvents.untilResumed(this.lifetime.signal);
       if (this.lifetime.signal.aborted) return;
       this.options.onReconnectAttempt?.();
-      this.log.info({ attempt, maxReconnects }, "reconnecting");
+      this.log.info({ attempt, maxReconnects, delayMs }, "reconnecting");
       try {
         await this.openWithAuth(last);
         if (this._state !== "reconnecting") return;
@@ -441,7 +453,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     const old = this.client;
     this.generation += 1;
     this.client = undefined;
-    this.stopPing();
+    this.liveness.stop();
     this.reportError(error);
     this.setState("failed", error);
     if (old !== undefined) void this.closeClient(old);

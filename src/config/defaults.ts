@@ -26,6 +26,12 @@ export const MAX_TIMER_S = 2_147_483;
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+/**
+ * `max_call_time` when not set: this many times the call's timeout. Progress notifications
+ * extend a call's timeout; this caps its total time so a server reporting progress forever
+ * cannot keep a call pending forever.
+ */
+export const DEFAULT_MAX_CALL_TIME_FACTOR = 5;
 /** `kind`: what the server is; `auto` detects an event feed on a legacy SSE stream. */
 export const DEFAULT_SERVER_KIND = "auto";
 /** `rate_limit_backoff`: pause after a `RATE_LIMITED` error event without `retry_after`, seconds (the guide's 60). */

@@ -1,6 +1,7 @@
 /** The config layer: load, interpolate, validate and normalize `mcps` files and objects. */
 export {
   DEFAULT_ENABLED,
+  DEFAULT_MAX_CALL_TIME_FACTOR,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
   DEFAULT_RATE_LIMIT_BACKOFF_S,

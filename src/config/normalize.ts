@@ -131,6 +131,8 @@ async function toServer(
       ...(entry.tools?.deny === undefined ? {} : { deny: entry.tools.deny }),
     },
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
+    // Unset: DEFAULT_MAX_CALL_TIME_FACTOR × each call's own timeout (see connection.ts).
+    ...(entry.max_call_time === undefined ? {} : { maxCallTimeMs: ms(entry.max_call_time) }),
     kind: entry.kind ?? DEFAULT_SERVER_KIND,
     rateLimitBackoffMs: ms(entry.rate_limit_backoff ?? DEFAULT_RATE_LIMIT_BACKOFF_S),
     slowHandlerMs: entry.slow_handler_ms ?? DEFAULT_SLOW_HANDLER_MS,

@@ -44,6 +44,7 @@ const FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
   kind: { file: "kind" },
   rpcUrl: { file: "rpc_url" },
   rateLimitBackoffMs: { file: "rate_limit_backoff", msToSeconds: true },
+  maxCallTimeMs: { file: "max_call_time", msToSeconds: true },
 };
 const FILE_TO_OWN = new Map(Object.entries(FIELDS).map(([own, { file }]) => [file, own]));
 

@@ -122,6 +122,7 @@ const serverFields = {
   env: stringMap.optional(),
   cwd: nonEmpty.optional(),
   secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+  max_call_time: seconds("positive").optional(),
   kind: z.enum(SERVER_KINDS, { error: `must be one of ${SERVER_KINDS.join(", ")}` }).optional(),
   rpc_url: httpUrl.optional(),
   rate_limit_backoff: seconds("positive").optional(),

@@ -55,6 +55,11 @@ export interface ServerConfig {
   encryptionKey?: string;
   /** Extra header names (lower case) to redact in logs, beyond the built-in list. */
   secretHeaders: string[];
+  /**
+   * Longest total time of a call, ms, whatever progress arrives (file: `max_call_time`,
+   * seconds). Unset: `DEFAULT_MAX_CALL_TIME_FACTOR` × the call's timeout.
+   */
+  maxCallTimeMs?: number;
   /** MCP server, event feed, or detect (file: `kind`, default `auto`). */
   kind: ServerKind;
   /** An event feed's RPC URL (file: `rpc_url`); default: `…/rpc` beside a `…/sse` url. */

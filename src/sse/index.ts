@@ -19,6 +19,7 @@ export {
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
+  DEFAULT_STABLE_CONNECTION_MS,
   openEventStream,
 } from "./reader.js";
 export type {

@@ -22,6 +22,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
 /** Consecutive failed reconnect attempts before giving up: never give up, like EventSource. */
 export const DEFAULT_MAX_RECONNECT_ATTEMPTS = Number.POSITIVE_INFINITY;
+/**
+ * A connection that ends sooner than this after opening counts as a failed attempt for the
+ * backoff: a server that closes every stream at once (with `retry: 0`) would otherwise be
+ * reconnected to in a tight loop, since every open resets the count.
+ */
+export const DEFAULT_STABLE_CONNECTION_MS = 1_000;
 
 export interface StreamStateChange {
   state: ReaderState;
@@ -65,14 +71,20 @@ export interface EventStreamReaderOptions {
   reconnect?: boolean;
   /**
    * Consecutive failed reconnect attempts before giving up with
-   * `SSE_RECONNECTS_EXHAUSTED`; a successful open resets the count. Default
+   * `SSE_RECONNECTS_EXHAUSTED`; any connection that opens resets this count (one that ends
+   * within `stableConnectionMs` still counts for the backoff). Default
    * `DEFAULT_MAX_RECONNECT_ATTEMPTS` (Infinity). `0` = never reconnect.
    */
   maxAttempts?: number;
   /** Base of the backoff (replaced by the server's `retry:`). Default `DEFAULT_MIN_RETRY_DELAY_MS`. */
   minDelayMs?: number;
-  /** Cap of the backoff. Default `DEFAULT_MAX_RETRY_DELAY_MS`. */
+  /** Cap of the backoff, and of the server's `retry:`. Default `DEFAULT_MAX_RETRY_DELAY_MS`. */
   maxDelayMs?: number;
+  /**
+   * A connection that ends sooner than this after opening is a failed attempt (the backoff
+   * keeps growing). Default `DEFAULT_STABLE_CONNECTION_MS`; `0` = every open resets the count.
+   */
+  stableConnectionMs?: number;
   /** Random share of each delay, 0..1 (0.5 equal jitter, 1 full jitter). Default `DEFAULT_RETRY_JITTER`. */
   jitter?: number;
   /** Random source for the jitter (tests). Default `Math.random`. */
@@ -119,6 +131,7 @@ export interface ReaderSettings {
   maxAttempts: number;
   minDelayMs: number;
   maxDelayMs: number;
+  stableConnectionMs: number;
   jitter: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
@@ -141,6 +154,11 @@ export function resolveSettings(options: EventStreamReaderOptions): ReaderSettin
     maxAttempts,
     minDelayMs: ms("minDelayMs", options.minDelayMs, DEFAULT_MIN_RETRY_DELAY_MS),
     maxDelayMs: ms("maxDelayMs", options.maxDelayMs, DEFAULT_MAX_RETRY_DELAY_MS),
+    stableConnectionMs: ms(
+      "stableConnectionMs",
+      options.stableConnectionMs,
+      DEFAULT_STABLE_CONNECTION_MS,
+    ),
     jitter: fraction("jitter", options.jitter, DEFAULT_RETRY_JITTER),
     connectTimeoutMs: ms("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
     idleTimeoutMs: ms("idleTimeoutMs", options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),

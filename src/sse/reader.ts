@@ -47,6 +47,7 @@ export {
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
+  DEFAULT_STABLE_CONNECTION_MS,
 } from "./reader-options.js";
 
 /**
@@ -75,6 +76,8 @@ class Reader {
   private state: ReaderState = "connecting";
   private lastEventId: string;
   private openCount = 0;
+  /** `performance.now()` when the latest connection opened. */
+  private openedAt = 0;
   private error: McpSseError | undefined;
   private closed = false;
   /** Header values of the latest request, scrubbed from error bodies that echo them. */
@@ -155,15 +158,22 @@ class Reader {
     }
     const { reconnect, maxAttempts } = this.settings;
     this.setState({ state: "connecting", attempt: 0 });
+    // `attempt` drives the backoff; `failures` (attempts in a row that never opened) the
+    // give-up count: a server that ends every stream at once is paced, not given up on.
     let attempt = 0;
+    let failures = 0;
     let initial = o.initialResponse;
     while (!this.closed) {
       const openedBefore = this.openCount;
       const outcome = await this.connect(attempt, initial);
       initial = undefined;
       if (this.closed) return;
-      // A connection that opened resets the count of consecutive failures.
-      if (this.openCount > openedBefore) attempt = 0;
+      // A connection that stayed open resets the count of consecutive failures; one that
+      // ended at once (a server closing every stream) does not, so the backoff still grows.
+      if (this.openCount > openedBefore) {
+        failures = 0;
+        if (this.stayedOpen()) attempt = 0;
+      }
       if (outcome.kind === "stop") return this.finish(undefined);
       const error = outcome.error;
       if (outcome.kind === "fatal") {
@@ -180,7 +190,8 @@ class Reader {
       if (this.closed) return;
       if (o.shouldReconnect && !this.ask(o.shouldReconnect, error)) return this.finish(error);
       attempt += 1;
-      if (attempt > maxAttempts) {
+      failures += 1;
+      if (failures > maxAttempts) {
         const exhausted = new McpSseError(
           "SSE_RECONNECTS_EXHAUSTED",
           `Event stream ${redactUrl(o.url)}: gave up after ${maxAttempts} failed reconnect attempt(s); last error: ${error.message}`,
@@ -189,19 +200,33 @@ class Reader {
         this.report(exhausted);
         return this.finish(exhausted);
       }
-      // Retry-After (outcome.delayMs) is the server's word: used as is, not capped. A
-      // `retry:` field is the server's reconnection time (WHATWG): jitter may lengthen the
-      // wait after repeated failures, never shorten it below what the server asked for.
-      const backoff = backoffDelay(attempt, {
-        baseMs: this.serverRetryMs ?? this.settings.minDelayMs,
-        maxDelayMs: this.settings.maxDelayMs,
-        jitter: this.settings.jitter,
-        ...(o.random ? { random: o.random } : {}),
-      });
-      const delayMs = timerMs(outcome.delayMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
+      const delayMs = this.delayBefore(attempt, outcome.delayMs);
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }
+  }
+
+  /**
+   * The wait before reconnect attempt `attempt`. Retry-After (`retryAfterMs`) is the server's
+   * word: used as is, not capped. A `retry:` field is the server's reconnection time (WHATWG):
+   * jitter may lengthen the wait after repeated failures, never shorten it below what the
+   * server asked for. `retry: 0` is honoured for the first reconnect only: later ones grow
+   * from at least minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as fast as the server
+   * answers).
+   */
+  private delayBefore(attempt: number, retryAfterMs: number | undefined): number {
+    const base = this.serverRetryMs ?? this.settings.minDelayMs;
+    const backoff = backoffDelay(attempt, {
+      baseMs: attempt > 1 ? Math.max(base, this.settings.minDelayMs) : base,
+      maxDelayMs: this.settings.maxDelayMs,
+      jitter: this.settings.jitter,
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
+    return timerMs(retryAfterMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
+  }
+
+  private stayedOpen(): boolean {
+    return performance.now() - this.openedAt >= this.settings.stableConnectionMs;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -285,6 +310,7 @@ class Reader {
         return { kind: "stop" };
       }
       this.openCount += 1;
+      this.openedAt = performance.now();
       this.setState({ state: "open" });
       if (response.body === null) return this.ended();
       body = response.body.getReader();
@@ -392,7 +418,8 @@ class Reader {
       },
       onRetry: (ms) => {
         if (this.closed) return;
-        this.serverRetryMs = ms;
+        // Clamped to the backoff cap: a huge `retry:` would stop reconnection for days.
+        this.serverRetryMs = Math.min(ms, this.settings.maxDelayMs);
         this.call("onRetry", () => o.onRetry?.(ms));
       },
       onComment: (text) => {

@@ -96,6 +96,7 @@ describe("config brand: only loadConfig's own results are trusted", () => {
           rpc_url: "http://127.0.0.1:1/mcp/rpc",
           rate_limit_backoff: 5,
           slow_handler_ms: 10,
+          max_call_time: 30,
           timeout: 7,
           reconnect_interval: 2,
           max_reconnects: 3,

@@ -305,6 +305,7 @@ describe("openEventStream: resumption and retry", () => {
   it("resets the attempt count after every successful open", async () => {
     // Two failures, then a good connection that ends, and again: with maxAttempts 3 this
     // only lasts because each open resets the count (the end of a stream is attempt 1).
+    // stableConnectionMs 0: these streams end at once, which would otherwise count as failures.
     const server = await startServer((_req, res, n) => {
       if (n % 3 !== 2) {
         res.writeHead(503, { "Content-Type": "text/plain" });
@@ -315,7 +316,13 @@ describe("openEventStream: resumption and retry", () => {
       res.end(`data: ${n}\n\n`);
     });
     const r = record();
-    const reader = openEventStream({ url: server.url, maxAttempts: 3, ...FAST, ...r.callbacks });
+    const reader = openEventStream({
+      url: server.url,
+      maxAttempts: 3,
+      stableConnectionMs: 0,
+      ...FAST,
+      ...r.callbacks,
+    });
     try {
       await until(() => r.events.length === 3, "three events");
       reader.close();

@@ -1,5 +1,5 @@
 import { CLIENT_UNKNOWN_SERVER, connectMcps } from "../../client/index.js";
-import { loadConfig } from "../../config/index.js";
+import { DEFAULT_MAX_CALL_TIME_FACTOR, loadConfig } from "../../config/index.js";
 import { McpSseError } from "../../errors.js";
 import type { CliIO } from "../io.js";
 import { formatCallResult } from "./call-format.js";
@@ -14,7 +14,8 @@ import {
 } from "./client-common.js";
 
 /**
- * `mcp-sse call <server> <tool> ['<json args>'] [-c mcps.yaml] [--json] [--timeout S]`:
+ * `mcp-sse call <server> <tool> ['<json args>'] [-c mcps.yaml] [--json] [--timeout S]
+ * [--max-call-time S]`:
  * connects only to the named server, calls the tool, prints the result. Exit 1 when the
  * call fails or the result has `isError`.
  */
@@ -22,7 +23,11 @@ export const CALL_USAGE = `usage: mcp-sse call <server> <tool> ['<json args>'] [
 
   -c, --config FILE  config file (default ./${DEFAULT_CONFIG_FILE})
   --json             print the full result as JSON
-  --timeout SECONDS  give up on the call after this long (default: the server's timeout)
+  --timeout SECONDS  give up on the call after this long without an answer or progress
+                     (default: the server's timeout)
+  --max-call-time SECONDS
+                     give up after this long in total, whatever progress arrives
+                     (default: the server's max_call_time, else ${DEFAULT_MAX_CALL_TIME_FACTOR} × the timeout)
 `;
 
 function parseArguments(text: string | undefined): Record<string, unknown> {
@@ -47,7 +52,7 @@ function parseArguments(text: string | undefined): Record<string, unknown> {
 export async function call(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CONFIG_FLAGS, timeout: { type: "string" } },
+    { ...CONFIG_FLAGS, timeout: { type: "string" }, "max-call-time": { type: "string" } },
     CALL_USAGE,
   );
   if (values.help) {
@@ -61,6 +66,9 @@ export async function call(argv: string[], io: CliIO): Promise<number> {
     throw usageError(`unexpected argument '${extra}' (quote the JSON arguments)`, CALL_USAGE);
   const args = parseArguments(rawArgs);
   const timeout = secondsFlag(values.timeout, "--timeout", CALL_USAGE, { positive: true });
+  const maxCallTime = secondsFlag(values["max-call-time"], "--max-call-time", CALL_USAGE, {
+    positive: true,
+  });
   const logger = cliLogger(io);
   const config = await loadConfig(values.config ?? DEFAULT_CONFIG_FILE, {
     cwd: io.cwd,
@@ -86,6 +94,7 @@ export async function call(argv: string[], io: CliIO): Promise<number> {
   try {
     const result = await mcps.call(serverName, toolName, args, {
       ...(timeout === undefined ? {} : { timeout }),
+      ...(maxCallTime === undefined ? {} : { maxCallTime }),
       signal: io.signal,
     });
     io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatCallResult(result));
