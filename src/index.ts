@@ -3,6 +3,24 @@
  * Runtime-agnostic at import time: Node-only pieces (file reading, undici pools, stdio)
  * are loaded lazily when a config asks for them.
  */
+
+export {
+  type BridgeEnd,
+  type BridgeStdioOptions,
+  bridgeStdio,
+  JSONRPC_PARSE_ERROR,
+  PROXY_SEND_FAILED,
+} from "./client/bridge/bridge.js";
+export {
+  CERT_WARN_DAYS,
+  type Check,
+  type CheckStatus,
+  DEFAULT_DIAGNOSE_TIMEOUT_MS,
+  DEFAULT_STREAM_WAIT_MS,
+  type DiagnoseOptions,
+  type DiagnoseTlsOptions,
+  diagnose,
+} from "./client/diagnose/index.js";
 export {
   type CallOptions,
   CLIENT_ABORTED,

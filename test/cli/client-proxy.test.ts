@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runProxy } from "../../src/cli/commands/proxy-bridge.js";
+import { bridgeStdio } from "../../src/client/bridge/bridge.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
 
@@ -81,7 +81,7 @@ describe("CLI proxy: stdio ↔ remote server", () => {
     it(`bridges requests, answers and notifications (${transport})`, async () => {
       const input = new PassThrough();
       const out = collector();
-      const done = runProxy({
+      const done = bridgeStdio({
         url: `${host.url}${path}`,
         transport,
         input,
@@ -112,7 +112,7 @@ describe("CLI proxy: stdio ↔ remote server", () => {
       const note = await out.waitFor((m) => m.method === "notifications/message");
       assert.ok(note, "server notifications reach the host");
       input.end();
-      assert.equal(await done, 0);
+      assert.equal(await done, "input");
     });
   }
 
@@ -168,14 +168,14 @@ describe("CLI proxy: review regressions", () => {
         `Bearer ab${dollarBrace}cd`,
       ]) {
         const out = collector();
-        const code = await runProxy({
+        const code = await bridgeStdio({
           url: `http://127.0.0.1:${port}/mcp`,
           transport: "streamable-http",
           headers: { Authorization: value },
           input: Readable.from([`${JSON.stringify(initialize)}\n`]),
           output: (l) => out.push(l),
         });
-        assert.equal(code, 0);
+        assert.equal(code, "input");
         assert.equal(seen.at(-1), value, "the header arrives exactly as given");
         assert.ok(
           out.messages.some((m) => m.id === 1 && m.error),
@@ -201,7 +201,7 @@ describe("CLI proxy: review regressions", () => {
     const input = new PassThrough();
     const out = collector();
     try {
-      const done = runProxy({
+      const done = bridgeStdio({
         url: `http://127.0.0.1:${port}/mcp`,
         transport: "streamable-http",
         input,
@@ -220,7 +220,7 @@ describe("CLI proxy: review regressions", () => {
         }),
       ]);
       clearTimeout(bound);
-      assert.equal(result, 0);
+      assert.equal(result, "abort");
       const answer = await out.waitFor((m) => m.id === 1, 1_000);
       assert.equal(answer.error?.code, -32000, "the cancelled request is answered with an error");
     } finally {
@@ -249,13 +249,13 @@ describe("CLI proxy: review regressions", () => {
       send: async (message: unknown) => void sent.push(message as (typeof sent)[number]),
       close: async () => undefined,
     };
-    const code = await runProxy({
+    const code = await bridgeStdio({
       url: "http://127.0.0.1:9/mcp",
       input: chunks(),
       output: () => undefined,
       createTransport: () => fake,
     });
-    assert.equal(code, 0);
+    assert.equal(code, "input");
     assert.deepEqual(
       sent.map((m) => m.method),
       ["notifications/big", "notifications/initialized"],
@@ -273,7 +273,7 @@ describe("CLI proxy: review regressions", () => {
     };
     const out = collector();
     const long = JSON.stringify({ jsonrpc: "2.0", method: "x", params: { s: "y".repeat(500) } });
-    const code = await runProxy({
+    const code = await bridgeStdio({
       url: "http://127.0.0.1:9/mcp",
       input: Readable.from([
         long.slice(0, 200),
@@ -284,7 +284,7 @@ describe("CLI proxy: review regressions", () => {
       createTransport: () => fake,
       maxLineChars: 100,
     });
-    assert.equal(code, 0);
+    assert.equal(code, "input");
     assert.deepEqual(
       sent.map((m) => m.method),
       ["notifications/initialized"],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { isFeedEvent, rpcUrlOf } from "../../src/cli/commands/doctor-feed.js";
 import { run } from "../../src/cli/main.js";
+import { isFeedEvent, rpcUrlOf } from "../../src/client/diagnose/feed.js";
 import { fakeIO } from "../fixtures/client-cli.js";
 import { type PlainFeed, startPlainFeed } from "../fixtures/plain-feed-server.js";
 

@@ -118,11 +118,8 @@ export function oneLine(error: unknown, hint = ""): string {
   return error instanceof McpSseError ? `${line} [${error.code}]` : line;
 }
 
-/** Cut `text` to `max` characters (one line), with an ellipsis. */
-export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
-}
+// Shared with the library's diagnose (which may not import the CLI).
+export { truncate } from "../../client/truncate.js";
 
 /** A plain text table: a header row and left-aligned columns. */
 export function formatTable(

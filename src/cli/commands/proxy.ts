@@ -1,11 +1,12 @@
+import { bridgeStdio } from "../../client/bridge/bridge.js";
 import type { CliIO } from "../io.js";
 import { cliLogger, parseFlags, parseHeaderFlags, usageError } from "./client-common.js";
-import { runProxy } from "./proxy-bridge.js";
 
 /**
  * `mcp-sse proxy <url> [--header 'K: V'] [--header-env NAME] [--transport auto|sse|streamable-http]`:
  * bridge a remote server to stdin/stdout (newline-delimited JSON-RPC) for hosts that only
- * speak stdio. Logs (with DEBUG set) go to stderr; stdout carries only JSON-RPC.
+ * speak stdio. Logs (with DEBUG set) go to stderr; stdout carries only JSON-RPC. The bridge is
+ * the library's `bridgeStdio()`; this command parses flags, calls it and sets the exit code.
  */
 export const PROXY_USAGE = `usage: mcp-sse proxy <url> [options]
 
@@ -41,7 +42,7 @@ export async function proxy(argv: string[], io: CliIO): Promise<number> {
   // The one place the client commands touch process: stdin is the host's message stream.
   const input = process.stdin;
   try {
-    const code = await runProxy({
+    const end = await bridgeStdio({
       url,
       headers,
       transport: transport as (typeof KINDS)[number],
@@ -50,8 +51,9 @@ export async function proxy(argv: string[], io: CliIO): Promise<number> {
       logger: cliLogger(io),
       signal: io.signal,
     });
-    if (code !== 0) io.stderr("mcp-sse proxy: the remote server closed the connection\n");
-    return code;
+    if (end !== "remote") return 0;
+    io.stderr("mcp-sse proxy: the remote server closed the connection\n");
+    return 1;
   } finally {
     input.destroy();
   }

@@ -1,19 +1,8 @@
-/** The network checks of `mcp-sse doctor`: DNS, TCP, TLS (node:dns, node:net, node:tls). */
+/** The network checks of `diagnose()`: DNS, TCP, TLS (node:dns, node:net, node:tls). */
 import { lookup } from "node:dns/promises";
 import { isIP, connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-
-export type CheckStatus = "ok" | "warn" | "fail" | "skip";
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** What to do about it (warn/fail). */
-  fix?: string;
-}
-
-/** Days before certificate expiry that earn a warning. */
-export const CERT_WARN_DAYS = 14;
+import { CERT_WARN_DAYS, type Check, type DiagnoseTlsOptions } from "./types.js";
 
 export function message(error: unknown): string {
   const e = error as { message?: string; cause?: { code?: string; message?: string } };
@@ -88,12 +77,16 @@ export function checkTcp(address: string, port: number, timeoutMs: number): Prom
   });
 }
 
-export function checkTls(
-  host: string,
-  address: string,
-  port: number,
-  timeoutMs: number,
-): Promise<Check> {
+export interface TlsProbe {
+  host: string;
+  address: string;
+  port: number;
+  timeoutMs: number;
+  tls?: DiagnoseTlsOptions | undefined;
+}
+
+/** A TLS handshake with the same CA, client certificate and verification as the HTTP pool. */
+export function checkTls({ host, address, port, timeoutMs, tls }: TlsProbe): Promise<Check> {
   return new Promise((resolve) => {
     const servername = isIP(host) ? undefined : host;
     const socket = tlsConnect({
@@ -101,6 +94,10 @@ export function checkTls(
       port,
       ...(servername ? { servername } : {}),
       ALPNProtocols: ["h2", "http/1.1"],
+      ...(tls?.ca !== undefined ? { ca: tls.ca } : {}),
+      ...(tls?.cert !== undefined ? { cert: tls.cert } : {}),
+      ...(tls?.key !== undefined ? { key: tls.key } : {}),
+      ...(tls?.insecure === true ? { rejectUnauthorized: false } : {}),
     });
     const done = (check: Check) => {
       socket.destroy();

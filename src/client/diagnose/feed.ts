@@ -1,11 +1,12 @@
 /**
- * `mcp-sse doctor` on a plain event feed (the guide's `GET …/sse` of unnamed `data:` JSON
+ * `diagnose()` on a plain event feed (the guide's `GET …/sse` of unnamed `data:` JSON
  * events, tools over `POST …/rpc`): recognised when the stream's first event is JSON instead
  * of the MCP `endpoint` event, and reported as a feed, not as a broken MCP server.
  */
 import type { SseEvent } from "../../sse/types.js";
-import { printable } from "./doctor-mcp.js";
-import { type Check, message } from "./doctor-net.js";
+import { printable } from "./answer.js";
+import { message } from "./net.js";
+import type { Check } from "./types.js";
 
 /** A plain feed event: an unnamed (`message`) event whose data is a JSON object. */
 export function isFeedEvent(event: SseEvent): boolean {

@@ -1,0 +1,88 @@
+/**
+ * `mcp-sse doctor --ca/--cert/--key/--insecure` against a real HTTPS MCP host whose certificate
+ * a throwaway CA signed (made with openssl in a temp directory): the flags reach both the
+ * TLS probe and the HTTP checks of `diagnose()`.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { run } from "../../src/cli/main.js";
+import { createDemoServer } from "../../src/server/demo.js";
+import { createMcpHttpHandler, toNodeListener } from "../../src/server/index.js";
+import { makeTestCerts, OPENSSL, type TestCerts } from "../client/tls-certs.js";
+import { fakeIO } from "../fixtures/client-cli.js";
+
+/** `name → status` of every printed check line. */
+function statuses(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.trim().split("\n")) {
+    const [status, name] = line.split(/\s+/);
+    if (status && name) out[name] = status;
+  }
+  return out;
+}
+
+describe("CLI doctor over HTTPS with a private CA", () => {
+  let certs: TestCerts | undefined;
+  let https: Server | undefined;
+  let handler: ReturnType<typeof createMcpHttpHandler> | undefined;
+  let url = "";
+  before(async () => {
+    certs = await makeTestCerts();
+    if (certs === undefined) return;
+    handler = createMcpHttpHandler({ createServer: () => createDemoServer({ intervalMs: 50 }) });
+    https = createServer(
+      { key: certs.pem.serverKey, cert: certs.pem.serverCert },
+      toNodeListener(handler),
+    );
+    await new Promise<void>((resolve) => https?.listen(0, "127.0.0.1", resolve));
+    url = `https://127.0.0.1:${(https.address() as AddressInfo).port}/mcp`;
+  });
+  after(async () => {
+    https?.closeAllConnections();
+    await new Promise<void>((resolve) => (https ? https.close(() => resolve()) : resolve()));
+    await handler?.close();
+    await certs?.remove();
+  });
+
+  function need(t: { skip(message: string): void }): TestCerts | undefined {
+    if (certs !== undefined) return certs;
+    const reason = `${OPENSSL} is missing: cannot make test certificates`;
+    if (process.env["CI"]) assert.fail(reason);
+    t.skip(reason);
+    return undefined;
+  }
+
+  it("without --ca the TLS check fails (exit 1); with --ca every HTTP check passes (exit 0)", async (t) => {
+    const c = need(t);
+    if (c === undefined) return;
+    const plain = fakeIO(process.cwd());
+    assert.equal(await run(["doctor", url], plain), 1);
+    assert.equal(statuses(plain.stdoutText())["tls"], "fail", plain.stdoutText());
+    // A relative path resolves against the working directory.
+    const io = fakeIO(c.dir);
+    assert.equal(await run(["doctor", url, "--ca", "ca.pem", "--stream-wait", "5"], io), 0);
+    const s = statuses(io.stdoutText());
+    assert.notEqual(s["tls"], "fail", io.stdoutText());
+    assert.equal(s["http"], "ok", io.stdoutText());
+    assert.equal(s["mcp-initialize"], "ok", io.stdoutText());
+  });
+
+  it("--insecure skips verification in the probe and the pool", async (t) => {
+    if (need(t) === undefined) return;
+    const io = fakeIO(process.cwd());
+    await run(["doctor", url, "--insecure"], io);
+    const s = statuses(io.stdoutText());
+    assert.notEqual(s["tls"], "fail", io.stdoutText());
+    assert.equal(s["mcp-initialize"], "ok", io.stdoutText());
+  });
+
+  it("usage errors: --cert without --key, a --ca file that cannot be read", async () => {
+    const io = fakeIO(process.cwd());
+    assert.equal(await run(["doctor", "https://127.0.0.1:9/mcp", "--cert", "c.pem"], io), 2);
+    assert.match(io.stderrText(), /--cert and --key go together/);
+    assert.equal(await run(["doctor", "https://127.0.0.1:9/mcp", "--ca", "no-such.pem"], io), 2);
+    assert.match(io.stderrText(), /--ca no-such\.pem: cannot read the file \(ENOENT\)/);
+  });
+});
