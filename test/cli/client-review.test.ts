@@ -173,7 +173,7 @@ describe("CLI call and watch: review regressions", () => {
         "  - name: a",
         "    transport: streamable-http",
         `    url: ${fx.url}`,
-        "    timeout: 2",
+        "    timeout: 10",
         "    reconnect_interval: 0.05",
         "    max_reconnects: 1",
         "    ping_interval: 0.3",

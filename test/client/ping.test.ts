@@ -70,7 +70,10 @@ describe("ping_interval", () => {
       const { manager, states } = await connect(`answers-${transport}`, transport, path);
       try {
         const start = pings.received;
-        await waitFor(() => pings.received >= start + 5, { message: "5 answered pings" });
+        await waitFor(() => pings.received >= start + 5, {
+          timeout: 30_000,
+          message: "5 answered pings",
+        });
         assert.deepEqual(states, []);
         assert.equal(manager.servers()[0]!.state, "ready");
         assert.equal(manager.metrics().servers[`answers-${transport}`]!.reconnects, 0);

@@ -142,7 +142,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     out();
     out(`live events for ${args.seconds} s (Ctrl-C stops early):`);
     out(`  ${COLUMNS}`);
-    mcps.on("data_update", (event) => {
+    const unsubscribe = mcps.on("data_update", (event) => {
       types.set(event.server, (types.get(event.server) ?? 0) + 1);
       const d = event.data as Partial<DataUpdateEvent> | undefined;
       if (typeof d?.payload?.value === "number") values.push(d.payload.value);
@@ -150,6 +150,8 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     });
     const started = Date.now();
     await sleep(args.seconds * 1000, io.signal);
+    // No row after this point: the summary counts exactly the rows printed above it.
+    unsubscribe();
     const elapsed = (Date.now() - started) / 1000;
 
     out();
