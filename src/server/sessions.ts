@@ -1,7 +1,8 @@
-import type { Transport } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ServerBackend, SessionRecord, SessionTransportKind } from "./backends/types.js";
+import { isInitializeMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Principal, ServerLike } from "./types.js";
 
@@ -18,6 +19,10 @@ export interface LocalSession<T extends SessionTransport = SessionTransport> {
   server: ServerLike;
   transport: T;
   lastActivity: number;
+  /** Set once the client sends anything besides `initialize`: the handshake is over. */
+  handshakeDone?: boolean;
+  /** Closes the session if the handshake is not over in time (cleared when it is). */
+  handshakeTimer?: ReturnType<typeof setTimeout>;
 }
 
 export interface SessionManagerOptions {
@@ -25,6 +30,8 @@ export interface SessionManagerOptions {
   createServer: () => ServerLike | Promise<ServerLike>;
   maxSessions: number;
   idleTimeoutMs: number;
+  /** `0` disables (see `DEFAULT_HANDSHAKE_TIMEOUT_MS`). */
+  handshakeTimeoutMs: number;
   metrics: ServerMetrics;
   logger: Logger;
 }
@@ -149,7 +156,32 @@ export class SessionManager {
       );
     }
     this.#o.logger.info({ sessionId: id, transport: kind }, "session opened");
+    this.#armHandshakeTimer(session);
     return session;
+  }
+
+  /**
+   * Abandoned connections (a `GET /sse` and nothing more, an `initialize` whose answer nobody
+   * read) would otherwise hold a server for the whole idle timeout, open stream or not.
+   */
+  #armHandshakeTimer(session: LocalSession): void {
+    const ms = this.#o.handshakeTimeoutMs;
+    if (ms <= 0) return;
+    const id = session.record.id;
+    session.handshakeTimer = setTimeout(() => {
+      if (session.handshakeDone) return;
+      this.close(id, "handshake timeout").catch((error: unknown) =>
+        this.#o.logger.warn({ sessionId: id, err: error }, "closing a pending session failed"),
+      );
+    }, ms);
+    session.handshakeTimer.unref?.();
+  }
+
+  /** Messages the client sent on `session`: anything but `initialize` ends the handshake. */
+  noteClientMessages(session: LocalSession, messages: readonly JSONRPCMessage[]): void {
+    if (session.handshakeDone || messages.every((m) => isInitializeMessage(m))) return;
+    session.handshakeDone = true;
+    clearTimeout(session.handshakeTimer);
   }
 
   /**
@@ -223,6 +255,7 @@ export class SessionManager {
   async #forget(id: string): Promise<void> {
     const session = this.#local.get(id);
     if (!session) return;
+    clearTimeout(session.handshakeTimer);
     this.#local.delete(id);
     this.#o.metrics.sessions.dec({ transport: session.record.transport });
     await this.#o.backend.deleteSession(id);
