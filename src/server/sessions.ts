@@ -2,7 +2,7 @@ import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ServerBackend, SessionRecord, SessionTransportKind } from "./backends/types.js";
-import { isInitializeMessage } from "./body.js";
+import { HandshakeWatch } from "./handshake.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Principal, ServerLike } from "./types.js";
 
@@ -19,10 +19,8 @@ export interface LocalSession<T extends SessionTransport = SessionTransport> {
   server: ServerLike;
   transport: T;
   lastActivity: number;
-  /** Set once the client sends anything besides `initialize`: the handshake is over. */
-  handshakeDone?: boolean;
-  /** Closes the session if the handshake is not over in time (cleared when it is). */
-  handshakeTimer?: ReturnType<typeof setTimeout>;
+  /** Closes the session if the client stalls its handshake (absent when disabled). */
+  handshake?: HandshakeWatch;
 }
 
 export interface SessionManagerOptions {
@@ -162,26 +160,30 @@ export class SessionManager {
 
   /**
    * Abandoned connections (a `GET /sse` and nothing more, an `initialize` whose answer nobody
-   * read) would otherwise hold a server for the whole idle timeout, open stream or not.
+   * read) would otherwise hold a server for the whole idle timeout, open stream or not. The
+   * watch sees the server's messages through `send`, wrapped after connect like `onclose`.
    */
   #armHandshakeTimer(session: LocalSession): void {
     const ms = this.#o.handshakeTimeoutMs;
     if (ms <= 0) return;
     const id = session.record.id;
-    session.handshakeTimer = setTimeout(() => {
-      if (session.handshakeDone) return;
+    const watch = new HandshakeWatch(ms, () => {
       this.close(id, "handshake timeout").catch((error: unknown) =>
         this.#o.logger.warn({ sessionId: id, err: error }, "closing a pending session failed"),
       );
-    }, ms);
-    session.handshakeTimer.unref?.();
+    });
+    session.handshake = watch;
+    const transport = session.transport;
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      watch.fromServer(message);
+      return send(message, options);
+    };
   }
 
-  /** Messages the client sent on `session`: anything but `initialize` ends the handshake. */
+  /** Messages the client sent on `session` (see `HandshakeWatch`). */
   noteClientMessages(session: LocalSession, messages: readonly JSONRPCMessage[]): void {
-    if (session.handshakeDone || messages.every((m) => isInitializeMessage(m))) return;
-    session.handshakeDone = true;
-    clearTimeout(session.handshakeTimer);
+    session.handshake?.fromClient(messages);
   }
 
   /**
@@ -255,7 +257,7 @@ export class SessionManager {
   async #forget(id: string): Promise<void> {
     const session = this.#local.get(id);
     if (!session) return;
-    clearTimeout(session.handshakeTimer);
+    session.handshake?.stop();
     this.#local.delete(id);
     this.#o.metrics.sessions.dec({ transport: session.record.transport });
     await this.#o.backend.deleteSession(id);

@@ -135,6 +135,7 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
           }),
       );
       transport = session.transport;
+      ctx.sessions.noteClientMessages(session, messages);
     } catch (error) {
       if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
       if (isMcpSseError(error, "SERVER_SHUTTING_DOWN")) return shuttingDownResponse();

@@ -38,8 +38,9 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 /** A session with no open stream and no request for this long is closed. `0` disables. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 /**
- * A session whose client has sent nothing but `initialize` (or nothing at all: a legacy
- * `GET /sse` left open or closed) for this long is closed. `0` disables.
+ * A session whose client stalls its handshake this long is closed: nothing sent since the
+ * session opened (a legacy `GET /sse` left open or closed), or nothing since the server
+ * answered `initialize`. `0` disables. See `HandshakeWatch`.
  */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for sessions and connections to drain. */
@@ -74,8 +75,9 @@ export interface McpHttpHandlerOptions {
   /** Default `DEFAULT_IDLE_TIMEOUT_MS`; `0` disables reaping. */
   idleTimeoutMs?: number;
   /**
-   * Close a session that has not finished its handshake (the client sent nothing after
-   * `initialize`) within this many ms. Default `DEFAULT_HANDSHAKE_TIMEOUT_MS`; `0` disables.
+   * Close a session whose client stalls its handshake this many ms (nothing after the session
+   * opened, or after the server answered `initialize`). Default `DEFAULT_HANDSHAKE_TIMEOUT_MS`;
+   * `0` disables.
    */
   handshakeTimeoutMs?: number;
   /** Per-stream bound on unread bytes before a slow client is disconnected. Default `DEFAULT_MAX_BUFFERED_BYTES`. */

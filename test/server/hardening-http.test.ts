@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, mock, test } from "node:test";
+import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import type { ServeHandle } from "../../src/server/index.js";
 import { createMcpHttpHandler, serve } from "../../src/server/index.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -119,6 +120,74 @@ describe("sessions that never finish the handshake are reaped (issue 11, item 12
       mock.timers.tick(60_000);
       await settle(() => false);
       assert.equal(handler.sessionCount, 1);
+    } finally {
+      mock.timers.reset();
+      await handler.close();
+    }
+  });
+
+  test("fake time: an initialize the server is slow to answer stops the clock", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    // A server that answers initialize only when told (a stdio child still starting, say).
+    let transport: Transport | undefined;
+    let initialize: (JSONRPCMessage & { id?: string | number }) | undefined;
+    const slowServer = {
+      async connect(t: Transport) {
+        transport = t;
+        t.onmessage = (m) => {
+          if ("method" in m && m.method === "initialize") initialize = m;
+        };
+        await t.start();
+      },
+      async close() {
+        await transport?.close();
+      },
+    };
+    const handler = createMcpHttpHandler({
+      createServer: () => slowServer,
+      handshakeTimeoutMs: 10_000,
+      stateless: false,
+    });
+    try {
+      const sse = await handler.fetch(new Request("http://127.0.0.1/sse"));
+      const reader = sse.body?.getReader();
+      const first = new TextDecoder().decode((await reader?.read())?.value);
+      const endpoint = /data: (\S+)/.exec(first)?.[1];
+      assert.ok(endpoint, first);
+      const posted = await handler.fetch(
+        new Request(new URL(endpoint, "http://127.0.0.1"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: INIT_PARAMS,
+          }),
+        }),
+      );
+      assert.equal(posted.status, 202);
+      await settle(() => initialize !== undefined);
+      assert.ok(initialize);
+      mock.timers.tick(15_000);
+      await settle(() => false);
+      assert.equal(handler.sessionCount, 1, "the server's turn: not reaped");
+      await transport?.send({
+        jsonrpc: "2.0",
+        id: 1,
+        result: {
+          protocolVersion: INIT_PARAMS.protocolVersion,
+          capabilities: {},
+          serverInfo: { name: "slow", version: "1" },
+        },
+      });
+      mock.timers.tick(9_999);
+      await settle(() => false);
+      assert.equal(handler.sessionCount, 1, "the client's turn has just begun");
+      mock.timers.tick(1);
+      await settle(() => handler.sessionCount === 0);
+      assert.equal(handler.sessionCount, 0, "the client never sent initialized: reaped");
+      await reader?.cancel();
     } finally {
       mock.timers.reset();
       await handler.close();
