@@ -23,10 +23,19 @@ export function requestTargetProblem(target: string): string | undefined {
     return "Malformed request target: only origin-form (/path?query) is served";
   }
   const path = target.split("?")[0] ?? "/";
-  if (new URL(path, "http://h").pathname !== path) {
+  if (normalisedPath(path) !== path) {
     return "Malformed request target: dot segments, backslashes or unencoded characters in the path";
   }
   return undefined;
+}
+
+/** The path as URL parsing would route it, or `undefined` when it cannot be parsed. */
+function normalisedPath(path: string): string | undefined {
+  try {
+    return new URL(path, "http://h").pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
