@@ -1,7 +1,12 @@
 /**
  * A pino-compatible logger interface, so users can inject pino (or anything shaped like it),
- * and the redaction every log line goes through. Leaf module: imports nothing.
+ * and a small JSON-lines logger whose every line goes through the redaction walker
+ * (redact.ts). Leaf module: imports only redact.ts.
  */
+import { isSecretName, REDACTED, redactValue } from "./redact.js";
+
+export { isSecretName, REDACTED, SECRET_HEADER_NAMES } from "./redact.js";
+
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
   info(obj: object | string, msg?: string): void;
@@ -19,7 +24,7 @@ const LEVELS: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50
 
 /**
  * A small JSON-lines logger to a write function (stderr by default in the CLI), at or above
- * `level`. Every object is passed through `redact` first.
+ * `level`. Every object (and the bindings of a child) is passed through `redact` first.
  */
 export function createJsonLogger(
   write: (line: string) => void,
@@ -30,38 +35,21 @@ export function createJsonLogger(
   const emit = (lvl: Level, obj: object | string, msg?: string) => {
     if (LEVELS[lvl] < min) return;
     const fields = typeof obj === "string" ? { msg: obj } : { ...redact(obj), msg };
-    write(`${JSON.stringify({ level: lvl, time: Date.now(), ...bindings, ...fields })}\n`);
+    const line = { level: lvl, time: Date.now(), ...bindings, ...fields };
+    write(`${JSON.stringify(line, bigintAsString)}\n`);
   };
   return {
     debug: (o, m) => emit("debug", o, m),
     info: (o, m) => emit("info", o, m),
     warn: (o, m) => emit("warn", o, m),
     error: (o, m) => emit("error", o, m),
-    child: (more) => createJsonLogger(write, level, { ...bindings, ...more }),
+    child: (more) => createJsonLogger(write, level, redact({ ...bindings, ...more })),
   };
 }
 
-/** Header names whose values are secrets wherever they appear (lower case). */
-export const SECRET_HEADER_NAMES: readonly string[] = [
-  "authorization",
-  "proxy-authorization",
-  "cookie",
-  "set-cookie",
-  "x-api-key",
-  "api-key",
-  "x-auth-token",
-];
-
-export const REDACTED = "[REDACTED]";
-
-/** True when a header or field name names a secret. */
-export function isSecretName(name: string, extra: readonly string[] = []): boolean {
-  const lower = name.toLowerCase();
-  return (
-    SECRET_HEADER_NAMES.includes(lower) ||
-    extra.includes(lower) ||
-    /token|secret|password|api[-_]?key|encryption[-_]?key/.test(lower)
-  );
+/** `JSON.stringify` throws on a bigint; a log line must never throw. */
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
 }
 
 /** A copy of `headers` with secret values replaced by `[REDACTED]`. */
@@ -75,20 +63,10 @@ export function redactHeaders(
   return out;
 }
 
-/** Deep copy of a log object with secret-named fields (and any `headers` object) redacted. */
-export function redact(
-  value: object,
-  extra: readonly string[] = [],
-  depth = 0,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (isSecretName(k, extra)) out[k] = REDACTED;
-    else if (v instanceof Error)
-      out[k] = { message: v.message, code: (v as { code?: unknown }).code };
-    else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < 4)
-      out[k] = redact(v as object, extra, depth + 1);
-    else out[k] = v;
-  }
-  return out;
+/**
+ * Deep copy of a log object with secret-named fields redacted (the built-in names plus
+ * `extra`), at any depth: see `redactValue` in redact.ts, the one walker.
+ */
+export function redact(value: object, extra: readonly string[] = []): Record<string, unknown> {
+  return redactValue(value, { names: extra }) as Record<string, unknown>;
 }

@@ -17,6 +17,7 @@ import type { ServerConfig } from "../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay, sleep } from "../sse/backoff.js";
+import { secretValuesOf } from "../sse/reader-http.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -28,14 +29,17 @@ import {
   isUnauthorized,
   toCallError,
 } from "./call-errors.js";
+import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./error-events.js";
 import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
 import { redactingLogger } from "./redacting-logger.js";
+import type { ServerConnection } from "./server-connection.js";
 import {
   clientCapabilities,
   installServerRequestHandlers,
   type ServerRequestHandlers,
 } from "./server-requests.js";
 import { assertTransition, type ConnectionState } from "./state.js";
+import { CLIENT_FEED_DETECTED, type FeedHandoff } from "./transports/handoff.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
 
 /** Longest delay between two reconnect attempts of the manager, ms. */
@@ -76,6 +80,12 @@ export interface ConnectionOptions {
   onStreamReconnect?: () => void;
   /** Answers to server → client requests; each one given declares its capability. */
   handlers?: ServerRequestHandlers;
+  /**
+   * `kind: auto`: on the first connect, a legacy SSE stream that opens with something other
+   * than `endpoint` is handed here (an event feed); `start()` then resolves still
+   * `connecting`, without reporting anything, for the caller to continue as a feed.
+   */
+  onFeedDetected?: (handoff: FeedHandoff) => void;
 }
 
 /**
@@ -104,7 +114,7 @@ function connectFailed(server: ServerConfig, cause: unknown): McpSseError {
   );
 }
 
-export class Connection {
+export class Connection implements ServerConnection, ErrorEventTarget {
   readonly name: string;
   private _state: ConnectionState = "connecting";
   private _error: McpSseError | Error | undefined;
@@ -117,12 +127,16 @@ export class Connection {
   private refreshedHeaders: Record<string, string> | undefined;
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
+  /** The guide's error events (AUTHENTICATION_FAILED, RATE_LIMITED, …): see error-events.ts. */
+  private readonly errorEvents: ErrorEventPolicy;
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.server.name;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers.
     this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
+    const canRefresh = options.refreshToken !== undefined;
+    this.errorEvents = new ErrorEventPolicy(options.server, this, this.log, canRefresh);
   }
 
   get state(): ConnectionState {
@@ -133,6 +147,13 @@ export class Connection {
   }
   get connectedSince(): number | undefined {
     return this._connectedSince;
+  }
+  /**
+   * The values this server's requests carry (configured and refreshed headers, and the
+   * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
+   */
+  secretValues(): string[] {
+    return secretValuesOf(this.headers());
   }
   /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {
@@ -146,13 +167,16 @@ export class Connection {
       await this.openWithAuth(undefined);
       this.setState("ready");
     } catch (error) {
-      if (this._state === "closed") return;
+      // An event feed, handed over to `onFeedDetected`: not a failure of this server.
+      if (this._state === "closed" || isMcpSseError(error, CLIENT_FEED_DETECTED)) return;
       this.reportError(error);
       this.setState("failed", error);
     }
   }
 
   async call(tool: string, args: Record<string, unknown>, options: CallOptions = {}) {
+    // During a RATE_LIMITED pause: wait for its end (within the timeout) or fail at once.
+    options = await this.errorEvents.admitCall(tool, options, this.lifetime.signal);
     const server = this.name;
     const client = this.client;
     if (this._state !== "ready" || client === undefined)
@@ -223,6 +247,7 @@ export class Connection {
     if (this._state === "closed") return;
     this.setState("closed");
     this.lifetime.abort();
+    this.errorEvents.close();
     this.stopPing();
     this.generation += 1;
     const client = this.client;
@@ -278,13 +303,19 @@ export class Connection {
       onStreamEvent: (event) => {
         if (current()) this.options.emit(sseEventToEvent(this.name, event));
       },
+      // Feed detection only on the first connect: a server does not change kind on reconnect.
+      ...(this.options.onFeedDetected !== undefined && this._state === "connecting"
+        ? { onFeedDetected: this.options.onFeedDetected }
+        : {}),
     });
     const { handlers } = this.options;
     const client = new Client(CLIENT_INFO, { capabilities: clientCapabilities(handlers) });
     installServerRequestHandlers(client, handlers, this.name, this.log);
     client.fallbackNotificationHandler = async (notification) => {
       if (!current()) return;
-      this.options.emit(notificationToEvent(this.name, notification));
+      const event = notificationToEvent(this.name, notification);
+      this.options.emit(event);
+      this.errorEvents.observe(event);
       if (notification.method === "notifications/tools/list_changed")
         this.refreshTools(client).catch((error: unknown) => this.reportError(error));
     };
@@ -292,7 +323,7 @@ export class Connection {
       if (current()) this.reportError(error);
     };
     client.onclose = () => {
-      if (current() && this._state === "ready") this.onLost(new Error("transport closed"));
+      if (current() && this.isLive()) this.onLost(new Error("transport closed"));
     };
     this.client = client;
     try {
@@ -327,7 +358,7 @@ export class Connection {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       client.ping({ timeout: this.options.server.timeoutMs }).catch((error: unknown) => {
-        if (generation === this.generation && this._state === "ready") this.onLost(error);
+        if (generation === this.generation && this.isLive()) this.onLost(error);
       });
     }, every);
     this.pingTimer.unref?.();
@@ -358,6 +389,8 @@ export class Connection {
         reconnectDelay(attempt, reconnectIntervalMs, this.options.random ?? Math.random),
         this.lifetime.signal,
       );
+      // RATE_LIMITED pauses reconnects too.
+      await this.errorEvents.untilResumed(this.lifetime.signal);
       if (this.lifetime.signal.aborted) return;
       this.options.onReconnectAttempt?.();
       this.log.info({ attempt, maxReconnects }, "reconnecting");
@@ -373,6 +406,49 @@ export class Connection {
       }
     }
     if (this._state === "reconnecting") this.setState("failed", last);
+  }
+
+  /** Connected: ready, or paused by a RATE_LIMITED error event. */
+  private isLive(): boolean {
+    return this._state === "ready" || this._state === "paused";
+  }
+
+  // ErrorEventTarget: what the guide's error events (error-events.ts) ask of this connection.
+
+  /** AUTHENTICATION_FAILED: refreshed credentials, then a new session with them. */
+  async reauthenticate(): Promise<void> {
+    const refresh = this.options.refreshToken;
+    if (refresh === undefined) return;
+    await this.refreshHeaders(refresh);
+    if (this.isLive())
+      this.onLost(
+        new McpSseError(
+          CLIENT_AUTH_EVENT,
+          `Server "${this.name}" sent an AUTHENTICATION_FAILED error event; reconnecting with refreshed credentials.`,
+          { details: { server: this.name } },
+        ),
+      );
+  }
+
+  setPaused(paused: boolean): void {
+    // Only a live session pauses: a reconnect loop already waits for the pause on its own.
+    if (paused && this._state === "ready") this.setState("paused");
+    else if (!paused && this._state === "paused") this.setState("ready");
+  }
+
+  fail(error: McpSseError): void {
+    if (this._state === "closed" || this._state === "failed") return;
+    const old = this.client;
+    this.generation += 1;
+    this.client = undefined;
+    this.stopPing();
+    this.reportError(error);
+    this.setState("failed", error);
+    if (old !== undefined) void this.closeClient(old);
+  }
+
+  report(error: unknown): void {
+    this.reportError(error);
   }
 
   private async closeClient(client: Client): Promise<void> {

@@ -1,7 +1,11 @@
 /**
- * Fernet-encrypted event payloads (seed servers send `{ encrypted_payload: "<token>" }`):
- * with `server.encryptionKey` the event is delivered with its data replaced by the decrypted
- * JSON (or text). A token that does not verify is an error — never a partial plaintext.
+ * Fernet-encrypted event payloads (the guide's servers send `{ "event": …, "encrypted_payload":
+ * "<token>", … }`): with `server.encryptionKey` the decrypted JSON (or text) goes into
+ * `payload` and `encrypted_payload` is removed; the rest of the object stays (what the guide's
+ * client does with `event_data['payload'] = …`). The token may come as is (`gAAAAA…`) or
+ * wrapped once more in standard base64 (`Z0FBQUFB…`: the guide's client calls
+ * `base64.b64decode` before `Fernet.decrypt`). A token that does not verify is an error —
+ * never a partial plaintext.
  */
 import { McpSseError } from "../errors.js";
 import { decrypt } from "../fernet/index.js";
@@ -19,6 +23,23 @@ function parsePlaintext(text: string): unknown {
     // Plain text payloads are allowed: deliver the string itself.
     return text;
   }
+}
+
+/**
+ * A Fernet token starts with its version byte 0x80, `g` in url-safe base64. Anything else
+ * is tried as standard base64 of a token (its first character is then `Z`); when that does
+ * not give a token either, the original string goes to `decrypt` (which names the problem).
+ */
+export function unwrapToken(token: string): string {
+  if (token.startsWith("g")) return token;
+  let inner: string;
+  try {
+    inner = atob(token.trim());
+  } catch {
+    // Not base64 at all: decrypt() reports FERNET_INVALID_TOKEN for the original.
+    return token;
+  }
+  return inner.startsWith("g") ? inner : token;
 }
 
 /** Where an event's Fernet token sits: the event data itself, or a plain `log` event's `data`. */
@@ -52,9 +73,19 @@ export function decryptEvent(event: McpsEvent, key: string): Promise<McpsEvent> 
   return found === undefined ? Promise.resolve(event) : decryptPayload(event, found, key);
 }
 
+/** `object` with `encrypted_payload` replaced by `payload: value`, everything else kept. */
+function withPayload(object: Record<string, unknown>, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // Copied key by key so the token is not read again (the caller located it once).
+  for (const name of Object.keys(object))
+    if (name !== "encrypted_payload") out[name] = object[name];
+  out["payload"] = value;
+  return out;
+}
+
 /**
- * The event with `found` (what `encryptedPayloadOf(event)` located) decrypted in place, so a
- * caller that already looked for the payload does not search the event again.
+ * The event with `found` (what `encryptedPayloadOf(event)` located) decrypted, so a caller
+ * that already looked for the payload does not search the event again.
  */
 export async function decryptPayload(
   event: McpsEvent,
@@ -63,7 +94,7 @@ export async function decryptPayload(
 ): Promise<McpsEvent> {
   let plaintext: string;
   try {
-    plaintext = await decrypt(found.token, key);
+    plaintext = await decrypt(unwrapToken(found.token), key);
   } catch (error) {
     const fernetCode = (error as { code?: unknown }).code;
     throw new McpSseError(
@@ -76,6 +107,10 @@ export async function decryptPayload(
     );
   }
   const value = parsePlaintext(plaintext);
-  if (!found.nested) return { ...event, data: value };
-  return { ...event, data: { ...(event.data as Record<string, unknown>), data: value } };
+  const data = event.data as Record<string, unknown>;
+  if (!found.nested) return { ...event, data: withPayload(data, value) };
+  return {
+    ...event,
+    data: { ...data, data: withPayload(data["data"] as Record<string, unknown>, value) },
+  };
 }

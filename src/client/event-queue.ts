@@ -4,10 +4,27 @@
  * bounded queue. When a queue is full the OLDEST event is dropped and counted, so a slow
  * handler never blocks the stream, the other subscribers, or memory.
  */
+import { McpSseError } from "../errors.js";
+import { CLIENT_INVALID_OPTION } from "./call-errors.js";
 import { type EventFilter, type McpsEvent, matchesFilter } from "./events.js";
 
 /** Events a subscriber may have waiting before the oldest is dropped. */
 export const DEFAULT_EVENT_QUEUE_SIZE = 1000;
+/**
+ * Events kept while `connectMcps` is still connecting (for subscribers created as soon as it
+ * resolves); beyond it the oldest is dropped and counted.
+ */
+export const DEFAULT_STARTUP_BUFFER_SIZE = 1000;
+
+/** `connectMcps`'s `startupBufferSize`: a whole number >= 0, else `CLIENT_INVALID_OPTION`. */
+export function checkStartupBufferSize(size: number | undefined): void {
+  if (size === undefined || (Number.isInteger(size) && size >= 0)) return;
+  throw new McpSseError(
+    CLIENT_INVALID_OPTION,
+    `connectMcps: startupBufferSize must be a whole number >= 0 (got ${String(size)}).`,
+    { details: { option: "startupBufferSize" } },
+  );
+}
 
 export interface EventBusHooks {
   /** An event was dropped from a full queue. */
@@ -16,6 +33,8 @@ export interface EventBusHooks {
   onHandlerTime?: (event: McpsEvent, ms: number) => void;
   /** A handler threw (or rejected): reported, never rethrown into the stream. */
   onHandlerError?: (event: McpsEvent, error: unknown) => void;
+  /** An event was dropped from the full start-up buffer (see `hold`). */
+  onStartupDrop?: (event: McpsEvent) => void;
 }
 
 export interface BatchOptions {
@@ -73,6 +92,10 @@ class BoundedQueue {
     }
     return event;
   }
+  /** The waiting entries, oldest first, without removing them. */
+  snapshot(): McpsEvent[] {
+    return this.items.slice(this.head);
+  }
   take(count: number): McpsEvent[] {
     const out: McpsEvent[] = [];
     while (out.length < count && this.length > 0) out.push(this.shift() as McpsEvent);
@@ -93,24 +116,53 @@ interface Subscriber {
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
   private closed = false;
+  /** Every event published since `hold()`, until `release()`; undefined when not holding. */
+  private startup: BoundedQueue | undefined;
+  private keepHeld: (event: McpsEvent) => boolean = () => true;
 
-  constructor(private readonly hooks: EventBusHooks = {}) {}
+  /** `now` times handlers (ms, monotonic): tests pass a clock they drive. */
+  constructor(
+    private readonly hooks: EventBusHooks = {},
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get subscriberCount(): number {
     return this.subscribers.size;
   }
 
+  /** Events held for replay (0 when not holding). */
+  get heldCount(): number {
+    return this.startup?.length ?? 0;
+  }
+
+  /**
+   * Keep every published event (at most `limit`, the oldest dropped and reported through
+   * `onStartupDrop`) until `release()`: a subscriber created meanwhile first receives the
+   * held events that match its filter, in order, then live ones. So nothing published while
+   * some servers were still connecting is lost to subscribers created right after. Only
+   * events for which `keep` returns true are held.
+   */
+  hold(
+    limit = DEFAULT_STARTUP_BUFFER_SIZE,
+    keep: (event: McpsEvent) => boolean = () => true,
+  ): void {
+    if (this.closed) return;
+    this.startup = new BoundedQueue(Math.max(1, limit));
+    this.keepHeld = keep;
+  }
+
+  /** Stop holding and forget the held events (live delivery is unchanged). */
+  release(): void {
+    this.startup = undefined;
+  }
+
   /** Enqueue `event` for every matching subscriber. Never awaits a handler. */
   publish(event: McpsEvent): void {
-    for (const subscriber of this.subscribers) {
-      let matches = false;
-      try {
-        matches = matchesFilter(event, subscriber.filter);
-      } catch (error) {
-        this.hooks.onHandlerError?.(event, error);
-      }
-      if (matches) subscriber.push(event);
-    }
+    const dropped =
+      this.startup !== undefined && this.keepHeld(event) ? this.startup.push(event) : undefined;
+    if (dropped !== undefined) this.hooks.onStartupDrop?.(dropped);
+    for (const subscriber of this.subscribers)
+      if (this.matches(event, subscriber)) subscriber.push(event);
   }
 
   /** Run `handler` for each matching event, one at a time, off the publisher's stack. */
@@ -121,13 +173,13 @@ export class EventBus {
     const drain = async () => {
       while (!ended && queue.length > 0) {
         const event = queue.shift() as McpsEvent;
-        const started = performance.now();
+        const started = this.now();
         try {
           await handler(event);
         } catch (error) {
           this.hooks.onHandlerError?.(event, error);
         }
-        this.hooks.onHandlerTime?.(event, performance.now() - started);
+        this.hooks.onHandlerTime?.(event, this.now() - started);
       }
       draining = false;
     };
@@ -230,8 +282,26 @@ export class EventBus {
   /** End every subscriber: iterators finish, handlers stop after their current event. */
   close(): void {
     this.closed = true;
+    this.startup = undefined;
     for (const subscriber of this.subscribers) subscriber.end();
     this.subscribers.clear();
+  }
+
+  /** Hand a new subscriber the held start-up events that match its filter, oldest first. */
+  private replayHeld(subscriber: Subscriber): void {
+    if (this.startup === undefined) return;
+    for (const event of this.startup.snapshot())
+      if (this.matches(event, subscriber)) subscriber.push(event);
+  }
+
+  /** The subscriber's filter on `event`; a predicate that throws is reported as no match. */
+  private matches(event: McpsEvent, subscriber: Subscriber): boolean {
+    try {
+      return matchesFilter(event, subscriber.filter);
+    } catch (error) {
+      this.hooks.onHandlerError?.(event, error);
+      return false;
+    }
   }
 
   private add(subscriber: Subscriber, signal: AbortSignal | undefined): () => void {
@@ -239,6 +309,7 @@ export class EventBus {
       subscriber.end();
       return () => {};
     }
+    this.replayHeld(subscriber);
     this.subscribers.add(subscriber);
     const onAbort = () => unsubscribe();
     const unsubscribe = () => {

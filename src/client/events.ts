@@ -52,6 +52,17 @@ export interface EventFilter {
   filter?: (event: McpsEvent) => boolean;
   /** Drop events that carry a `level` below this one. Events without a level pass. */
   minLevel?: LogLevel;
+  /**
+   * Drop events whose `data.priority` is below this number (the guide's feeds send
+   * `"priority": 7`). A missing or non-number priority counts as 0.
+   */
+  minPriority?: number;
+}
+
+/** An event's `data.priority` when it is a finite number, else 0 (how `minPriority` reads it). */
+export function priorityOf(event: McpsEvent): number {
+  const priority = isRecord(event.data) ? event.data["priority"] : undefined;
+  return typeof priority === "number" && Number.isFinite(priority) ? priority : 0;
 }
 
 /** Method → event type for the notifications that map one to one. */
@@ -128,5 +139,6 @@ export function matchesFilter(event: McpsEvent, filter: EventFilter): boolean {
   if (filter.minLevel !== undefined && event.level !== undefined) {
     if (LOG_LEVELS.indexOf(event.level) < LOG_LEVELS.indexOf(filter.minLevel)) return false;
   }
+  if (filter.minPriority !== undefined && priorityOf(event) < filter.minPriority) return false;
   return filter.filter === undefined || filter.filter(event);
 }

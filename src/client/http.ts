@@ -14,6 +14,7 @@
  */
 import { Agent, type Dispatcher, Pool, fetch as undiciFetch } from "undici";
 import type { ServerConfig } from "../config/types.js";
+import { closedOverTlsHint, tlsFailure } from "./tls-errors.js";
 
 /** TCP + TLS connect timeout of each new pooled connection, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -91,7 +92,9 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
       { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent } as Parameters<
         typeof undiciFetch
       >[1],
-    )) as unknown as typeof globalThis.fetch;
+    ).catch((error: unknown) => {
+      throw explainTls(server, input, error);
+    })) as unknown as typeof globalThis.fetch;
   return {
     fetch: boundFetch,
     dispatcher: agent,
@@ -100,6 +103,21 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
       return closed;
     },
   };
+}
+
+/**
+ * A TLS failure as `CLIENT_TLS` naming the server and the `tls.*` setting to fix; a peer that
+ * closed an https connection unanswered keeps undici's error, with a TLS hint in its message.
+ */
+function explainTls(server: ServerConfig, input: RequestInfo | URL, error: unknown): unknown {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  const tls = tlsFailure(server, url, error);
+  if (tls !== undefined) return tls;
+  const hint = closedOverTlsHint(server, url, error);
+  if (hint === undefined) return error;
+  return new TypeError(`${(error as Error).message}: ${hint}`, {
+    cause: (error as { cause?: unknown }).cause,
+  });
 }
 
 /** `agent.close()` for at most `graceMs`, then destroy every dispatcher it had. */

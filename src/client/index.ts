@@ -23,8 +23,18 @@ export {
   type TransportFactory,
 } from "./connection.js";
 export {
+  AUTHENTICATION_FAILED,
+  CLIENT_AUTH_EVENT,
+  CLIENT_ERROR_EVENTS,
+  CLIENT_RATE_LIMITED,
+  RATE_LIMITED,
+  type ServerErrorEvent,
+  serverErrorOf,
+} from "./error-events.js";
+export {
   type BatchOptions,
   DEFAULT_EVENT_QUEUE_SIZE,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   type EventHandler,
   type SubscribeOptions,
 } from "./event-queue.js";
@@ -37,6 +47,7 @@ export {
   matchesFilter,
   notificationToEvent,
 } from "./events.js";
+export { CLIENT_RPC_INVALID, rpcUrlOf } from "./feed/rpc.js";
 export {
   type ConnectMcpsOptions,
   connectMcps,
@@ -46,10 +57,13 @@ export {
   type ServerStatus,
 } from "./manager.js";
 export {
+  type Clock,
   DEFAULT_LATENCY_SAMPLES,
+  type HandlerSnapshot,
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
+export type { ServerConnection } from "./server-connection.js";
 export {
   CLIENT_NO_ROOTS_HANDLER,
   type ServerRequestContext,

@@ -15,21 +15,28 @@ import {
   CLIENT_UNKNOWN_TOOL,
   describe,
 } from "./call-errors.js";
-import {
-  type CallOptions,
-  Connection,
-  type RefreshToken,
-  type TransportFactory,
-} from "./connection.js";
+import type { CallOptions, RefreshToken, TransportFactory } from "./connection.js";
+import { createServerConnection } from "./create-connection.js";
 import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
 import {
   type BatchOptions,
+  checkStartupBufferSize,
+  DEFAULT_STARTUP_BUFFER_SIZE,
   EventBus,
   type EventHandler,
   type SubscribeOptions,
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
-import { ServerMetrics, type ServerMetricsSnapshot } from "./metrics.js";
+import {
+  type Clock,
+  DEFAULT_LATENCY_SAMPLES,
+  defaultClock,
+  ServerMetrics,
+  type ServerMetricsSnapshot,
+  slowHandlerReport,
+} from "./metrics.js";
+import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
+import type { ServerConnection } from "./server-connection.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -47,6 +54,18 @@ export interface ConnectMcpsOptions {
   refreshToken?: RefreshToken;
   /** Receives every event (off the read loop, like `on("*")`). */
   onEvent?: EventHandler;
+  /**
+   * Events kept while servers are still connecting, for subscribers created right after
+   * `connectMcps` resolves (see docs/client.md, "No event lost at start-up"); the oldest
+   * beyond it are dropped and counted in `startupDropped`. 0 disables. Default
+   * `DEFAULT_STARTUP_BUFFER_SIZE` (1000).
+   */
+  startupBufferSize?: number;
+  /**
+   * Monotonic ms clock for handler times and connection durations in `metrics()`. Default
+   * `performance.now`; tests pass a clock they drive.
+   */
+  clock?: Clock;
   /** Transport seam for tests and custom transports. Default `createClientTransport`. */
   createTransport?: TransportFactory;
   /**
@@ -125,8 +144,10 @@ export async function connectMcps(
       `connectMcps: the signal was already aborted; no server of ${config.source} was connected`,
     );
   }
+  checkStartupBufferSize(options.startupBufferSize);
   const manager = new Manager(config, options, logger);
   await manager.start();
+  manager.releaseStartupEvents();
   return manager;
 }
 
@@ -151,9 +172,10 @@ export function routeQualified(
 }
 
 class Manager implements McpsManager {
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, ServerConnection>();
   private readonly metricsByServer = new Map<string, ServerMetrics>();
   private readonly bus: EventBus;
+  private readonly clock: Clock;
   /** Per-server tail of the ordered decrypt pipeline (only servers with an encryptionKey). */
   private readonly decryptTail = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -168,18 +190,29 @@ class Manager implements McpsManager {
     private readonly options: ConnectMcpsOptions,
     private readonly logger: Logger,
   ) {
-    this.bus = new EventBus({
-      onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
-      onHandlerTime: (event, ms) => this.metricsOf(event.server).recordHandler(ms),
-      onHandlerError: (event, error) =>
-        this.logger.warn(
-          { server: event.server, type: event.type, err: error },
-          "event handler failed",
-        ),
-    });
+    this.clock = options.clock ?? defaultClock;
+    this.bus = new EventBus(
+      {
+        onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
+        onHandlerTime: (event, ms) => this.handlerTime(event, ms),
+        onHandlerError: (event, error) =>
+          this.logger.warn(
+            { server: event.server, type: event.type, err: error },
+            "event handler failed",
+          ),
+        onStartupDrop: (event) => this.metricsOf(event.server).startupDropped++,
+      },
+      this.clock,
+    );
+    // Events of servers that are ready early are kept until connectMcps resolves (see
+    // releaseStartupEvents), so that subscribers created right after it miss none.
+    const startupBufferSize = options.startupBufferSize ?? DEFAULT_STARTUP_BUFFER_SIZE;
+    // `state` events are not held: servers() tells the current state, and a replayed
+    // "connecting → ready" would read as a fresh change to a subscriber counting them.
+    if (startupBufferSize > 0) this.bus.hold(startupBufferSize, (e) => e.type !== "state");
     if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
     for (const server of config.servers) {
-      this.metricsByServer.set(server.name, new ServerMetrics());
+      this.metricsByServer.set(server.name, new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock));
       if (server.enabled) this.connections.set(server.name, this.connect(server));
     }
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -189,9 +222,18 @@ class Manager implements McpsManager {
     await Promise.all([...this.connections.values()].map((c) => c.start()));
   }
 
-  private connect(server: ServerConfig): Connection {
+  /**
+   * The start-up rule: subscribers created before the next macrotask after `connectMcps`
+   * resolved (the caller's `await connectMcps(…)` continuation runs first, as microtasks)
+   * receive every event held since the manager was created; then holding stops.
+   */
+  releaseStartupEvents(): void {
+    setTimeout(() => this.bus.release(), 0);
+  }
+
+  private connect(server: ServerConfig): ServerConnection {
     const metrics = this.metricsOf(server.name);
-    return new Connection({
+    return createServerConnection({
       server,
       logger: this.logger,
       createTransport: this.options.createTransport ?? createClientTransport,
@@ -208,17 +250,29 @@ class Manager implements McpsManager {
   private metricsOf(name: string): ServerMetrics {
     let metrics = this.metricsByServer.get(name);
     if (metrics === undefined) {
-      metrics = new ServerMetrics();
+      metrics = new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock);
       this.metricsByServer.set(name, metrics);
     }
     return metrics;
   }
 
+  /** A handler finished an event: timed, and warned about past `slow_handler_ms`. */
+  private handlerTime(event: McpsEvent, ms: number): void {
+    const limit = this.config.servers.find((s) => s.name === event.server)?.slowHandlerMs ?? 0;
+    const slow = slowHandlerReport(event, ms, limit);
+    this.metricsOf(event.server).recordHandler(ms, slow !== undefined);
+    if (slow !== undefined) this.logger.warn(slow.fields, slow.message);
+  }
+
   /** Count, decrypt when configured (keeping order per server), publish. */
-  private receive(server: ServerConfig, event: McpsEvent): void {
+  private receive(server: ServerConfig, raw: McpsEvent): void {
+    const secrets = this.connections.get(server.name)?.secretValues() ?? [];
+    const event = scrubEvent(raw, secrets);
     const metrics = this.metricsOf(server.name);
     if (event.type === "error") metrics.errors++;
-    else if (event.type !== "state") metrics.eventsReceived++;
+    else if (event.type === "state")
+      metrics.recordState(String((event.data as { to?: unknown }).to));
+    else metrics.eventsReceived++;
     const key = server.encryptionKey;
     if (key === undefined) {
       this.bus.publish(event);
@@ -233,7 +287,8 @@ class Manager implements McpsManager {
     }
     const next = (tail ?? Promise.resolve()).then(async () => {
       try {
-        this.bus.publish(found === undefined ? event : await decryptPayload(event, found, key));
+        const plain = found === undefined ? event : await decryptPayload(event, found, key);
+        this.bus.publish(plain === event ? event : scrubEvent(plain, secrets));
       } catch (error) {
         metrics.errors++;
         this.bus.publish({
@@ -279,15 +334,15 @@ class Manager implements McpsManager {
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return result;
+      return scrubErrorResult(result, connection.secretValues());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
-      throw error;
+      throw scrubFailure(error, connection.secretValues());
     }
   }
 
   /** The enabled server's connection, or `CLIENT_UNKNOWN_SERVER`. */
-  private connectionOf(server: string): Connection {
+  private connectionOf(server: string): ServerConnection {
     const connection = this.connections.get(server);
     if (connection !== undefined) return connection;
     const known = this.config.servers.find((s) => s.name === server);
@@ -347,7 +402,7 @@ class Manager implements McpsManager {
         toolCount: connection.tools.length,
       };
       if (connection.error !== undefined && connection.state !== "ready")
-        status.error = describe(connection.error);
+        status.error = describe(scrubFailure(connection.error, connection.secretValues()));
       if (connection.connectedSince !== undefined)
         status.connectedSince = new Date(connection.connectedSince).toISOString();
       return status;

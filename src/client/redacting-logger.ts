@@ -5,11 +5,9 @@
  * value, and the values of the server's secret headers are scrubbed from every string (an
  * error message may echo a header the server reflected).
  */
-import { isSecretName, type Logger, REDACTED, silentLogger } from "../logger.js";
-import { scrubValues, secretValuesOf } from "../sse/reader-http.js";
-
-/** Nested objects deeper than this are logged as they are (log objects are shallow). */
-const MAX_DEPTH = 4;
+import { type Logger, silentLogger } from "../logger.js";
+import { isSecretName, redactValue, scrubValues } from "../redact.js";
+import { secretValuesOf } from "../sse/reader-http.js";
 
 /** The values of the headers whose names are secret (built-in names plus `secretNames`). */
 export function secretHeaderValues(
@@ -20,31 +18,6 @@ export function secretHeaderValues(
   for (const [name, value] of Object.entries(headers))
     if (isSecretName(name, secretNames)) secret[name] = value;
   return secretValuesOf(secret);
-}
-
-function redactValue(
-  value: unknown,
-  names: readonly string[],
-  values: readonly string[],
-  depth: number,
-): unknown {
-  if (typeof value === "string") return values.length === 0 ? value : scrubValues(value, values);
-  if (value instanceof Error) {
-    // Keep the Error (pino serializes its stack) unless its message carries a secret value.
-    const message = values.length === 0 ? value.message : scrubValues(value.message, values);
-    if (message === value.message) return value;
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message, ...(code === undefined ? {} : { code }) };
-  }
-  if (Array.isArray(value) && depth < MAX_DEPTH)
-    return value.map((item) => redactValue(item, names, values, depth + 1));
-  if (value !== null && typeof value === "object" && depth < MAX_DEPTH) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value))
-      out[key] = isSecretName(key, names) ? REDACTED : redactValue(item, names, values, depth + 1);
-    return out;
-  }
-  return value;
 }
 
 /**
@@ -62,7 +35,7 @@ export function redactingLogger(
   const line = (obj: object | string): object | string => {
     const values = secretHeaderValues(headers(), secretNames);
     if (typeof obj === "string") return values.length === 0 ? obj : scrubValues(obj, values);
-    return redactValue(obj, secretNames, values, 0) as object;
+    return redactValue(obj, { names: secretNames, values }) as object;
   };
   const message = (msg: string | undefined): string | undefined =>
     msg === undefined ? undefined : (line(msg) as string);

@@ -1,18 +1,26 @@
 /**
  * The connection state machine (ARCHITECTURE.md): connecting → ready → reconnecting →
- * ready | failed; any → closed. Every change goes through `assertTransition`, so an
+ * ready | failed; any → closed. `paused`: the server sent a `RATE_LIMITED` error event, so
+ * its calls and reconnects wait (docs/event-feeds.md); it ends in ready or reconnecting. Every change goes through `assertTransition`, so an
  * impossible change is a bug that fails loudly instead of a silent inconsistency.
  */
 import { McpSseError } from "../errors.js";
 
-export type ConnectionState = "connecting" | "ready" | "reconnecting" | "failed" | "closed";
+export type ConnectionState =
+  | "connecting"
+  | "ready"
+  | "reconnecting"
+  | "paused"
+  | "failed"
+  | "closed";
 
 /** The allowed next states of each state. */
 export const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
   // A first connect that fails is `failed` at once: `connectMcps` must resolve promptly.
   connecting: ["ready", "failed", "closed"],
-  ready: ["reconnecting", "failed", "closed"],
-  reconnecting: ["ready", "failed", "closed"],
+  ready: ["reconnecting", "paused", "failed", "closed"],
+  reconnecting: ["ready", "paused", "failed", "closed"],
+  paused: ["ready", "reconnecting", "failed", "closed"],
   failed: ["closed"],
   closed: [],
 };

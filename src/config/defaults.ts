@@ -26,3 +26,12 @@ export const MAX_TIMER_S = 2_147_483;
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+/** `kind`: what the server is; `auto` detects an event feed on a legacy SSE stream. */
+export const DEFAULT_SERVER_KIND = "auto";
+/** `rate_limit_backoff`: pause after a `RATE_LIMITED` error event without `retry_after`, seconds (the guide's 60). */
+export const DEFAULT_RATE_LIMIT_BACKOFF_S = 60;
+/**
+ * `slow_handler_ms`: an event handler slower than this many milliseconds is logged as a
+ * warning naming the event (the guide's client warns past 1 s); 0 disables the warning.
+ */
+export const DEFAULT_SLOW_HANDLER_MS = 1000;

@@ -3,7 +3,9 @@ export {
   DEFAULT_ENABLED,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
+  DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
+  DEFAULT_SERVER_KIND,
   DEFAULT_TIMEOUT_S,
   DEFAULT_TLS_INSECURE,
   DEFAULT_TOOL_SEPARATOR,
@@ -27,4 +29,4 @@ export {
   type ConfigProblem,
 } from "./problems.js";
 export { isToolAllowed, matchesToolPattern } from "./tools.js";
-export type { McpsConfig, ServerConfig, TlsConfig, TransportKind } from "./types.js";
+export type { McpsConfig, ServerConfig, ServerKind, TlsConfig, TransportKind } from "./types.js";

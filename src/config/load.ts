@@ -7,10 +7,12 @@
 import { LineCounter, parseDocument } from "yaml";
 import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { brand, isBranded } from "./brand.js";
 import { OBJECT_SOURCE } from "./defaults.js";
 import { type Env, interpolateTree } from "./interpolate.js";
 import { normalize, readTlsFiles } from "./normalize.js";
 import { CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_READ_FAILED, ProblemList } from "./problems.js";
+import { looksLoaded, revalidate } from "./revalidate.js";
 import type { McpsConfig } from "./types.js";
 import { selectOwnKeys, serverNameFinder, validateTree } from "./validate.js";
 
@@ -39,16 +41,12 @@ function processCwd(): string {
   return (globalThis as { process?: { cwd?: () => string } }).process?.cwd?.() ?? ".";
 }
 
-/** True for an already-normalized config (what `loadConfig` returns): passed through. */
-function isMcpsConfig(value: object): value is McpsConfig {
-  const v = value as Partial<McpsConfig>;
-  return Array.isArray(v.servers) && typeof v.toolSeparator === "string";
-}
-
 /**
  * Load and validate a config: a path to a YAML/JSON file, or an object of the file's shape
  * (`{ mcps: [...] }` or `{ mcpServers: {...} }`). Every problem is reported at once in
  * `CONFIG_INVALID`; a missing file is `CONFIG_NOT_FOUND`; bad syntax is `CONFIG_PARSE`.
+ * A config this function returned (frozen) is passed through as is; any other object shaped
+ * like one (`{ servers, toolSeparator }`) is validated again, never trusted for its shape.
  */
 export async function loadConfig(
   pathOrConfig: string | object,
@@ -56,7 +54,13 @@ export async function loadConfig(
 ): Promise<McpsConfig> {
   const cwd = options.cwd ?? processCwd();
   if (typeof pathOrConfig !== "string") {
-    if (pathOrConfig !== null && isMcpsConfig(pathOrConfig)) return pathOrConfig;
+    if (isBranded(pathOrConfig)) return pathOrConfig;
+    if (typeof pathOrConfig === "object" && pathOrConfig !== null && looksLoaded(pathOrConfig)) {
+      const logger = options.logger ?? silentLogger;
+      return brand(
+        await revalidate(pathOrConfig as Record<string, unknown>, { baseDir: cwd, logger }),
+      );
+    }
     return buildConfig(pathOrConfig, { ...options, source: OBJECT_SOURCE, baseDir: cwd });
   }
   const path = await import("node:path");
@@ -124,7 +128,9 @@ async function buildConfig(
   const tlsFiles = await readTlsFiles(tree, options.baseDir, problems);
   problems.throwIfAny(options.source);
   if (valid === undefined) throw new Error("unreachable: invalid config without problems");
-  return normalize(valid, tlsFiles, { baseDir: options.baseDir, logger, source: options.source });
+  return brand(
+    await normalize(valid, tlsFiles, { baseDir: options.baseDir, logger, source: options.source }),
+  );
 }
 
 function parseError(
@@ -149,6 +155,9 @@ function parseYaml(text: string, source: string): unknown {
     uniqueKeys: true,
     // `<<: *defaults` merge keys, to share settings between servers.
     merge: true,
+    // Not "warn": yaml would print to stderr (`process.emitWarning`) about e.g. a list used as
+    // a key; such a key is reported as a config problem anyway.
+    logLevel: "error",
   });
   const first = doc.errors[0];
   if (first) {

@@ -7,7 +7,10 @@ import {
   DEFAULT_ENABLED,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
+  DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
+  DEFAULT_SERVER_KIND,
+  DEFAULT_SLOW_HANDLER_MS,
   DEFAULT_TIMEOUT_S,
   DEFAULT_TLS_INSECURE,
   DEFAULT_TOOL_SEPARATOR,
@@ -128,13 +131,18 @@ async function toServer(
       ...(entry.tools?.deny === undefined ? {} : { deny: entry.tools.deny }),
     },
     secretHeaders: (entry.secret_headers ?? []).map((h) => h.toLowerCase()),
+    kind: entry.kind ?? DEFAULT_SERVER_KIND,
+    rateLimitBackoffMs: ms(entry.rate_limit_backoff ?? DEFAULT_RATE_LIMIT_BACKOFF_S),
+    slowHandlerMs: entry.slow_handler_ms ?? DEFAULT_SLOW_HANDLER_MS,
   };
+  if (entry.rpc_url !== undefined) server.rpcUrl = entry.rpc_url;
   if (entry.url !== undefined) server.url = entry.url;
   if (entry.command !== undefined) server.command = entry.command;
   if (entry.cwd !== undefined) server.cwd = await resolveFrom(baseDir, entry.cwd);
   if (entry.encryption_key !== undefined) server.encryptionKey = entry.encryption_key;
   if (entry.tls !== undefined) {
-    const tls: TlsConfig = { insecure: entry.tls.insecure ?? DEFAULT_TLS_INSECURE };
+    const insecure = entry.tls.insecure ?? entry.tls.insecure_skip_verify ?? DEFAULT_TLS_INSECURE;
+    const tls: TlsConfig = { insecure };
     if (extra.tls?.ca !== undefined) tls.ca = extra.tls.ca;
     if (extra.tls?.cert !== undefined) tls.cert = extra.tls.cert;
     if (extra.tls?.key !== undefined) tls.key = extra.tls.key;

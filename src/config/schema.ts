@@ -12,6 +12,7 @@ import { decodeBase64Url } from "../fernet/index.js";
 import { MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
 
 export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
+export const SERVER_KINDS = ["auto", "mcp", "feed"] as const;
 
 /** A number, or a string of digits (an interpolated `${TIMEOUT:-30}` is a string). */
 function numeric(v: unknown): unknown {
@@ -109,6 +110,8 @@ const serverFields = {
         cert: nonEmpty.optional(),
         key: nonEmpty.optional(),
         insecure: flag.optional(),
+        /** The same as `insecure` (the name Go's crypto/tls and many YAML configs use). */
+        insecure_skip_verify: flag.optional(),
       },
       { error: "must be a map with ca, cert, key, insecure" },
     )
@@ -119,6 +122,18 @@ const serverFields = {
   env: stringMap.optional(),
   cwd: nonEmpty.optional(),
   secret_headers: z.array(nonEmpty, { error: "must be a list of header names" }).optional(),
+  kind: z.enum(SERVER_KINDS, { error: `must be one of ${SERVER_KINDS.join(", ")}` }).optional(),
+  rpc_url: httpUrl.optional(),
+  rate_limit_backoff: seconds("positive").optional(),
+  slow_handler_ms: z
+    .preprocess(
+      numeric,
+      z
+        .number({ error: "must be a number of milliseconds" })
+        .nonnegative("must be >= 0 milliseconds")
+        .max(MAX_TIMER_S * 1000, `must be at most ${MAX_TIMER_S * 1000} milliseconds`),
+    )
+    .optional(),
 };
 
 const serverName = z

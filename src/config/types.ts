@@ -6,6 +6,13 @@
 
 export type TransportKind = "sse" | "streamable-http" | "stdio" | "auto";
 
+/**
+ * What the server is: an MCP server, a plain SSE event feed (unnamed `data:` JSON events,
+ * tools over `POST …/rpc`), or `auto`: an MCP server unless its legacy SSE stream opens with
+ * something other than an `endpoint` event (see docs/event-feeds.md).
+ */
+export type ServerKind = "auto" | "mcp" | "feed";
+
 export interface TlsConfig {
   /** PEM text of extra CA certificates (read from the file the config names). */
   ca?: string;
@@ -48,6 +55,14 @@ export interface ServerConfig {
   encryptionKey?: string;
   /** Extra header names (lower case) to redact in logs, beyond the built-in list. */
   secretHeaders: string[];
+  /** MCP server, event feed, or detect (file: `kind`, default `auto`). */
+  kind: ServerKind;
+  /** An event feed's RPC URL (file: `rpc_url`); default: `…/rpc` beside a `…/sse` url. */
+  rpcUrl?: string;
+  /** Pause after a `RATE_LIMITED` error event without `retry_after`, ms (file: `rate_limit_backoff`, seconds). */
+  rateLimitBackoffMs: number;
+  /** Warn about an event handler slower than this, ms (file: `slow_handler_ms`); 0 = never. */
+  slowHandlerMs: number;
 }
 
 export interface McpsConfig {

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { PathSegment, ProblemList } from "./problems.js";
 import { formatPath } from "./problems.js";
-import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig } from "./schema.js";
+import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig, TRANSPORT_NAMES } from "./schema.js";
 
 type Obj = Record<string, unknown>;
 const TOP_LEVEL_KEYS = ["mcps", "mcpServers", "tool_separator"];
@@ -137,7 +137,7 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
       path.length === 0
         ? TOP_LEVEL_KEYS
         : last === "tls"
-          ? ["ca", "cert", "key", "insecure"]
+          ? ["ca", "cert", "key", "insecure", "insecure_skip_verify"]
           : last === "tools"
             ? ["allow", "deny"]
             : path.length === 2
@@ -152,6 +152,10 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
     return;
   }
   problems.add(path, issue.message);
+}
+
+function isTransportName(t: unknown): boolean {
+  return typeof t === "string" && (TRANSPORT_NAMES as readonly string[]).includes(t);
 }
 
 function normalizeTransport(t: unknown): unknown {
@@ -173,10 +177,12 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
     }
     const declared = normalizeTransport(value["transport"]);
     const typed = normalizeTransport(value["type"]);
+    // Only known names are compared and quoted: any other value is the schema's problem, and
+    // may come from a secret variable.
     if (
       path[0] === "mcpServers" &&
-      declared !== undefined &&
-      typed !== undefined &&
+      isTransportName(declared) &&
+      isTransportName(typed) &&
       declared !== typed
     ) {
       add(
@@ -200,11 +206,41 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
       if (hasCommand)
         add([...path, "command"], `is only used by the stdio transport, not ${transport}`);
     }
+    feedRules(path, value, transport, add);
     const tls = value["tls"];
     if (isObj(tls) && (tls["cert"] === undefined) !== (tls["key"] === undefined)) {
       add([...path, "tls"], "cert and key must be given together (mutual TLS)");
     }
+    if (
+      isObj(tls) &&
+      tls["insecure"] !== undefined &&
+      tls["insecure_skip_verify"] !== undefined &&
+      String(tls["insecure"]) !== String(tls["insecure_skip_verify"])
+    ) {
+      add([...path, "tls", "insecure_skip_verify"], "contradicts tls.insecure (give only one)");
+    }
   }
+}
+
+/**
+ * An event feed is read over plain SSE (GET) with tools over HTTP: `kind: feed` needs a URL
+ * transport that can read it (`sse` or `auto`), and `rpc_url` means nothing to stdio.
+ */
+function feedRules(
+  path: PathSegment[],
+  value: Obj,
+  transport: string,
+  add: (path: PathSegment[], message: string) => void,
+): void {
+  if (value["kind"] === "feed" && (transport === "stdio" || transport === "streamable-http"))
+    add(
+      [...path, "kind"],
+      `feed servers are read over plain SSE: use transport sse or auto, not ${transport}`,
+    );
+  if (value["rpc_url"] !== undefined && transport === "stdio")
+    add([...path, "rpc_url"], "is only used by event feeds over HTTP, not the stdio transport");
+  if (value["rpc_url"] !== undefined && value["kind"] === "mcp")
+    add([...path, "rpc_url"], "is only used by event feeds, not kind mcp");
 }
 
 /**

@@ -8,8 +8,8 @@ import { silentLogger } from "../logger.js";
  * (`realtime_monitor`, `weather_monitor`) and a live `data_update` event for every session.
  *
  * Events travel as a STANDARD MCP logging notification, so any SDK client receives them:
- * `notifications/message` with `{ level: "info", logger: "data_update", data: { event:
- * "data_update", value, timestamp, ... } }`. The mcp-sse client maps a logging notification
+ * `notifications/message` with `{ level: "info", logger: "data_update", data: { timestamp,
+ * event: "data_update", payload: { value, ... } } }` (the guide's event shape). The mcp-sse client maps a logging notification
  * whose `data.event` is a string to an event of that type.
  */
 
@@ -34,13 +34,20 @@ export interface DemoServerOptions {
   logger?: Logger;
 }
 
-/** The `data` of one demo logging notification. */
+/**
+ * One demo `data_update`, in the guide's shape: `{ timestamp, event, payload }`. It is the
+ * `data` of a demo logging notification and, with `serve --demo`, an event of the feed.
+ */
 export interface DataUpdateEvent {
   event: typeof DATA_UPDATE_EVENT;
-  value: number;
   /** ISO 8601 time the event was made. */
   timestamp: string;
-  /** Sequence number within the session, from 1. */
+  payload: DataUpdatePayload;
+}
+
+export interface DataUpdatePayload {
+  value: number;
+  /** Sequence number within the session (or the feed), from 1. */
   seq: number;
   /** The stream most recently passed to `realtime_monitor`, once there is one. */
   stream_id?: string;
@@ -65,18 +72,16 @@ class Monitoring {
 
   nextEvent(value: number, nowMs: number): DataUpdateEvent {
     this.seq += 1;
-    const event: DataUpdateEvent = {
-      event: DATA_UPDATE_EVENT,
+    const payload: DataUpdatePayload = {
       value,
-      timestamp: new Date(nowMs).toISOString(),
       seq: this.seq,
       monitoring: { stream_ids: [...this.streamIds], locations: [...this.locations] },
     };
     const stream = this.streamIds.at(-1);
     const location = this.locations.at(-1);
-    if (stream !== undefined) event.stream_id = stream;
-    if (location !== undefined) event.location = location;
-    return event;
+    if (stream !== undefined) payload.stream_id = stream;
+    if (location !== undefined) payload.location = location;
+    return { timestamp: new Date(nowMs).toISOString(), event: DATA_UPDATE_EVENT, payload };
   }
 }
 
@@ -159,7 +164,7 @@ export function createDemoServer(options: DemoServerOptions = {}): McpServer {
       )
       .catch((error: unknown) => {
         // A session whose stream is gone cannot take events; the host closes it. Say so once.
-        logger.debug({ err: error, seq: data.seq }, "demo: data_update not delivered");
+        logger.debug({ err: error, seq: data.payload.seq }, "demo: data_update not delivered");
       });
   };
 
@@ -178,4 +183,31 @@ export function createDemoServer(options: DemoServerOptions = {}): McpServer {
     previousClose?.();
   };
   return server;
+}
+
+/**
+ * The demo's plain event feed (`serve --demo` at `/mcp/sse`): a `data_update` in the guide's
+ * shape every `intervalMs`, published through `publish` (e.g. `serve()`'s `publish`), with
+ * the feed's own sequence. Returns the function that stops it.
+ */
+export function startDemoFeed(
+  publish: (event: Record<string, unknown>) => unknown,
+  options: DemoServerOptions = {},
+): () => void {
+  const intervalMs = options.intervalMs ?? DEFAULT_DATA_UPDATE_INTERVAL_MS;
+  if (intervalMs <= 0) return () => undefined;
+  const nextValue = options.nextValue ?? randomValue;
+  const now = options.now ?? Date.now;
+  const state = new Monitoring();
+  const timer = setInterval(() => {
+    try {
+      publish({ ...state.nextEvent(nextValue(), now()) });
+    } catch (error) {
+      // The feed closed under us (shutdown): nothing left to publish to.
+      (options.logger ?? silentLogger).debug({ err: error }, "demo feed: publish failed");
+      clearInterval(timer);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

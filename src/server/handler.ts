@@ -1,3 +1,4 @@
+import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
@@ -9,6 +10,8 @@ import {
 } from "./body.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
+import { EventFeed } from "./feed.js";
+import { FeedRpc } from "./feed-rpc.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
@@ -22,10 +25,13 @@ import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.j
 import { handleStreamable } from "./streamable.js";
 import type { McpHttpHandlerOptions } from "./types.js";
 import {
+  DEFAULT_FEED_PATH,
+  DEFAULT_FEED_RPC_PATH,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from "./types.js";
 
@@ -41,6 +47,13 @@ export interface McpHttpHandler {
   reapIdle(): Promise<number>;
   /** The handler's logger (`options.logger`, or silent); adapters report their failures here. */
   readonly logger: Logger;
+  /** The plain event feed, when `options.feed` is given. */
+  readonly feed: EventFeed | undefined;
+  /**
+   * Publish one JSON object to every feed subscriber (and its replay log); returns its SSE id.
+   * Throws `SERVER_FEED_DISABLED` without `options.feed`.
+   */
+  publish(event: Record<string, unknown>): string;
 }
 
 /**
@@ -91,9 +104,43 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         });
   const mcpPath = options.mcpPath ?? "/mcp";
   const ssePath = options.ssePath ?? "/sse";
+  const feedOptions = options.feed;
+  const feed =
+    feedOptions === undefined
+      ? undefined
+      : new EventFeed({
+          ...feedOptions,
+          keepAliveMs: ctx.keepAliveMs,
+          maxBufferedBytes: ctx.maxBufferedBytes,
+          onSlowSubscriber: () => metrics.slowClientDisconnects.inc({ transport: "feed" }),
+        });
+  const feedPath = feedOptions === undefined ? undefined : (feedOptions.path ?? DEFAULT_FEED_PATH);
+  const rpcPath =
+    feedOptions === undefined || feedOptions.rpcPath === false
+      ? undefined
+      : (feedOptions.rpcPath ?? DEFAULT_FEED_RPC_PATH);
+  const rpc =
+    rpcPath === undefined
+      ? undefined
+      : new FeedRpc({
+          createServer: options.createServer,
+          maxBodyBytes: ctx.maxBodyBytes,
+          logger,
+          ...(feedOptions?.rpcTimeoutMs === undefined
+            ? {}
+            : { timeoutMs: feedOptions.rpcTimeoutMs }),
+        });
 
   const route: Handle = async (request, rc) => {
     const path = rc.url.pathname;
+    if (feed !== undefined && path === feedPath) {
+      return request.method === "GET"
+        ? feed.subscribe(request, DEFAULT_RETRY_AFTER_SECONDS)
+        : methodNotAllowed("GET");
+    }
+    if (rpc !== undefined && path === rpcPath) {
+      return request.method === "POST" ? rpc.handle(request) : methodNotAllowed("POST");
+    }
     if (path === mcpPath) {
       let mcpRequest = request;
       if (modern && request.method === "POST" && !request.headers.has("mcp-session-id")) {
@@ -208,8 +255,9 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         resolve();
       }, timeoutMs);
     });
+    feed?.close();
     await Promise.race([
-      Promise.all([sessions.closeAll("server shutting down"), modern?.close()]),
+      Promise.all([sessions.closeAll("server shutting down"), modern?.close(), rpc?.close()]),
       timeout,
     ]);
     clearTimeout(timer);
@@ -225,6 +273,15 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       return sessions.size;
     },
     reapIdle: () => sessions.reapIdle(),
+    feed,
+    publish(event) {
+      if (feed === undefined)
+        throw new McpSseError(
+          "SERVER_FEED_DISABLED",
+          "publish() needs an event feed: pass the `feed` option to serve() / createMcpHttpHandler().",
+        );
+      return feed.publish(event);
+    },
   };
 }
 

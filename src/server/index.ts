@@ -23,6 +23,15 @@ export {
   DEFAULT_DATA_UPDATE_INTERVAL_MS,
   type DemoServerOptions,
 } from "./demo.js";
+export {
+  DEFAULT_FEED_LOG_BYTES,
+  DEFAULT_FEED_LOG_SIZE,
+  DEFAULT_MAX_FEED_SUBSCRIBERS,
+  EventFeed,
+  type EventFeedOptions,
+  FEED_REPLAY_GAP_CODE,
+} from "./feed.js";
+export { DEFAULT_RPC_TIMEOUT_MS } from "./feed-rpc.js";
 export type { McpHttpHandler } from "./handler.js";
 export { createMcpHttpHandler } from "./handler.js";
 export type { ServerMetrics } from "./metrics.js";
@@ -43,8 +52,16 @@ export {
 } from "./stdio-bridge.js";
 export { REPLAY_GAP_CODE } from "./stream-slot.js";
 export { DEFAULT_POLL_RETRY_MS } from "./streamable-transport.js";
-export type { AuthOptions, McpHttpHandlerOptions, Principal, ServerLike } from "./types.js";
+export type {
+  AuthOptions,
+  FeedOptions,
+  McpHttpHandlerOptions,
+  Principal,
+  ServerLike,
+} from "./types.js";
 export {
+  DEFAULT_FEED_PATH,
+  DEFAULT_FEED_RPC_PATH,
   DEFAULT_HOST,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,

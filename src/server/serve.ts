@@ -23,6 +23,8 @@ export interface ServeHandle {
   /** Graceful shutdown: stop accepting, end streams with a final comment, close sessions and the listener. */
   close(): Promise<void>;
   handler: McpHttpHandler;
+  /** `handler.publish`: one JSON object to every event-feed subscriber (needs the `feed` option). */
+  publish(event: Record<string, unknown>): string;
 }
 
 /** Host an MCP server over legacy SSE and Streamable HTTP on `node:http`. */
@@ -70,6 +72,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   return {
     url,
     handler,
+    publish: (event) => handler.publish(event),
     close() {
       closed ??= (async () => {
         const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));

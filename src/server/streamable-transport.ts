@@ -70,7 +70,20 @@ export class StreamableSessionTransport implements SessionTransport {
     for (const m of messages) {
       this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
       this.onmessage?.(m, extra);
+      this.#settleCancelled(m);
     }
+  }
+
+  /**
+   * `notifications/cancelled` for a request still open on a POST stream: the SDK sends no
+   * response for it (spec), so it no longer holds its stream open (it used to, forever).
+   */
+  #settleCancelled(m: JSONRPCMessage): void {
+    if (!("method" in m) || m.method !== "notifications/cancelled" || "id" in m) return;
+    const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
+    if (typeof id !== "string" && typeof id !== "number") return;
+    const key = this.#requestStream.get(id);
+    if (key !== undefined) this.#answered(key, id);
   }
 
   /** A POST carrying requests: its responses (and related messages) go to `stream`. */
@@ -114,6 +127,7 @@ export class StreamableSessionTransport implements SessionTransport {
             }
           : {};
       this.onmessage?.(m, { ...extra, ...polling });
+      this.#settleCancelled(m);
     }
   }
 

@@ -107,4 +107,29 @@ export interface McpHttpHandlerOptions {
   stateless?: boolean;
   /** `retry:` (ms) advertised to SSE clients (legacy endpoint event, /mcp priming events). Default none. */
   retryMs?: number;
+  /**
+   * Serve a plain event feed (the guide's `GET /mcp/sse`) and its RPC URL (`POST /mcp/rpc`,
+   * answered from `createServer()`'s tools). Off unless given; publish with `handler.publish`.
+   */
+  feed?: FeedOptions;
+}
+
+/** Path of the plain event feed when `feed` is given without one (the guide's). */
+export const DEFAULT_FEED_PATH = "/mcp/sse";
+/** Path of the feed's RPC URL when `feed` is given without one (the guide's). */
+export const DEFAULT_FEED_RPC_PATH = "/mcp/rpc";
+
+export interface FeedOptions {
+  /** Default `DEFAULT_FEED_PATH`. */
+  path?: string;
+  /** Default `DEFAULT_FEED_RPC_PATH`; `false`: no RPC endpoint. */
+  rpcPath?: string | false;
+  /** Events kept for `Last-Event-ID` replay. Default `DEFAULT_FEED_LOG_SIZE`. */
+  logSize?: number;
+  /** Bytes kept for replay. Default `DEFAULT_FEED_LOG_BYTES`; `0` disables the byte bound. */
+  logBytes?: number;
+  /** Subscribers at once before 503. Default `DEFAULT_MAX_FEED_SUBSCRIBERS`; `0` disables. */
+  maxSubscribers?: number;
+  /** Bound on one RPC call, ms. Default `DEFAULT_RPC_TIMEOUT_MS`. */
+  rpcTimeoutMs?: number;
 }

@@ -63,15 +63,51 @@ export function secretValuesOf(headers: Record<string, string> | undefined): str
   return out.sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every occurrence of the given values replaced by `[REDACTED]`. */
-export function scrubValues(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const value of values) out = out.split(value).join("[REDACTED]");
-  return out;
+/** The one string scrubber (redact.ts), re-exported for the reader. */
+export { scrubValues } from "../redact.js";
+
+/**
+ * True for an answer that is a redirect: a 3xx (`redirect: "manual"` in Node), or the opaque
+ * redirect a browser hands back instead (status 0, no `Location` to read).
+ */
+export function isRedirect(response: Response): boolean {
+  return (response.status >= 300 && response.status < 400) || response.type === "opaqueredirect";
+}
+
+/**
+ * `SSE_HTTP_STATUS` for a redirect, which the reader does not follow (fatal): the request's
+ * headers must not travel to wherever the server points, and a same-origin move is a
+ * configuration to fix. `details: { status, redirect: true, location?, body }`.
+ */
+function redirectError(url: string | URL, response: Response, body: string): McpSseError {
+  const raw = response.headers.get("location");
+  let location: string | undefined;
+  if (raw !== null) {
+    try {
+      location = redactUrl(new URL(raw, url));
+    } catch {
+      // A Location that does not parse is still worth naming (redacted as a string).
+      location = redactUrl(raw);
+    }
+  }
+  const to = location === undefined ? "" : ` to ${location}`;
+  return new McpSseError(
+    "SSE_HTTP_STATUS",
+    `Event stream ${redactUrl(url)} answered with a redirect (HTTP ${response.status})${to}, which is not followed; configure the final URL instead`,
+    {
+      details: {
+        status: response.status,
+        redirect: true,
+        ...(location === undefined ? {} : { location }),
+        body,
+      },
+    },
+  );
 }
 
 /** `SSE_HTTP_STATUS` for a non-2xx answer; `retryAfterMs` from `Retry-After` when valid. */
 export function httpStatusError(url: string | URL, response: Response, body: string): McpSseError {
+  if (isRedirect(response)) return redirectError(url, response, body);
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
   const quoted =
     body.length > ERROR_BODY_MESSAGE_CHARS ? `${body.slice(0, ERROR_BODY_MESSAGE_CHARS)}…` : body;

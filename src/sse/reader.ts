@@ -365,6 +365,9 @@ class Reader {
       }
       this.sentSecrets = secretValuesOf(custom);
       init = {
+        // A redirect is not followed: fetch would carry every custom header (an API key)
+        // to wherever it points, stripping only Authorization across origins.
+        redirect: "manual",
         ...o.fetchOptions,
         method,
         headers: buildHeaders(custom, this.lastEventId),

@@ -61,9 +61,60 @@ describe("matchesFilter", () => {
     assert.ok(matchesFilter(ev(1), { minLevel: "emergency" }), "events without a level pass");
     assert.ok(!matchesFilter(e, { filter: () => false }));
   });
+  it("minPriority drops events whose data.priority is below it; missing or non-number counts as 0", () => {
+    const p = (priority: unknown) => ev(1, { data: { event: "data_update", priority } });
+    assert.ok(matchesFilter(p(7), { minPriority: 7 }));
+    assert.ok(matchesFilter(p(9.5), { minPriority: 7 }));
+    assert.ok(!matchesFilter(p(6), { minPriority: 7 }));
+    assert.ok(!matchesFilter(p("9"), { minPriority: 1 }), "a string is not a priority");
+    assert.ok(!matchesFilter(ev(1), { minPriority: 1 }), "no priority counts as 0");
+    assert.ok(matchesFilter(ev(1), { minPriority: 0 }));
+    assert.ok(matchesFilter(p(-3), { minPriority: -5 }));
+    assert.ok(!matchesFilter(ev(1, { data: "text" }), { minPriority: 0.5 }));
+  });
 });
 
 describe("EventBus", () => {
+  it("hold(): a subscriber created before release() gets the held events that match its filter, in order, then live ones", async () => {
+    const startupDrops: number[] = [];
+    const bus = new EventBus({
+      onStartupDrop: (e) => startupDrops.push((e.data as { n: number }).n),
+    });
+    bus.hold(3);
+    for (let n = 1; n <= 5; n += 1) bus.publish(ev(n, { type: n % 2 === 0 ? "even" : "odd" }));
+    assert.deepEqual(startupDrops, [1, 2], "bounded: the oldest beyond 3 are dropped and reported");
+    assert.equal(bus.heldCount, 3);
+    const odd = bus.iterate({ type: "odd" });
+    const all: number[] = [];
+    bus.subscribe((e) => void all.push((e.data as { n: number }).n));
+    bus.publish(ev(6, { type: "even" }));
+    bus.publish(ev(7, { type: "odd" }));
+    bus.release();
+    assert.equal(bus.heldCount, 0);
+    const late = bus.iterate();
+    bus.publish(ev(8, { type: "even" }));
+    const n = (r: IteratorResult<McpsEvent>) => (r.value as McpsEvent).data;
+    assert.deepEqual(
+      [n(await odd.next()), n(await odd.next()), n(await odd.next())],
+      [{ n: 3 }, { n: 5 }, { n: 7 }],
+    );
+    assert.deepEqual(n(await late.next()), { n: 8 }, "after release: live events only");
+    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // handlers drain off-stack
+    assert.deepEqual(all, [3, 4, 5, 6, 7, 8]);
+    bus.close();
+  });
+
+  it("hold(limit, keep): only the events `keep` accepts are held", async () => {
+    const bus = new EventBus();
+    bus.hold(10, (e) => e.type !== "state");
+    bus.publish(ev(1, { type: "state" }));
+    bus.publish(ev(2));
+    assert.equal(bus.heldCount, 1);
+    const iterator = bus.iterate();
+    assert.deepEqual((await iterator.next()).value?.data, { n: 2 });
+    bus.close();
+  });
+
   it("an iterator that breaks unsubscribes (no leak)", async () => {
     const bus = new EventBus();
     const iterator = bus.iterate();

@@ -74,13 +74,13 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     for (const ev of events) {
       assert.equal(ev.server, "demo");
       assert.equal(ev.type, "data_update");
-      const data = ev.data as { event: string; value: number; seq: number };
+      const data = ev.data as { event: string; payload: { value: number; seq: number } };
       assert.equal(data.event, "data_update");
-      assert.equal(typeof data.value, "number");
+      assert.equal(typeof data.payload.value, "number");
       assert.equal(typeof ev.receivedAt, "number");
       assert.equal(ev.level, "info");
     }
-    const seqs = events.map((e) => (e.data as { seq: number }).seq);
+    const seqs = events.map((e) => (e.data as { payload: { seq: number } }).payload.seq);
     assert.deepEqual(
       seqs,
       seqs.map((_, i) => (seqs[0] as number) + i),
@@ -89,11 +89,14 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     const later = await take(
       mcps.events({
         type: "data_update",
-        filter: (e) => (e.data as { stream_id?: string }).stream_id === "s-1",
+        filter: (e) => (e.data as { payload: { stream_id?: string } }).payload.stream_id === "s-1",
       }),
       1,
     );
-    assert.equal((later[0]?.data as { stream_id?: string } | undefined)?.stream_id, "s-1");
+    assert.equal(
+      (later[0]?.data as { payload: { stream_id?: string } } | undefined)?.payload.stream_id,
+      "s-1",
+    );
   });
 
   it("minLevel drops log events below it; other servers' events are not mixed in", async () => {
@@ -179,7 +182,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     await plain.broadcast({ event: "secret", encrypted_payload: `${token.slice(0, -4)}AAAA` });
     const [good, bad] = await take(iterator, 2);
     assert.equal(good?.type, "secret");
-    assert.deepEqual(good?.data, { temperature: 21.5 });
+    assert.deepEqual(good?.data, { event: "secret", payload: { temperature: 21.5 } });
     assert.equal(bad?.type, "error");
     const data = bad?.data as { code: string; message: string };
     assert.equal(data.code, "CLIENT_EVENT_DECRYPT");
@@ -199,7 +202,38 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
       await plain.broadcast({ event: "py_event", encrypted_payload: vector.token });
       const [ev] = await take(iterator, 1);
       assert.equal(ev?.type, "py_event");
-      assert.equal(ev?.data, vector.plaintext, "non-JSON plaintext is delivered as a string");
+      assert.deepEqual(
+        ev?.data,
+        { event: "py_event", payload: vector.plaintext },
+        "non-JSON plaintext is delivered as a string in payload",
+      );
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("Python-made feed events over a real server: raw and base64-wrapped tokens decrypt into payload, the tampered one is an error event", async () => {
+    const feed = JSON.parse(
+      readFileSync(new URL("../fixtures/fernet-feed.json", import.meta.url), "utf8"),
+    ) as { key: string; payload: unknown; events: Record<string, Record<string, unknown>> };
+    const local = await connectMcps({
+      mcps: [
+        { name: "py", transport: "streamable-http", url: plain.url, encryption_key: feed.key },
+      ],
+    });
+    try {
+      const iterator = local.events({ server: "py", type: ["data_update", "error"] });
+      for (const name of ["raw", "base64", "tampered"]) await plain.broadcast(feed.events[name]);
+      const [raw, wrapped, bad] = await take(iterator, 3);
+      for (const ev of [raw, wrapped]) {
+        const data = ev?.data as Record<string, unknown>;
+        assert.equal(ev?.type, "data_update");
+        assert.deepEqual(data["payload"], feed.payload);
+        assert.equal(data["priority"], 7);
+        assert.equal("encrypted_payload" in data, false);
+      }
+      assert.equal(bad?.type, "error");
+      assert.equal((bad?.data as { code?: string } | undefined)?.code, "CLIENT_EVENT_DECRYPT");
     } finally {
       await local.close();
     }

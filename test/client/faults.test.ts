@@ -57,7 +57,7 @@ describe("faults", () => {
         const iterator = mcps.events({ type: "data_update" });
         const timer = setTimeout(() => void iterator.return?.(), 20_000);
         for await (const ev of iterator) {
-          seqs.push((ev.data as { seq: number }).seq);
+          seqs.push((ev.data as { payload: { seq: number } }).payload.seq);
           if (seqs.length >= 30) break;
         }
         clearTimeout(timer);

@@ -58,7 +58,7 @@ describe("legacy SSE and Streamable HTTP servers side by side, with pings and re
     const iterator = mcps.events({
       server: "legacy",
       type: "data_update",
-      filter: (e) => (e.data as { stream_id?: string }).stream_id === "L",
+      filter: (e) => (e.data as { payload?: { stream_id?: string } }).payload?.stream_id === "L",
     });
     const timer = setTimeout(() => void iterator.return?.(), 10_000);
     const first = await iterator.next();

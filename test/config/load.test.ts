@@ -83,6 +83,9 @@ describe("config: the seed format (mcps:)", () => {
         enabled: true,
         tools: {},
         secretHeaders: [],
+        kind: "auto",
+        rateLimitBackoffMs: 60_000,
+        slowHandlerMs: 1000,
       },
     ]);
   });

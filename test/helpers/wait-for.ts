@@ -1,7 +1,4 @@
-/**
- * Wait for a real event: resolves with the first truthy value of `predicate`, polled every
- * `interval` ms; rejects at `timeout` with an error naming `message`.
- */
+/** Wait for a real event: poll `predicate` until it returns something truthy, or time out. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   {
@@ -14,9 +11,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await predicate();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline) {
-      throw new Error(`waitFor timed out after ${timeout} ms${message ? `: ${message}` : ""}`);
-    }
+    if (Date.now() >= deadline)
+      throw new Error(`waitFor timed out after ${timeout} ms: ${message ?? "condition not met"}`);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }

@@ -45,7 +45,7 @@ describe("demo server over serve(): SDK v1 and v2 clients", () => {
       const mine = () =>
         client.logs.filter((l) => {
           const d = l.data as DataUpdateEvent | undefined;
-          return d?.stream_id === streamId && d.location === "Lisbon";
+          return d?.payload?.stream_id === streamId && d.payload.location === "Lisbon";
         });
       await eventually(() => mine().length >= 2, `${kind}: two data_update events for ${streamId}`);
       const event = mine()[0];
@@ -53,14 +53,14 @@ describe("demo server over serve(): SDK v1 and v2 clients", () => {
       assert.equal(event?.level, "info");
       const data = event?.data as DataUpdateEvent;
       assert.equal(data.event, "data_update");
-      assert.equal(typeof data.value, "number");
+      assert.equal(typeof data.payload.value, "number");
       assert.ok(!Number.isNaN(Date.parse(data.timestamp)), data.timestamp);
-      assert.equal(data.location, "Lisbon");
+      assert.equal(data.payload.location, "Lisbon");
       // Sessions are separate: another client's stream never shows up here.
       assert.ok(
         client.logs.every((l) => {
           const d = l.data as DataUpdateEvent | undefined;
-          return d?.stream_id === undefined || d.stream_id === streamId;
+          return d?.payload?.stream_id === undefined || d.payload.stream_id === streamId;
         }),
       );
       await client.close();

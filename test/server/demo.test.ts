@@ -83,7 +83,7 @@ describe("demo server", () => {
     try {
       await waitForEvents(events, 3);
       assert.deepEqual(
-        events.slice(0, 3).map((e) => [e.event, e.seq, e.value, e.timestamp]),
+        events.slice(0, 3).map((e) => [e.event, e.payload.seq, e.payload.value, e.timestamp]),
         [
           [DATA_UPDATE_EVENT, 1, 1.5, "2026-01-02T03:04:05.000Z"],
           [DATA_UPDATE_EVENT, 2, 3, "2026-01-02T03:04:05.000Z"],
@@ -91,8 +91,8 @@ describe("demo server", () => {
         ],
       );
       assert.ok(loggers.every((l) => l === DATA_UPDATE_EVENT));
-      assert.equal(events[0]?.stream_id, undefined, "nothing monitored yet");
-      assert.deepEqual(events[0]?.monitoring, { stream_ids: [], locations: [] });
+      assert.equal(events[0]?.payload.stream_id, undefined, "nothing monitored yet");
+      assert.deepEqual(events[0]?.payload.monitoring, { stream_ids: [], locations: [] });
     } finally {
       await client.close();
     }
@@ -107,12 +107,16 @@ describe("demo server", () => {
       const from = a.events.length;
       await waitForEvents(a.events, from + 1);
       const last = a.events.at(-1);
-      assert.equal(last?.stream_id, "s-1");
-      assert.equal(last?.location, "Oslo");
-      assert.deepEqual(last?.monitoring, { stream_ids: ["s-1"], locations: ["Oslo"] });
+      assert.equal(last?.payload.stream_id, "s-1");
+      assert.equal(last?.payload.location, "Oslo");
+      assert.deepEqual(last?.payload.monitoring, { stream_ids: ["s-1"], locations: ["Oslo"] });
 
       await waitForEvents(b.events, 2);
-      assert.ok(b.events.every((e) => e.stream_id === undefined && e.location === undefined));
+      assert.ok(
+        b.events.every(
+          (e) => e.payload.stream_id === undefined && e.payload.location === undefined,
+        ),
+      );
     } finally {
       await a.client.close();
       await b.client.close();

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
-import { createDemoServer, type DataUpdateEvent } from "../../server/demo.js";
+import { createDemoServer, type DataUpdateEvent, startDemoFeed } from "../../server/demo.js";
 import { serve } from "../../server/index.js";
 import { sleep } from "../../sse/backoff.js";
 import type { CliIO } from "../io.js";
@@ -22,10 +22,11 @@ export const DEFAULT_DEMO_REQUEST_TIMEOUT_MS = 10_000;
 export const DEMO_USAGE = `usage: mcp-sse demo [--seconds N]
 
 Starts the demo server on 127.0.0.1 (a free port) and connects the mcp-sse client to it
-twice, as two configured servers: "legacy" over HTTP+SSE (/sse) and "streamable" over
-Streamable HTTP (/mcp). Lists the merged tool set, calls realtime_monitor on one and
-weather_monitor on the other, then shows the live data_update events of both for N seconds
-(default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
+through one config of two servers: "mcp", the MCP server over Streamable HTTP (/mcp), and
+"feed", the plain event feed the SSE guide shows (/mcp/sse, tools over /mcp/rpc), which the
+client detects from its first event. Lists the merged tool set, calls realtime_monitor on
+one and weather_monitor on the other, then shows the live data_update events of both in one
+table for N seconds (default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
 `;
 
 function parseDemoArgs(argv: string[]): { seconds: number } | "help" {
@@ -66,11 +67,12 @@ function eventRow(
   type: string,
   data: Partial<DataUpdateEvent> | undefined,
 ): string {
-  const value = typeof data?.value === "number" ? data.value.toFixed(2) : "-";
-  const seq = typeof data?.seq === "number" ? String(data.seq) : "-";
+  const payload = data?.payload;
+  const value = typeof payload?.value === "number" ? payload.value.toFixed(2) : "-";
+  const seq = typeof payload?.seq === "number" ? String(payload.seq) : "-";
   const monitoring = [
-    ...(data?.monitoring?.stream_ids ?? []).map((s) => `stream=${s}`),
-    ...(data?.monitoring?.locations ?? []).map((l) => `location=${l}`),
+    ...(payload?.monitoring?.stream_ids ?? []).map((s) => `stream=${s}`),
+    ...(payload?.monitoring?.locations ?? []).map((l) => `location=${l}`),
   ].join(" ");
   return `${clock(data?.timestamp).padEnd(12)}  ${server.padEnd(10)}  ${type.padEnd(13)}  ${seq.padStart(3)}  ${value.padStart(6)}  ${monitoring || "(nothing yet)"}`;
 }
@@ -86,18 +88,28 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     createServer: () => createDemoServer(),
     host: "127.0.0.1",
     port: 0,
+    feed: {},
   });
+  const stopFeed = startDemoFeed(server.publish);
   let mcps: McpsManager | undefined;
   try {
-    out(`demo server listening on ${server.url} (legacy SSE: /sse, Streamable HTTP: /mcp)`);
+    out(
+      `demo server listening on ${server.url} (MCP: /sse and /mcp; event feed: /mcp/sse, tools over /mcp/rpc)`,
+    );
     mcps = await connectMcps(
       {
         mcps: [
-          { name: "legacy", transport: "sse", url: new URL("/sse", server.url).href, timeout: 10 },
           {
-            name: "streamable",
+            name: "mcp",
             transport: "streamable-http",
             url: new URL("/mcp", server.url).href,
+            timeout: 10,
+          },
+          // Plain `transport: sse`, as the guide writes it: the first event says it is a feed.
+          {
+            name: "feed",
+            transport: "sse",
+            url: new URL("/mcp/sse", server.url).href,
             timeout: 10,
           },
         ],
@@ -115,17 +127,15 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
 
     const tools = mcps.tools();
     out();
-    out(`one tool set across both connections (${tools.length} tools):`);
+    out(`one tool set across the MCP server and the event feed (${tools.length} tools):`);
     const width = Math.max(...tools.map((t) => t.qualifiedName.length), 4);
     for (const t of tools) out(`  ${t.qualifiedName.padEnd(width)}  ${t.description ?? ""}`);
 
     out();
-    out(`> legacy.realtime_monitor { stream_id: "demo-stream-1" }`);
-    out(`  ${await callText(mcps, "legacy", "realtime_monitor", { stream_id: "demo-stream-1" })}`);
-    out(`> streamable.weather_monitor { location: "San Francisco" }`);
-    out(
-      `  ${await callText(mcps, "streamable", "weather_monitor", { location: "San Francisco" })}`,
-    );
+    out(`> mcp.realtime_monitor { stream_id: "demo-stream-1" }`);
+    out(`  ${await callText(mcps, "mcp", "realtime_monitor", { stream_id: "demo-stream-1" })}`);
+    out(`> feed.weather_monitor { location: "San Francisco" }   (over the feed's RPC URL)`);
+    out(`  ${await callText(mcps, "feed", "weather_monitor", { location: "San Francisco" })}`);
 
     const values: number[] = [];
     const types = new Map<string, number>();
@@ -135,7 +145,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     mcps.on("data_update", (event) => {
       types.set(event.server, (types.get(event.server) ?? 0) + 1);
       const d = event.data as Partial<DataUpdateEvent> | undefined;
-      if (typeof d?.value === "number") values.push(d.value);
+      if (typeof d?.payload?.value === "number") values.push(d.payload.value);
       out(`  ${eventRow(event.server, event.type, d)}`);
     });
     const started = Date.now();
@@ -165,6 +175,7 @@ export async function demo(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   } finally {
+    stopFeed();
     await mcps?.close();
     await server.close();
   }

@@ -57,8 +57,16 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
     headers: options.headers ?? {},
     timeoutMs,
     streamWaitMs: options.streamWaitMs ?? DEFAULT_STREAM_WAIT_MS,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: withoutRedirects(options.fetch ?? globalThis.fetch),
   };
   if ((await checkStreamable(full, checks)) === "try-legacy") await checkLegacy(full, checks);
   return checks;
+}
+
+/**
+ * Every probe sees a 3xx as it is instead of following it: a redirect to another origin
+ * would carry the --header values there (the client's transports follow none either).
+ */
+function withoutRedirects(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (input, init) => fetch(input, { ...init, redirect: "manual" });
 }

@@ -1,11 +1,13 @@
 /**
  * The legacy HTTP+SSE checks of `mcp-sse doctor`: the `endpoint` event (same origin only: the
  * headers are never sent elsewhere), then MCP initialize over POST, answered on the stream.
+ * A stream whose first event is plain JSON instead is an event feed (`doctor-feed.ts`).
  */
 import { redactUrl } from "../../errors.js";
 import { createParser } from "../../sse/index.js";
 import type { SseEvent } from "../../sse/types.js";
 import { truncate } from "./client-common.js";
+import { feedChecks, isFeedEvent } from "./doctor-feed.js";
 import {
   type HttpCheckOptions,
   INITIALIZE,
@@ -94,7 +96,16 @@ export async function checkLegacy(options: HttpCheckOptions, checks: Check[]): P
         });
       }
     };
-    const endpoint = await waitFor((e) => e.type === "endpoint", timeoutMs);
+    const first = await waitFor((e) => e.type === "endpoint" || isFeedEvent(e), timeoutMs);
+    if (first !== undefined && first.type !== "endpoint") {
+      // A plain event feed, not a broken MCP server: count its events for --stream-wait.
+      const firstEventMs = Date.now() - headersAt;
+      await waitFor(() => false, headersAt + streamWaitMs - Date.now());
+      const seen = { events: events.filter(isFeedEvent).length, ms: Date.now() - headersAt };
+      checks.push(...(await feedChecks(options, { ...seen, firstEventMs })));
+      return;
+    }
+    const endpoint = first;
     if (!endpoint) {
       checks.push({
         name: "transport",

@@ -109,6 +109,8 @@ export function statusFix(status: number): string {
   if (status === 403) return "the credentials lack access, or the server rejects this Origin/Host";
   if (status === 404) return "wrong path? Streamable HTTP is usually /mcp, legacy SSE /sse";
   if (status === 429) return "rate limited: retry later";
+  if (status >= 300 && status < 400)
+    return "the server redirects: use the URL it redirects to (redirects are never followed, so headers never reach another origin)";
   if (status >= 500) return "the server failed; check its logs";
   return "check the URL";
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { McpSseError } from "../../errors.js";
 import { createJsonLogger, type Logger } from "../../logger.js";
-import { createDemoServer } from "../../server/demo.js";
+import { createDemoServer, startDemoFeed } from "../../server/demo.js";
 import { serve as serveHttp } from "../../server/index.js";
 import { createStdioServerFactory } from "../../server/stdio-bridge.js";
 import type { ServerLike } from "../../server/types.js";
@@ -204,16 +204,22 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   if (plan.maxBodyBytes !== undefined) options.maxBodyBytes = plan.maxBodyBytes;
   if (plan.maxSessions !== undefined) options.maxSessions = plan.maxSessions;
   if (plan.handshakeTimeoutMs !== undefined) options.handshakeTimeoutMs = plan.handshakeTimeoutMs;
+  // The demo also serves the guide's plain event feed and its RPC URL (/mcp/sse, /mcp/rpc).
+  const demo = plan.mode.kind === "demo";
+  if (demo) options.feed = {};
 
   const running = await serveHttp(options);
+  const stopFeed = demo ? startDemoFeed(running.publish, { logger }) : undefined;
   const base = running.url.replace(/\/+$/, "");
-  const what = plan.mode.kind === "demo" ? "demo" : `stdio command (one process per session)`;
+  const what = demo ? "demo" : `stdio command (one process per session)`;
   io.stdout(
     `mcp-sse: serving ${what} on ${base} (legacy SSE: /sse, Streamable HTTP: /mcp, health: /healthz)\n`,
   );
+  if (demo) io.stdout(`mcp-sse: event feed on ${base}/mcp/sse (tools over POST ${base}/mcp/rpc)\n`);
 
   await untilAborted(io.signal);
   io.stderr("mcp-sse: shutting down\n");
+  stopFeed?.();
   await running.close();
   return 0;
 }

@@ -96,6 +96,24 @@ export function withHeaders(
   };
 }
 
+/** A server's stream policy (reconnects, backoff, timeouts), shared by transports and feeds. */
+export function streamPolicyOf(
+  server: ServerConfig,
+  options: Pick<ClientTransportOptions, "maxReconnectDelayMs" | "idleTimeoutMs"> = {},
+) {
+  return {
+    reconnect: server.maxReconnects > 0,
+    maxAttempts: server.maxReconnects,
+    minDelayMs: server.reconnectIntervalMs,
+    maxDelayMs: Math.max(
+      server.reconnectIntervalMs,
+      options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
+    ),
+    connectTimeoutMs: server.timeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  };
+}
+
 export abstract class ClientTransportBase {
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
@@ -138,6 +156,16 @@ export abstract class ClientTransportBase {
     return this.owned.fetch;
   }
 
+  /**
+   * Give up the pool this transport opened (its stream moves to another owner, who closes
+   * it): `releaseFetch` then closes nothing. Undefined with `options.fetch`.
+   */
+  protected relinquishFetch(): OwnedFetch | undefined {
+    const owned = this.owned;
+    this.owned = undefined;
+    return owned;
+  }
+
   /** The fetch for POST and DELETE: the bare fetch with the header source merged in. */
   protected makeFetch(): typeof globalThis.fetch {
     return withHeaders(
@@ -155,18 +183,7 @@ export abstract class ClientTransportBase {
    */
   /** The reconnection and timeout options every event stream of this server uses. */
   protected streamPolicy() {
-    const { server } = this;
-    return {
-      reconnect: server.maxReconnects > 0,
-      maxAttempts: server.maxReconnects,
-      minDelayMs: server.reconnectIntervalMs,
-      maxDelayMs: Math.max(
-        server.reconnectIntervalMs,
-        this.options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
-      ),
-      connectTimeoutMs: server.timeoutMs,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-    };
+    return streamPolicyOf(this.server, this.options);
   }
 
   protected async streamHeaders(own: Record<string, string>): Promise<Record<string, string>> {

@@ -32,6 +32,12 @@ export function streamEndError(
       `${where} was refused with HTTP 403 (forbidden); the credentials lack access.`,
       { details: { ...details, status }, cause: last },
     );
+  if (last !== undefined && isRedirectRefusal(last))
+    return new McpSseError(
+      "CLIENT_HTTP_STATUS",
+      `${where} was answered with a redirect (HTTP ${String(status)})${last.details["location"] === undefined ? "" : ` to ${String(last.details["location"])}`}, which is not followed (the server's headers must not travel elsewhere); configure the server's final URL instead.`,
+      { details: { ...redirectDetails(last), ...details }, cause: last },
+    );
   if (last === undefined)
     return new McpSseError(
       "CLIENT_STREAM_ENDED",
@@ -46,6 +52,33 @@ export function streamEndError(
       { details: { ...details, maxReconnects: server.maxReconnects }, cause: last },
     );
   return last;
+}
+
+/** True for the reader's error for a redirect it did not follow (`SSE_HTTP_STATUS`, `details.redirect`). */
+export function isRedirectRefusal(error: McpSseError | undefined): boolean {
+  return error?.code === "SSE_HTTP_STATUS" && error.details["redirect"] === true;
+}
+
+/** `status`, `redirect: true` and `location` (redacted) of a refused redirect, for `details`. */
+export function redirectDetails(error: McpSseError): Record<string, unknown> {
+  const location = error.details["location"];
+  return {
+    status: error.details["status"],
+    redirect: true,
+    ...(location === undefined ? {} : { location }),
+  };
+}
+
+/**
+ * `CLIENT_NO_STANDALONE_STREAM` for a standalone GET answered with a redirect: not followed,
+ * and not fatal (closing would re-initialize into the same redirect, again and again).
+ */
+export function standaloneRedirected(server: string, refused: McpSseError): McpSseError {
+  return new McpSseError(
+    "CLIENT_NO_STANDALONE_STREAM",
+    `Server "${server}" answered the standalone GET stream with a redirect (HTTP ${String(refused.details["status"])}), which is not followed; server-initiated messages arrive only on request streams. Configure the server's final URL to get them.`,
+    { details: { server, ...redirectDetails(refused) }, cause: refused },
+  );
 }
 
 /** Reconnect on network trouble, timeouts, 5xx, 408 and 429 — never on other 4xx. */

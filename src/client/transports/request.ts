@@ -4,7 +4,7 @@
  * without credentials and a short body excerpt, and never a header value in a message.
  */
 import { McpSseError, redactUrl } from "../../errors.js";
-import { REDACTED } from "../../logger.js";
+import { REDACTED, redactValue } from "../../redact.js";
 import { parseRetryAfter } from "../../sse/backoff.js";
 
 /** Longest body excerpt kept in an HTTP error. */
@@ -277,25 +277,46 @@ export async function resolveHeaders(source: HeaderSource): Promise<Record<strin
   return { ...(await source()) };
 }
 
+/** Causes followed when scrubbing an error (a cause chain is short; a cycle is not followed). */
+const MAX_SCRUBBED_CAUSES = 8;
+
 /**
- * A copy of `error` with every secret value removed from its message, string details and
- * cause chain. Errors from below (the SSE reader quotes response bodies) may echo a header a
- * server reflected; nothing the transport reports may carry one.
+ * A copy of `error` with every secret value removed from its message, `details` (at any
+ * depth) and cause chain. Errors from below (the SSE reader quotes response bodies, the SDK
+ * quotes JSON-RPC errors) may echo a header a server reflected; nothing the client reports
+ * may carry one.
  */
 export function scrubError(error: McpSseError, secrets: readonly string[], depth = 0): McpSseError {
-  if (!secrets.some((s) => s.length >= 4)) return error;
-  const details: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(error.details))
-    details[k] = typeof v === "string" ? scrub(v, secrets) : v;
-  const cause = (error as { cause?: unknown }).cause;
-  const scrubbedCause =
-    cause instanceof McpSseError && depth < 3
-      ? scrubError(cause, secrets, depth + 1)
-      : cause instanceof Error
-        ? new Error(scrub(cause.message, secrets))
-        : undefined;
-  return new McpSseError(error.code, scrub(error.message, secrets), {
-    details,
-    ...(scrubbedCause !== undefined ? { cause: scrubbedCause } : {}),
+  const values = secrets.filter((s) => s.length >= 4);
+  if (values.length === 0) return error;
+  const cause = scrubCause((error as { cause?: unknown }).cause, values, depth);
+  return new McpSseError(error.code, scrub(error.message, values), {
+    details: redactValue(error.details, { names: false, values }) as Record<string, unknown>,
+    ...(cause !== undefined ? { cause } : {}),
   });
+}
+
+/**
+ * `error` of any kind without the secret values: an `McpSseError` through `scrubError`, any
+ * other `Error` as a plain `Error` with the same `name`, scrubbed message and own fields (an
+ * SDK `ProtocolError`'s `code` and `data`), and its cause; anything else through the walker.
+ */
+export function scrubAnyError(error: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (error instanceof McpSseError) return scrubError(error, secrets, depth);
+  if (!(error instanceof Error)) return redactValue(error, { names: false, values: secrets });
+  const cause = scrubCause((error as { cause?: unknown }).cause, secrets, depth);
+  const copy = new Error(
+    scrub(error.message, secrets),
+    cause === undefined ? undefined : { cause },
+  ) as Error & Record<string, unknown>;
+  copy.name = error.name;
+  for (const [key, value] of Object.entries(error))
+    if (key !== "message" && key !== "name")
+      copy[key] = redactValue(value, { names: false, values: secrets });
+  return copy;
+}
+
+function scrubCause(cause: unknown, secrets: readonly string[], depth: number): unknown {
+  if (cause === undefined || depth >= MAX_SCRUBBED_CAUSES) return undefined;
+  return scrubAnyError(cause, secrets, depth + 1);
 }

@@ -8,6 +8,10 @@
  * resumes the session re-sends the same endpoint (or none) and the transport carries on; a
  * server that started a NEW session names a different endpoint, and the transport ends
  * with `CLIENT_SESSION_LOST` so the manager re-initializes instead of staying deaf.
+ *
+ * Feed detection (`onFeedDetected`, see handoff.ts): when the first event is not `endpoint`,
+ * the open stream is handed over to an event-feed connection and `start()` rejects with the
+ * internal `CLIENT_FEED_DETECTED`. Without the option, behaviour is unchanged.
  */
 import type { JSONRPCMessage } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
@@ -23,6 +27,7 @@ import {
   sessionLost,
   streamEndError,
 } from "./errors.js";
+import { feedDetected, StreamRelay, type StreamSink } from "./handoff.js";
 import { parseJsonRpc } from "./jsonrpc.js";
 import { postWithBackoff } from "./post.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./types.js";
@@ -38,6 +43,8 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
   private readonly streamFetch: typeof globalThis.fetch;
   private endpoint: URL | undefined;
   private stream: EventStreamHandle | undefined;
+  /** Where the reader's callbacks go: this transport, until a feed takes the stream over. */
+  private sink: StreamSink;
   private startWaiter:
     | { resolve: () => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> }
     | undefined;
@@ -47,6 +54,14 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
     this.url = requireUrl(options);
     this.fetch = this.makeFetch();
     this.streamFetch = this.makeBareFetch();
+    this.sink = {
+      onEvent: (event) => this.onEvent(event),
+      onStateChange: (c) => this.streamState("sse", c),
+      onError: (error) => this.logStreamError("sse stream error", error),
+      shouldReconnect: (error) => isRetryable(error),
+      headers: () => this.streamHeaders({ Accept: "text/event-stream" }),
+      onDone: (error) => this.onStreamDone(error),
+    };
   }
 
   /**
@@ -85,21 +100,21 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
           );
         }, server.timeoutMs);
       }
+      // No `signal`: `teardown` closes the stream unless it was handed over to a feed.
       this.stream = openEventStream({
         url: this.url.href,
         method: "GET",
-        headers: () => this.streamHeaders({ Accept: "text/event-stream" }),
+        headers: () => this.sink.headers(),
         fetch: this.streamFetch,
         ...this.streamPolicy(),
-        signal: this.lifetime.signal,
-        onEvent: (event: SseEvent) => this.onEvent(event),
-        onStateChange: (c) => this.streamState("sse", c),
-        onError: (error: McpSseError) => this.logStreamError("sse stream error", error),
-        shouldReconnect: (error: McpSseError) => isRetryable(error),
+        onEvent: (event: SseEvent) => this.sink.onEvent(event),
+        onStateChange: (c) => this.sink.onStateChange(c),
+        onError: (error: McpSseError) => this.sink.onError(error),
+        shouldReconnect: (error: McpSseError) => this.sink.shouldReconnect(error),
       });
       // The reader's `done` never rejects; `error` says why it gave up.
       const stream = this.stream;
-      void stream.done.then(() => this.onStreamDone(stream.error));
+      void stream.done.then(() => this.sink.onDone(stream.error));
     });
   }
 
@@ -153,6 +168,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
   }
 
   private onEvent(event: SseEvent): void {
+    if (this.endpoint === undefined && event.type !== "endpoint" && this.handOver(event)) return;
     if (event.type === "endpoint") {
       this.onEndpoint(event.data);
       return;
@@ -167,6 +183,28 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
       return;
     }
     for (const m of parsed) this.deliver(m);
+  }
+
+  /**
+   * The first event is not `endpoint`: with `onFeedDetected`, give the stream (reader, pool,
+   * this event) to the feed connection and fail `start()` with `CLIENT_FEED_DETECTED`.
+   */
+  private handOver(first: SseEvent): boolean {
+    const onFeedDetected = this.options.onFeedDetected;
+    const stream = this.stream;
+    if (onFeedDetected === undefined || stream === undefined || this.startWaiter === undefined)
+      return false;
+    const relay = new StreamRelay(this.url, stream, this.relinquishFetch(), this.sink, this.log);
+    this.sink = relay;
+    this.stream = undefined;
+    relay.onEvent(first);
+    this.log.debug(
+      { firstType: first.type },
+      "legacy SSE: first event is not endpoint; event feed",
+    );
+    onFeedDetected(relay);
+    this.failStart(feedDetected(this.server.name, this.url, first.type));
+    return true;
   }
 
   private onEndpoint(data: string): void {

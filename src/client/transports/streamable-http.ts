@@ -17,10 +17,12 @@ import type { SseEvent } from "../../sse/types.js";
 import { ClientTransportBase } from "./base.js";
 import {
   alreadyStarted,
+  isRedirectRefusal,
   isRetryable,
   notConnected,
   requireUrl,
   sessionLost,
+  standaloneRedirected,
   streamEndError,
 } from "./errors.js";
 import {
@@ -252,6 +254,12 @@ export class StreamableHttpClientTransport
     }
     // The standalone stream is optional (spec: 405 = the server offers none). A server that
     // refuses it with another 4xx on the first try keeps the session: POSTs still work.
+    // So does one that redirects it: not followed (our headers would travel with it), and
+    // closing would re-initialize into the same redirect, again and again.
+    if (isRedirectRefusal(last)) {
+      this.emitError(standaloneRedirected(this.server.name, last as McpSseError));
+      return;
+    }
     if (
       handle.openCount === 0 &&
       typeof status === "number" &&

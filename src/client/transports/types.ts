@@ -7,6 +7,7 @@ import type { Transport } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../../config/types.js";
 import type { Logger } from "../../logger.js";
 import type { ReaderState, SseEvent } from "../../sse/types.js";
+import type { FeedHandoff } from "./handoff.js";
 
 /** Which event stream a state change is about. */
 export type StreamName =
@@ -59,6 +60,12 @@ export interface ClientTransportOptions {
   idleTimeoutMs?: number;
   /** Longest delay between reconnect attempts, ms. Default `DEFAULT_MAX_RECONNECT_DELAY_MS`. */
   maxReconnectDelayMs?: number;
+  /**
+   * Legacy SSE (also after `auto` falls back to it): when the stream's first event is not
+   * `endpoint`, hand the open stream to this callback (an event feed) and reject `start()`
+   * with the internal `CLIENT_FEED_DETECTED`. Without it, the stream is read as MCP.
+   */
+  onFeedDetected?: (handoff: FeedHandoff) => void;
 }
 
 /** An SDK `Transport` that also says what it is. */

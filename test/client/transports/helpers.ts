@@ -35,6 +35,9 @@ export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfi
     enabled: true,
     tools: {},
     secretHeaders: [],
+    kind: "auto",
+    rateLimitBackoffMs: 60_000,
+    slowHandlerMs: 1000,
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { closeFetch, createFetch, createFetchPool } from "../../../src/client/http.js";
+import { isMcpSseError } from "../../../src/errors.js";
 import { serverConfig } from "./helpers.js";
 
 let dir: string;
@@ -64,10 +65,10 @@ test("an unknown self-signed certificate is refused by default", async () => {
   const pool = createFetchPool(serverConfig({ url: origin }));
   try {
     await assert.rejects(pool.fetch(`${origin}/x`), (e: Error) => {
-      assert.match(
-        String((e as { cause?: { code?: string } }).cause?.code),
-        /SELF_SIGNED|UNABLE|CERT/,
-      );
+      // A TLS failure is CLIENT_TLS, naming the server and what to set (tls-errors.ts).
+      assert.ok(isMcpSseError(e, "CLIENT_TLS"), String(e));
+      assert.match(String(e.details["tlsCode"]), /SELF_SIGNED|UNABLE|CERT/);
+      assert.match(e.message, /server "test".*tls\.ca/);
       return true;
     });
   } finally {

@@ -1,0 +1,82 @@
+/**
+ * A feed's headers: the configured ones under those `refreshToken` returned, every value sent
+ * remembered (to scrub from errors), and the 401 rule shared by the stream and the RPC: one
+ * refresh per failure streak (reset once a stream opens), so a refused token cannot loop.
+ */
+import type { ServerConfig } from "../../config/types.js";
+import { McpSseError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { secretValuesOf } from "../../sse/reader-http.js";
+import { CLIENT_REFRESH_FAILED, describe } from "../call-errors.js";
+import type { RefreshToken } from "../connection.js";
+import { scrubError } from "../transports/request.js";
+
+export class FeedCredentials {
+  private readonly sent = new Set<string>();
+  private refreshed: Record<string, string> | undefined;
+  private refreshedFor401 = false;
+
+  constructor(
+    private readonly server: ServerConfig,
+    private readonly refreshToken: RefreshToken | undefined,
+    private readonly log: () => Logger,
+  ) {}
+
+  get canRefresh(): boolean {
+    return this.refreshToken !== undefined;
+  }
+
+  /** True when a 401 now would be answered with a refresh. */
+  get refreshable(): boolean {
+    return this.refreshToken !== undefined && !this.refreshedFor401;
+  }
+
+  headers(): Record<string, string> {
+    return { ...this.server.headers, ...this.refreshed };
+  }
+
+  /** Header values sent (and their credential part), to scrub from errors. */
+  remember(values: readonly string[]): void {
+    for (const value of values) {
+      this.sent.add(value);
+      for (const part of secretValuesOf({ value })) this.sent.add(part);
+    }
+  }
+
+  secrets(): string[] {
+    return [...this.sent];
+  }
+
+  scrub(error: McpSseError): McpSseError {
+    return scrubError(error, this.secrets());
+  }
+
+  /** A stream opened: the next 401 may refresh again. */
+  opened(): void {
+    this.refreshedFor401 = false;
+  }
+
+  /** After a 401: refresh once per streak (false: no `refreshToken`, or already refreshed). */
+  async refreshAfter401(): Promise<boolean> {
+    if (!this.refreshable) return false;
+    this.refreshedFor401 = true;
+    await this.refresh();
+    return true;
+  }
+
+  /** New headers from `refreshToken` (none configured: nothing); a throw is `CLIENT_REFRESH_FAILED`. */
+  async refresh(): Promise<void> {
+    const name = this.server.name;
+    if (this.refreshToken === undefined) return;
+    try {
+      this.refreshed = await this.refreshToken(name);
+      this.log().info({ headers: Object.keys(this.refreshed) }, "refreshed credentials");
+    } catch (cause) {
+      throw new McpSseError(
+        CLIENT_REFRESH_FAILED,
+        `Server "${name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
+        { details: { server: name }, cause },
+      );
+    }
+  }
+}

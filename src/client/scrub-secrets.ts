@@ -1,0 +1,86 @@
+/**
+ * What the manager hands to user code never carries a server's secrets: every event (before
+ * any handler, iterator or CLI sees it) and every error (`call()` rejections, `servers()`
+ * statuses) loses the values of the headers that server was sent. A server may echo them —
+ * in a JSON-RPC error message, a log notification, an event payload — carelessly or not.
+ *
+ * The values come from the connection (`secretValues()`: its configured and refreshed
+ * headers, and the credential of `Bearer <token>`), so every kind of connection behind the
+ * manager is covered by the same calls.
+ */
+import { redactValue } from "../redact.js";
+import type { McpsEvent } from "./events.js";
+import { scrubAnyError } from "./transports/request.js";
+
+/**
+ * True when `text` (JSON) holds one of `values`. JSON escapes character by character, so a
+ * value inside any string or key of the JSON shows up as its own escaped form.
+ */
+function jsonMentions(text: string, values: readonly string[]): boolean {
+  return values.some((v) => v !== "" && text.includes(JSON.stringify(v).slice(1, -1)));
+}
+
+/** True when any string or key reachable from `value` holds one of `values`. */
+export function mentionsSecret(value: unknown, values: readonly string[]): boolean {
+  if (values.length === 0) return false;
+  // Event data is JSON (parsed from the wire): stringify is the fast path, as long as it
+  // meets nothing it would show incompletely (an Error, a Map, a bigint).
+  let complete = true;
+  const text = stringify(value, (_key, v) => {
+    if (typeof v === "bigint" || (v !== null && typeof v === "object" && !isPlainJson(v)))
+      complete = false;
+    return v;
+  });
+  if (complete && text !== undefined) return jsonMentions(text, values);
+  // The walker shows everything: an Error's message, stack, fields and causes, a Map's entries.
+  const shown = stringify(redactValue(value, { names: false }), (_key, v) =>
+    typeof v === "bigint" ? `${v}` : v,
+  );
+  return jsonMentions(shown ?? "", values);
+}
+
+function stringify(
+  value: unknown,
+  replacer: (key: string, value: unknown) => unknown,
+): string | undefined {
+  try {
+    return JSON.stringify(value, replacer);
+  } catch {
+    // A toJSON that throws: nothing to show, nothing mentioned.
+    return undefined;
+  }
+}
+
+/** Plain objects and arrays: what `JSON.stringify` shows completely. */
+function isPlainJson(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+}
+
+/**
+ * `event` with every secret value replaced by `[REDACTED]` in its type, id and data (strings
+ * and keys, at any depth). Field names are left alone: event data is the server's, and a
+ * `progressToken` is not a secret. The event itself when it mentions none (the common case).
+ */
+export function scrubEvent(event: McpsEvent, secrets: readonly string[]): McpsEvent {
+  if (!mentionsSecret(event, secrets)) return event;
+  return redactValue(event, { names: false, values: secrets }) as McpsEvent;
+}
+
+/**
+ * A tool result with `isError: true` is the tool's error message (the CLI prints it as one):
+ * scrubbed like an error. Other results are the tool's data and are returned as they are.
+ */
+export function scrubErrorResult<T extends { isError?: unknown }>(
+  result: T,
+  secrets: readonly string[],
+): T {
+  if (result.isError !== true || !mentionsSecret(result, secrets)) return result;
+  return redactValue(result, { names: false, values: secrets }) as T;
+}
+
+/** `error` (any kind) without the secret values; the error itself when it mentions none. */
+export function scrubFailure<T>(error: T, secrets: readonly string[]): T {
+  if (!mentionsSecret(error, secrets)) return error;
+  return scrubAnyError(error, secrets) as T;
+}

@@ -1,0 +1,118 @@
+/**
+ * Throwaway certificates for the mutual-TLS tests, made with the system `openssl` in a temp
+ * directory (no committed keys): a CA, a server certificate for 127.0.0.1/localhost, a client
+ * certificate, and a second, unrelated CA. Returns undefined when `openssl` is missing.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const OPENSSL = "/usr/bin/openssl";
+
+export interface TestCerts {
+  dir: string;
+  /** File paths (for a config's `tls:`) and their PEM text (for the HTTPS server). */
+  files: {
+    ca: string;
+    otherCa: string;
+    serverCert: string;
+    serverKey: string;
+    clientCert: string;
+    clientKey: string;
+  };
+  pem: { ca: string; serverCert: string; serverKey: string };
+  remove(): Promise<void>;
+}
+
+const KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
+function run(dir: string, args: string[]): void {
+  execFileSync(OPENSSL, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], timeout: 20_000 });
+}
+
+function makeCa(dir: string, name: string): void {
+  run(dir, [
+    "req",
+    "-x509",
+    ...KEY_ARGS,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=mcp-sse test ${name}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+}
+
+async function makeLeaf(dir: string, name: string, ca: string, ext: string, serial: string) {
+  run(dir, [
+    "req",
+    ...KEY_ARGS,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${name}`,
+  ]);
+  await writeFile(join(dir, `${name}.ext`), ext);
+  run(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.pem`,
+    "-CAkey",
+    `${ca}.key`,
+    "-set_serial",
+    serial,
+    "-days",
+    "2",
+    "-out",
+    `${name}.pem`,
+    "-extfile",
+    `${name}.ext`,
+  ]);
+}
+
+export async function makeTestCerts(): Promise<TestCerts | undefined> {
+  if (!existsSync(OPENSSL)) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), "mcp-sse-tls-"));
+  makeCa(dir, "ca");
+  makeCa(dir, "other-ca");
+  await makeLeaf(
+    dir,
+    "server",
+    "ca",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    "0x1001",
+  );
+  await makeLeaf(dir, "client", "ca", "extendedKeyUsage=clientAuth\n", "0x1002");
+  const at = (f: string) => join(dir, f);
+  return {
+    dir,
+    files: {
+      ca: at("ca.pem"),
+      otherCa: at("other-ca.pem"),
+      serverCert: at("server.pem"),
+      serverKey: at("server.key"),
+      clientCert: at("client.pem"),
+      clientKey: at("client.key"),
+    },
+    pem: {
+      ca: await readFile(at("ca.pem"), "utf8"),
+      serverCert: await readFile(at("server.pem"), "utf8"),
+      serverKey: await readFile(at("server.key"), "utf8"),
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
