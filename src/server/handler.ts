@@ -125,6 +125,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       : new FeedRpc({
           createServer: options.createServer,
           maxBodyBytes: ctx.maxBodyBytes,
+          maxJsonDepth: ctx.maxJsonDepth,
           logger,
           ...(feedOptions?.rpcTimeoutMs === undefined
             ? {}

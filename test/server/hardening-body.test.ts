@@ -53,7 +53,7 @@ describe("deeply nested JSON bodies get 400, not 500 (issue 11, item 8)", () => 
   let messages: string;
   let mcpSession: string;
   before(async () => {
-    h = await serve({ createServer: createTestServer, port: 0 });
+    h = await serve({ createServer: createTestServer, port: 0, feed: {} });
     ({ sse, messages } = await legacySession(h.url));
     mcpSession = await streamableSession(h.url);
   });
@@ -87,6 +87,14 @@ describe("deeply nested JSON bodies get 400, not 500 (issue 11, item 8)", () => 
     const res = await postJson(`${h.url}/mcp`, kinds.response(5000));
     assert.equal(res.status, 400);
     await res.body?.cancel();
+  });
+  test("a deep body to the event feed's RPC URL is a 400 too", async () => {
+    const res = await postJson(
+      `${h.url}/mcp/rpc`,
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x","deep":${nested(5000)}}}}`,
+    );
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /SERVER_JSON_TOO_DEEP/);
   });
   test("brackets inside strings do not count as nesting", async () => {
     const res = await postJson(messages, {
@@ -201,7 +209,7 @@ describe("a too-large body always gets a readable 413 (issue 11, item 10)", () =
   let mcpSession: string;
   const big = new Uint8Array(BIG).fill(0x20);
   before(async () => {
-    h = await serve({ createServer: createTestServer, port: 0 });
+    h = await serve({ createServer: createTestServer, port: 0, feed: {} });
     ({ sse, messages } = await legacySession(h.url));
     mcpSession = await streamableSession(h.url);
   });
@@ -214,6 +222,7 @@ describe("a too-large body always gets a readable 413 (issue 11, item 10)", () =
     { name: "/messages", url: messages, headers: {} },
     { name: "/mcp (session)", url: `${h.url}/mcp`, headers: { "mcp-session-id": mcpSession } },
     { name: "/mcp (no session)", url: `${h.url}/mcp`, headers: {} },
+    { name: "/mcp/rpc (event feed)", url: `${h.url}/mcp/rpc`, headers: {} },
   ];
 
   test("fetch of an upload still in flight: 20 tries per route, every one reads a 413", async () => {
@@ -233,8 +242,7 @@ describe("a too-large body always gets a readable 413 (issue 11, item 10)", () =
             body: uploadInPieces(BIG),
             duplex: "half",
           } as RequestInit);
-          const json = (await res.json()) as { error?: { data?: { code?: string } } };
-          if (res.status === 413 && json.error?.data?.code === "SERVER_BODY_TOO_LARGE") readable++;
+          if (res.status === 413 && /SERVER_BODY_TOO_LARGE/.test(await res.text())) readable++;
         } catch (error) {
           failures.push(String((error as Error).cause ?? error)); // EPIPE / fetch failed
         }
