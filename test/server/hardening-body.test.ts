@@ -47,13 +47,14 @@ function nested(depth: number): string {
   return `${"[".repeat(depth)}${"]".repeat(depth)}`;
 }
 
+// These suites keep raw sessions (no handshake) across tests on purpose: no handshake timeout.
 describe("deeply nested JSON bodies get 400, not 500 (issue 11, item 8)", () => {
   let h: ServeHandle;
   let sse: RawSse;
   let messages: string;
   let mcpSession: string;
   before(async () => {
-    h = await serve({ createServer: createTestServer, port: 0, feed: {} });
+    h = await serve({ createServer: createTestServer, port: 0, feed: {}, handshakeTimeoutMs: 0 });
     ({ sse, messages } = await legacySession(h.url));
     mcpSession = await streamableSession(h.url);
   });
@@ -114,7 +115,12 @@ describe("a client that leaves mid-body is not a server error (issue 11, item 9)
   let messages: string;
   let mcpSession: string;
   before(async () => {
-    h = await serve({ createServer: createTestServer, port: 0, logger: capturingLogger(lines) });
+    h = await serve({
+      createServer: createTestServer,
+      port: 0,
+      logger: capturingLogger(lines),
+      handshakeTimeoutMs: 0,
+    });
     ({ sse, messages } = await legacySession(h.url));
     mcpSession = await streamableSession(h.url);
   });
@@ -209,7 +215,7 @@ describe("a too-large body always gets a readable 413 (issue 11, item 10)", () =
   let mcpSession: string;
   const big = new Uint8Array(BIG).fill(0x20);
   before(async () => {
-    h = await serve({ createServer: createTestServer, port: 0, feed: {} });
+    h = await serve({ createServer: createTestServer, port: 0, feed: {}, handshakeTimeoutMs: 0 });
     ({ sse, messages } = await legacySession(h.url));
     mcpSession = await streamableSession(h.url);
   });
