@@ -7,6 +7,7 @@ import {
   jsonRpcErrorResponse,
   mediaType,
 } from "./http.js";
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 
 /** Messages accepted in one JSON-RPC batch (2025-03-26 allows batches). */
 export const MAX_BATCH_MESSAGES = 100;
@@ -18,9 +19,14 @@ export type ParsedBody =
 /**
  * Read a POST body as JSON-RPC: 415 for a non-JSON content type, 413 as soon as the body
  * passes `maxBytes` (reading stops there; nothing more is buffered), 400 with a JSON-RPC
- * parse error (-32700) for malformed JSON, 400 with -32600 for JSON that is not JSON-RPC.
+ * parse error (-32700) for malformed JSON, 400 with -32600 for JSON that is not JSON-RPC or
+ * that nests deeper than `maxDepth` (checked before parsing: see `DEFAULT_MAX_JSON_DEPTH`).
  */
-export async function readJsonRpcBody(request: Request, maxBytes: number): Promise<ParsedBody> {
+export async function readJsonRpcBody(
+  request: Request,
+  maxBytes: number,
+  maxDepth: number = DEFAULT_MAX_JSON_DEPTH,
+): Promise<ParsedBody> {
   if (mediaType(request.headers.get("content-type")) !== "application/json") {
     return fail(
       415,
@@ -33,6 +39,8 @@ export async function readJsonRpcBody(request: Request, maxBytes: number): Promi
   if (declaredTooLarge) return { ok: false, response: declaredTooLarge };
   const bytes = await readBodyBytes(request, maxBytes);
   if (bytes === undefined) return tooLarge(maxBytes);
+  if (exceedsJsonDepth(bytes, maxDepth))
+    return { ok: false, response: jsonTooDeepResponse(maxDepth) };
   const text = new TextDecoder().decode(bytes);
   let json: unknown;
   try {
@@ -96,6 +104,16 @@ function tooLarge(maxBytes: number): ParsedBody {
     JSONRPC_SERVER_ERROR,
     `Payload Too Large: body exceeds ${maxBytes} bytes`,
     "SERVER_BODY_TOO_LARGE",
+  );
+}
+
+/** 400 `SERVER_JSON_TOO_DEEP` (JSON-RPC -32600): the body nests deeper than `maxDepth`. */
+export function jsonTooDeepResponse(maxDepth: number): Response {
+  return jsonRpcErrorResponse(
+    400,
+    JSONRPC_INVALID_REQUEST,
+    `Invalid Request: JSON nests deeper than ${maxDepth} levels`,
+    { code: "SERVER_JSON_TOO_DEEP" },
   );
 }
 

@@ -14,6 +14,8 @@ export interface EndpointContext {
   metrics: ServerMetrics;
   logger: Logger;
   maxBodyBytes: number;
+  /** Deepest JSON nesting a body may have (`0`: unbounded). */
+  maxJsonDepth: number;
   keepAliveMs: number;
   maxBufferedBytes: number;
   messagesPath: string;

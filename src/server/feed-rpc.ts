@@ -14,8 +14,14 @@ import { Client, type JSONRPCMessage } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { bodyTooLargeResponse, readBodyBytes, refuseDeclaredTooLarge } from "./body.js";
+import {
+  bodyTooLargeResponse,
+  jsonTooDeepResponse,
+  readBodyBytes,
+  refuseDeclaredTooLarge,
+} from "./body.js";
 import { jsonResponse, mediaType } from "./http.js";
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 import type { ServerLike } from "./types.js";
 
 /** How long one RPC call may take before it is answered with an error. */
@@ -28,6 +34,8 @@ const INTERNAL_ERROR = -32603;
 export interface FeedRpcOptions {
   createServer: () => ServerLike | Promise<ServerLike>;
   maxBodyBytes: number;
+  /** Deepest JSON nesting a body may have (400 beyond). Default `DEFAULT_MAX_JSON_DEPTH`. */
+  maxJsonDepth?: number;
   /** Default `DEFAULT_RPC_TIMEOUT_MS`. */
   timeoutMs?: number;
   logger: Logger;
@@ -66,6 +74,8 @@ export class FeedRpc {
     if (declared) return declared;
     const bytes = await readBodyBytes(request, this.options.maxBodyBytes);
     if (bytes === undefined) return bodyTooLargeResponse(this.options.maxBodyBytes);
+    const maxDepth = this.options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    if (exceedsJsonDepth(bytes, maxDepth)) return jsonTooDeepResponse(maxDepth);
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder().decode(bytes));

@@ -2,12 +2,18 @@ import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
-import { bodyTooLargeResponse, readBodyBytes, refuseDeclaredTooLarge } from "./body.js";
+import {
+  bodyTooLargeResponse,
+  jsonTooDeepResponse,
+  readBodyBytes,
+  refuseDeclaredTooLarge,
+} from "./body.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
 import { EventFeed } from "./feed.js";
 import { FeedRpc } from "./feed-rpc.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
@@ -21,6 +27,7 @@ import type { McpHttpHandlerOptions } from "./types.js";
 import {
   DEFAULT_FEED_PATH,
   DEFAULT_FEED_RPC_PATH,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SESSIONS,
@@ -69,6 +76,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     createServer: options.createServer,
     maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     metrics,
     logger,
   });
@@ -78,6 +86,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     metrics,
     logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
     keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     messagesPath: options.messagesPath ?? "/messages",
@@ -116,6 +125,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       : new FeedRpc({
           createServer: options.createServer,
           maxBodyBytes: ctx.maxBodyBytes,
+          maxJsonDepth: ctx.maxJsonDepth,
           logger,
           ...(feedOptions?.rpcTimeoutMs === undefined
             ? {}
@@ -141,6 +151,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         if (declared) return declared;
         const bytes = await readBodyBytes(request, ctx.maxBodyBytes);
         if (bytes === undefined) return bodyTooLargeResponse(ctx.maxBodyBytes);
+        if (exceedsJsonDepth(bytes, ctx.maxJsonDepth)) return jsonTooDeepResponse(ctx.maxJsonDepth);
         mcpRequest = new Request(request.url, {
           method: request.method,
           headers: request.headers,
@@ -159,7 +170,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         ? handleLegacyPost(ctx, request, rc)
         : methodNotAllowed("POST");
     }
-    if (path === "/metrics" && request.method === "GET") {
+    if (path === "/metrics" && isGetOrHead(request)) {
       return new Response(await metrics.registry.metrics(), {
         headers: { "content-type": metrics.registry.contentType },
       });
@@ -172,7 +183,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   // /healthz answers without credentials (load balancers), after the Host/Origin checks.
   const authenticated = withAuth(options.auth, route);
   const dispatch: Handle = async (request, rc) => {
-    if (rc.url.pathname === "/healthz" && request.method === "GET") {
+    if (rc.url.pathname === "/healthz" && isGetOrHead(request)) {
       return jsonResponse(200, { ok: !closing, sessions: sessions.size });
     }
     return authenticated(request, rc);
@@ -191,6 +202,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     try {
       response = await pipeline(request, rc);
     } catch (error) {
+      if (request.signal.aborted) return clientLeft(request, rc, error);
       logger.error(
         {
           err: error,
@@ -217,7 +229,20 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         "request rejected",
       );
     }
-    return response;
+    return request.method === "HEAD" ? withoutBody(response) : response;
+  }
+
+  /**
+   * The client went away before we answered (e.g. left mid-body, so reading it threw): its
+   * own business, not a server error. Nobody reads the answer.
+   */
+  function clientLeft(request: Request, rc: RequestContext, error: unknown): Response {
+    metrics.clientDisconnects.inc();
+    logger.debug(
+      { err: error, method: request.method, path: rc.url.pathname },
+      "client disconnected before the answer",
+    );
+    return new Response(null, { status: 499 });
   }
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
@@ -259,6 +284,18 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       return feed.publish(event);
     },
   };
+}
+
+/** `HEAD` is answered like `GET` (RFC 9110 §9.3.2) on the read-only routes. */
+function isGetOrHead(request: Request): boolean {
+  return request.method === "GET" || request.method === "HEAD";
+}
+
+/** The same status and headers, no body (a `HEAD` answer). */
+function withoutBody(response: Response): Response {
+  if (!response.body) return response;
+  void response.body.cancel().catch(() => undefined); // nothing will read it
+  return new Response(null, { status: response.status, headers: response.headers });
 }
 
 function methodNotAllowed(allow: string): Response {

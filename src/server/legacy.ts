@@ -89,8 +89,9 @@ export async function handleLegacyPost(
     await request.body?.cancel();
     return sessionNotFound();
   }
-  const body = await readJsonRpcBody(request, ctx.maxBodyBytes);
+  const body = await readJsonRpcBody(request, ctx.maxBodyBytes, ctx.maxJsonDepth);
   if (!body.ok) return body.response;
+  ctx.sessions.noteClientMessages(session, body.messages);
   const transport = session.transport as LegacySseTransport;
   const authInfo = authInfoOf(rc.principal);
   const forwarded = forwardedRequest(request);

@@ -13,6 +13,7 @@ export interface ServerMetrics {
   replayGaps: Counter<"transport">;
   queueDrops: Counter<"reason">;
   slowClientDisconnects: Counter<"transport">;
+  clientDisconnects: Counter;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -72,6 +73,11 @@ export function createServerMetrics(): ServerMetrics {
       name: "mcp_sse_slow_client_disconnects_total",
       help: "SSE clients disconnected because they did not drain their bounded buffer",
       labelNames: ["transport"],
+      registers,
+    }),
+    clientDisconnects: new Counter({
+      name: "mcp_sse_client_disconnects_total",
+      help: "Requests the client abandoned before the server answered (e.g. left mid-body)",
       registers,
     }),
   };

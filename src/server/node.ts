@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
 import { redact, silentLogger } from "../logger.js";
+import type { DrainOptions } from "./drain.js";
+import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
+import { requestHeadProblem } from "./request-head.js";
 
 /** A request body up to this size left unread is drained to keep the connection alive. */
 const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
@@ -14,6 +17,8 @@ export type NodeHandler = Pick<McpHttpHandler, "fetch"> & { readonly logger?: Lo
 export interface NodeListenerOptions {
   /** Where adapter failures are reported (redacted). Default: the handler's own logger. */
   logger?: Logger;
+  /** Bounds on discarding a body the handler answered without reading (e.g. 413). */
+  drain?: DrainOptions;
 }
 
 /**
@@ -22,9 +27,10 @@ export interface NodeListenerOptions {
  * destroys the socket). The client going away cancels the body — also when it leaves before
  * the handler has answered.
  *
- * Only origin-form request targets (`/path?query`) are served: `//host/path`, absolute-form
- * (`http://host/path`, meant for proxies) and `*` get 400, so the URL's host is always the
- * `Host` header's, which the host check inspects.
+ * A malformed request head gets 400 before the handler sees it (see `requestHeadProblem`:
+ * origin-form, normalised targets and exactly one `Host`), so the URL's host is always the
+ * one `Host` header's, which the host check inspects. A body the handler did not read is
+ * discarded (bounded) before the answer ends, so the client can read it.
  */
 export function toNodeListener(
   handler: NodeHandler,
@@ -32,7 +38,7 @@ export function toNodeListener(
 ): NodeListener {
   const logger = options.logger ?? handler.logger ?? silentLogger;
   return (req, res) => {
-    handleNode(handler, req, res, logger).catch((error: unknown) => {
+    handleNode(handler, req, res, logger, options.drain ?? {}).catch((error: unknown) => {
       logger.error(
         redact({ err: error, method: req.method, path: pathOf(req.url) }),
         "node adapter: request failed",
@@ -68,14 +74,10 @@ function pathOf(target: string | undefined): string {
   return (target ?? "/").split("?")[0] ?? "/";
 }
 
-/** Origin-form: one `/`, then anything but a second `/` right after it. */
-function isOriginForm(target: string): boolean {
-  return target.startsWith("/") && !target.startsWith("//");
-}
-
-function badRequest(res: ServerResponse, message: string): void {
+function badRequest(res: ServerResponse, message: string, drained: Promise<void>): void {
   res.writeHead(400, { "content-type": "application/json", connection: "close" });
-  res.end(JSON.stringify({ error: { code: "SERVER_BAD_REQUEST", message } }));
+  res.write(JSON.stringify({ error: { code: "SERVER_BAD_REQUEST", message } }));
+  void drained.then(() => res.end());
 }
 
 async function handleNode(
@@ -83,11 +85,12 @@ async function handleNode(
   req: IncomingMessage,
   res: ServerResponse,
   logger: Logger,
+  drain: DrainOptions,
 ): Promise<void> {
   const target = req.url ?? "/";
-  if (!isOriginForm(target)) {
-    req.resume();
-    badRequest(res, "Malformed request target: only origin-form (/path?query) is served");
+  const problem = requestHeadProblem(req);
+  if (problem) {
+    badRequest(res, problem, drainRequest(req, drain));
     return;
   }
   // Registered before the handler runs: a client that leaves while it works (a slow
@@ -104,7 +107,7 @@ async function handleNode(
   let request: Request;
   try {
     // A string join, never `new URL(target, base)`: that would read `//evil/path` as a host.
-    const url = new URL(`http://${req.headers.host ?? "localhost"}${target}`);
+    const url = new URL(`http://${req.headers.host}${target}`);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined) continue;
@@ -116,11 +119,10 @@ async function handleNode(
       method: req.method ?? "GET",
       headers,
       signal: abort.signal,
-      ...(hasBody ? { body: bodyStream(req), duplex: "half" } : {}),
+      ...(hasBody ? { body: bodyStream(req, () => abort.abort()), duplex: "half" } : {}),
     } as RequestInit);
   } catch (error) {
-    req.resume();
-    badRequest(res, `Malformed request: ${(error as Error).message}`);
+    badRequest(res, `Malformed request: ${(error as Error).message}`, drainRequest(req, drain));
     return;
   }
   const response = await handler.fetch(request);
@@ -132,20 +134,25 @@ async function handleNode(
     return;
   }
   const out: Record<string, string | string[]> = {};
+  let discarded: Promise<void> | undefined;
   if (!req.complete) {
     // The handler answered without reading the whole body (401/404/413/415): discard the
-    // rest so the client can finish sending. A large or unsized rest is not worth waiting
-    // for on a kept-alive connection: close it after this response.
+    // rest so the client can finish sending, and end the answer only then (see drain.ts).
+    // A large or unsized rest is not worth keeping the connection for: close it after.
     const length = Number(req.headers["content-length"] ?? Number.NaN);
     if (!(length <= DISCARD_ON_KEEPALIVE_BYTES)) out.connection = "close";
-    req.resume();
+    discarded = drainRequest(req, drain);
   }
+  const end = async () => {
+    if (discarded) await discarded;
+    res.end();
+  };
   response.headers.forEach((value, name) => {
     out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
   res.writeHead(response.status, out);
   if (!response.body) {
-    res.end();
+    await end();
     return;
   }
   res.flushHeaders();
@@ -163,7 +170,7 @@ async function handleNode(
       if (!res.write(value)) await drained(res);
       if (res.destroyed) return;
     }
-    res.end();
+    await end();
   } catch (error) {
     // The body errored (e.g. slow client disconnected): end the connection, not the process.
     logger.debug(redact({ err: error, path: pathOf(target) }), "node adapter: body ended early");
@@ -190,7 +197,7 @@ function drained(res: ServerResponse): Promise<void> {
  * queued). Written out rather than `Readable.toWeb`, whose adapter throws an uncaught
  * ERR_INVALID_STATE when a cancelled body's socket still delivers data.
  */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage, onClientGone: () => void): ReadableStream<Uint8Array> {
   let finished = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -208,6 +215,9 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.on("error", (error) => {
           if (finished) return;
           finished = true;
+          // The client left mid-body ("aborted"): say so on the request's signal first, so the
+          // handler tells this apart from a failure of its own.
+          onClientGone();
           controller.error(error);
         });
         req.pause();

@@ -1,7 +1,8 @@
-import type { Transport } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ServerBackend, SessionRecord, SessionTransportKind } from "./backends/types.js";
+import { HandshakeWatch } from "./handshake.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Principal, ServerLike } from "./types.js";
 
@@ -18,6 +19,8 @@ export interface LocalSession<T extends SessionTransport = SessionTransport> {
   server: ServerLike;
   transport: T;
   lastActivity: number;
+  /** Closes the session if the client stalls its handshake (absent when disabled). */
+  handshake?: HandshakeWatch;
 }
 
 export interface SessionManagerOptions {
@@ -25,6 +28,8 @@ export interface SessionManagerOptions {
   createServer: () => ServerLike | Promise<ServerLike>;
   maxSessions: number;
   idleTimeoutMs: number;
+  /** `0` disables (see `DEFAULT_HANDSHAKE_TIMEOUT_MS`). */
+  handshakeTimeoutMs: number;
   metrics: ServerMetrics;
   logger: Logger;
 }
@@ -149,7 +154,36 @@ export class SessionManager {
       );
     }
     this.#o.logger.info({ sessionId: id, transport: kind }, "session opened");
+    this.#armHandshakeTimer(session);
     return session;
+  }
+
+  /**
+   * Abandoned connections (a `GET /sse` and nothing more, an `initialize` whose answer nobody
+   * read) would otherwise hold a server for the whole idle timeout, open stream or not. The
+   * watch sees the server's messages through `send`, wrapped after connect like `onclose`.
+   */
+  #armHandshakeTimer(session: LocalSession): void {
+    const ms = this.#o.handshakeTimeoutMs;
+    if (ms <= 0) return;
+    const id = session.record.id;
+    const watch = new HandshakeWatch(ms, () => {
+      this.close(id, "handshake timeout").catch((error: unknown) =>
+        this.#o.logger.warn({ sessionId: id, err: error }, "closing a pending session failed"),
+      );
+    });
+    session.handshake = watch;
+    const transport = session.transport;
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      watch.fromServer(message);
+      return send(message, options);
+    };
+  }
+
+  /** Messages the client sent on `session` (see `HandshakeWatch`). */
+  noteClientMessages(session: LocalSession, messages: readonly JSONRPCMessage[]): void {
+    session.handshake?.fromClient(messages);
   }
 
   /**
@@ -223,6 +257,7 @@ export class SessionManager {
   async #forget(id: string): Promise<void> {
     const session = this.#local.get(id);
     if (!session) return;
+    session.handshake?.stop();
     this.#local.delete(id);
     this.#o.metrics.sessions.dec({ transport: session.record.transport });
     await this.#o.backend.deleteSession(id);

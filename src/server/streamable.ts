@@ -91,8 +91,9 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
     await request.body?.cancel();
     return found.response;
   }
-  const body = await readJsonRpcBody(request, ctx.maxBodyBytes);
+  const body = await readJsonRpcBody(request, ctx.maxBodyBytes, ctx.maxJsonDepth);
   if (!body.ok) return body.response;
+  if (found?.session) ctx.sessions.noteClientMessages(found.session, body.messages);
   const messages: JSONRPCMessage[] = body.messages;
   const authInfo = authInfoOf(rc.principal);
   // Never the raw request: its Authorization header is the bearer token itself.
@@ -134,6 +135,7 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
           }),
       );
       transport = session.transport;
+      ctx.sessions.noteClientMessages(session, messages);
     } catch (error) {
       if (isMcpSseError(error, "SERVER_SESSION_LIMIT")) return sessionLimit(error.message);
       if (isMcpSseError(error, "SERVER_SHUTTING_DOWN")) return shuttingDownResponse();

@@ -37,6 +37,12 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_SESSIONS = 1000;
 /** A session with no open stream and no request for this long is closed. `0` disables. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/**
+ * A session whose client stalls its handshake this long is closed: nothing sent since the
+ * session opened (a legacy `GET /sse` left open or closed), or nothing since the server
+ * answered `initialize`. `0` disables. See `HandshakeWatch`.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for sessions and connections to drain. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 /** `Retry-After` (seconds) sent with 503 when the session cap is reached or shutting down. */
@@ -62,10 +68,18 @@ export interface McpHttpHandlerOptions {
   keepAliveMs?: number;
   /** Default `DEFAULT_MAX_BODY_BYTES`. */
   maxBodyBytes?: number;
+  /** Deepest JSON nesting a POST body may have (else 400). Default `DEFAULT_MAX_JSON_DEPTH`; `0` disables. */
+  maxJsonDepth?: number;
   /** Default `DEFAULT_MAX_SESSIONS`; `0` disables. */
   maxSessions?: number;
   /** Default `DEFAULT_IDLE_TIMEOUT_MS`; `0` disables reaping. */
   idleTimeoutMs?: number;
+  /**
+   * Close a session whose client stalls its handshake this many ms (nothing after the session
+   * opened, or after the server answered `initialize`). Default `DEFAULT_HANDSHAKE_TIMEOUT_MS`;
+   * `0` disables.
+   */
+  handshakeTimeoutMs?: number;
   /** Per-stream bound on unread bytes before a slow client is disconnected. Default `DEFAULT_MAX_BUFFERED_BYTES`. */
   maxBufferedBytes?: number;
   /** Events kept per session for `Last-Event-ID` replay. Default `DEFAULT_EVENT_LOG_SIZE`. */

@@ -183,6 +183,18 @@ describe("mcp-sse serve in-process", () => {
 });
 
 describe("parseServeArgs", () => {
+  test("--handshake-timeout SECONDS becomes handshakeTimeoutMs; junk is a usage error", () => {
+    const ms = (value: string) => {
+      const plan = parseServeArgs(["--demo", "--handshake-timeout", value], {});
+      return plan === "help" ? undefined : plan.handshakeTimeoutMs;
+    };
+    assert.equal(ms("3"), 3000);
+    assert.equal(ms("0"), 0);
+    assert.throws(
+      () => ms("soon"),
+      (error: unknown) => isMcpSseError(error, "CLI_USAGE"),
+    );
+  });
   test("maps every flag onto serve() options (seconds to ms, comma lists)", () => {
     const plan = parseServeArgs(
       [

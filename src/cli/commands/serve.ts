@@ -29,6 +29,7 @@ export const SERVE_USAGE = `usage: mcp-sse serve (--demo | --stdio "<command>") 
   --keepalive SECONDS    SSE keep-alive comment interval (0 disables)
   --max-body BYTES       largest POST body accepted
   --max-sessions N       sessions open at once (0 disables the cap)
+  --handshake-timeout SECONDS  close a session whose client sent nothing after initialize for this long (default 10, 0 disables)
   --log-level LEVEL      debug | info | warn | error (default info); logs are JSON lines on stderr
   --redis URL            share sessions between replicas through Redis (not available yet)
 `;
@@ -44,6 +45,7 @@ export interface ServePlan {
   keepAliveMs?: number;
   maxBodyBytes?: number;
   maxSessions?: number;
+  handshakeTimeoutMs?: number;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -112,6 +114,8 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
   }
   const maxSessions = nonNegativeInt("max-sessions", values["max-sessions"]);
   if (maxSessions !== undefined) plan.maxSessions = maxSessions;
+  const handshake = nonNegativeInt("handshake-timeout", values["handshake-timeout"]);
+  if (handshake !== undefined) plan.handshakeTimeoutMs = handshake * 1000;
 
   const tokenEnv = values["token-env"];
   if (tokenEnv !== undefined) {
@@ -141,6 +145,7 @@ function parse(argv: string[]) {
       keepalive: { type: "string" },
       "max-body": { type: "string" },
       "max-sessions": { type: "string" },
+      "handshake-timeout": { type: "string" },
       "log-level": { type: "string" },
       redis: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -198,6 +203,7 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   if (plan.keepAliveMs !== undefined) options.keepAliveMs = plan.keepAliveMs;
   if (plan.maxBodyBytes !== undefined) options.maxBodyBytes = plan.maxBodyBytes;
   if (plan.maxSessions !== undefined) options.maxSessions = plan.maxSessions;
+  if (plan.handshakeTimeoutMs !== undefined) options.handshakeTimeoutMs = plan.handshakeTimeoutMs;
   // The demo also serves the guide's plain event feed and its RPC URL (/mcp/sse, /mcp/rpc).
   const demo = plan.mode.kind === "demo";
   if (demo) options.feed = {};
