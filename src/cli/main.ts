@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { McpSseError } from "../errors.js";
+import { VERSION } from "../version.js";
 import { oneLine } from "./commands/client-common.js";
 import type { CliIO, Command } from "./io.js";
 import { escapeControls } from "./terminal.js";
@@ -72,7 +73,7 @@ export async function run(argv: string[], rawIo: CliIO): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v") {
-    io.stdout("mcp-sse 0.1.0\n");
+    io.stdout(`mcp-sse ${VERSION}\n`);
     return 0;
   }
   const entry = COMMANDS[name];

@@ -6,10 +6,11 @@ import { SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import { DEFAULT_MAX_CALL_TIME_FACTOR } from "../config/defaults.js";
 import type { ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
+import { MAX_TIMER_MS } from "../sse/backoff.js";
 import { CLIENT_INVALID_OPTION, CLIENT_TIMEOUT } from "./call-errors.js";
 
 /** The longest per-call timeout, ms: what a timer can hold (2^31 - 1). */
-export const MAX_CALL_TIMEOUT_MS = 2_147_483_647;
+export const MAX_CALL_TIMEOUT_MS = MAX_TIMER_MS;
 
 export interface CallLimits {
   /** No answer and no progress for this long fails the call. */

@@ -16,9 +16,10 @@ import { isToolAllowed } from "../config/tools.js";
 import type { ServerConfig } from "../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { backoffDelay, sleep } from "../sse/backoff.js";
+import { backoffDelay, DEFAULT_MAX_RETRY_DELAY_MS, sleep } from "../sse/backoff.js";
 import { secretValuesOf } from "../sse/reader-http.js";
 import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
+import { VERSION } from "../version.js";
 import {
   CLIENT_CLOSED,
   CLIENT_CONNECT_FAILED,
@@ -45,13 +46,13 @@ import { assertTransition, type ConnectionState } from "./state.js";
 import { CLIENT_FEED_DETECTED, type FeedHandoff } from "./transports/handoff.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
 
-/** Longest delay between two reconnect attempts of the manager, ms. */
-export const DEFAULT_MAX_BACKOFF_MS = 30_000;
+/** Longest delay between two reconnect attempts of the manager, ms: the SSE backoff cap. */
+export const DEFAULT_MAX_BACKOFF_MS = DEFAULT_MAX_RETRY_DELAY_MS;
 /** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
 /** How the client names itself in `initialize`. */
-export const CLIENT_INFO = { name: "mcp-sse", version: "0.1.0" } as const;
+export const CLIENT_INFO = { name: "mcp-sse", version: VERSION } as const;
 
 export type TransportFactory = (options: ClientTransportOptions) => McpSseClientTransport;
 export type RefreshToken = (server: string) => Promise<Record<string, string>>;

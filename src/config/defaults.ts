@@ -3,6 +3,8 @@
  * `loadConfig` converts them to milliseconds in `McpsConfig`.
  */
 
+import { MAX_TIMER_MS } from "../sse/backoff.js";
+
 /** `timeout`: per-request timeout, seconds. */
 export const DEFAULT_TIMEOUT_S = 30;
 /** `reconnect_interval`: base delay between reconnect attempts, seconds. */
@@ -21,7 +23,7 @@ export const DEFAULT_TLS_INSECURE = false;
  * Largest time a config may give (seconds): timers overflow past 2^31-1 ms and would fire
  * at once instead.
  */
-export const MAX_TIMER_S = 2_147_483;
+export const MAX_TIMER_S = Math.floor(MAX_TIMER_MS / 1000);
 /** The source name used in messages for a config given as an object. */
 export const OBJECT_SOURCE = "<object>";
 /** Allowed server names (used in qualified tool names, metrics labels and logs). */

@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
+import { VERSION } from "../version.js";
 
 /**
  * The demo MCP server behind `mcp-sse serve --demo` and `mcp-sse demo`: the seed's two tools
@@ -102,7 +103,7 @@ export function createDemoServer(options: DemoServerOptions = {}): McpServer {
   const state = new Monitoring();
 
   const server = new McpServer(
-    { name: DEMO_SERVER_NAME, version: "0.1.0" },
+    { name: DEMO_SERVER_NAME, version: VERSION },
     {
       capabilities: { logging: {} },
       instructions:

@@ -2,11 +2,13 @@
  * What the Streamable HTTP and legacy checks share: the initialize request (the SDK's latest
  * protocol version), reading its answer, the check it earns, status fixes, printable URLs.
  */
+
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/client";
 import { redactUrl } from "../../errors.js";
 import { createParser } from "../../sse/index.js";
 import { scrubValues, secretValuesOf } from "../../sse/reader-http.js";
 import type { SseEvent } from "../../sse/types.js";
+import { VERSION } from "../../version.js";
 import { truncate } from "../truncate.js";
 import type { Check } from "./types.js";
 
@@ -38,7 +40,7 @@ export function initializeBody(): string {
     params: {
       protocolVersion: LATEST_PROTOCOL_VERSION,
       capabilities: {},
-      clientInfo: { name: "mcp-sse-doctor", version: "0.1.0" },
+      clientInfo: { name: "mcp-sse-doctor", version: VERSION },
     },
   });
 }

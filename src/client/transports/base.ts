@@ -8,6 +8,7 @@ import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/cli
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
+import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../sse/backoff.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
@@ -16,8 +17,8 @@ import type { ClientTransportOptions, StreamName, StreamStateChange } from "./ty
 
 /** Reconnect a silent stream after this long, ms; 0: never (see `idleTimeoutMs`). */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 0;
-/** Longest delay between reconnect attempts, ms. */
-export const DEFAULT_MAX_RECONNECT_DELAY_MS = 30_000;
+/** Longest delay between reconnect attempts of a stream, ms: the SSE backoff cap. */
+export const DEFAULT_MAX_RECONNECT_DELAY_MS = DEFAULT_MAX_RETRY_DELAY_MS;
 
 /** A fetch and the pool behind it, owned (and closed) by one transport. */
 export interface OwnedFetch {
