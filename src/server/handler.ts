@@ -47,6 +47,8 @@ export interface McpHttpHandler {
   reapIdle(): Promise<number>;
   /** The handler's logger (`options.logger`, or silent); adapters report their failures here. */
   readonly logger: Logger;
+  /** Every path this handler serves (its configured endpoint paths, `/healthz`, `/metrics`). */
+  readonly paths: readonly string[];
   /** The plain event feed, when `options.feed` is given. */
   readonly feed: EventFeed | undefined;
   /**
@@ -274,6 +276,15 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       return sessions.size;
     },
     reapIdle: () => sessions.reapIdle(),
+    paths: [
+      mcpPath,
+      ssePath,
+      ctx.messagesPath,
+      ...(feedPath === undefined ? [] : [feedPath]),
+      ...(rpcPath === undefined ? [] : [rpcPath]),
+      "/healthz",
+      "/metrics",
+    ],
     feed,
     publish(event) {
       if (feed === undefined)

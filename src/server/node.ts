@@ -12,7 +12,14 @@ const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The handler as the adapter sees it: `fetch`, and its logger when it has one. */
-export type NodeHandler = Pick<McpHttpHandler, "fetch"> & { readonly logger?: Logger };
+export type NodeHandler = Pick<McpHttpHandler, "fetch"> & {
+  readonly logger?: Logger;
+  /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
+  readonly paths?: readonly string[];
+};
+
+/** What `toMiddleware` routes for a handler that does not say (the default paths). */
+const DEFAULT_MIDDLEWARE_PATHS = ["/mcp", "/sse", "/messages", "/healthz", "/metrics"];
 
 export interface NodeListenerOptions {
   /** Where adapter failures are reported (redacted). Default: the handler's own logger. */
@@ -59,7 +66,7 @@ export function toNodeListener(
  */
 export function toMiddleware(
   handler: NodeHandler,
-  paths: readonly string[] = ["/mcp", "/sse", "/messages", "/healthz", "/metrics"],
+  paths: readonly string[] = handler.paths ?? DEFAULT_MIDDLEWARE_PATHS,
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
   const listener = toNodeListener(handler, options);

@@ -156,3 +156,39 @@ describe("a failing createServer()", () => {
     }
   });
 });
+
+describe("toMiddleware and custom paths", () => {
+  test("routes the handler's configured paths (custom /mcp, the feed), not the defaults", async () => {
+    const handler = createMcpHttpHandler({
+      createServer: createTestServer,
+      mcpPath: "/api/mcp",
+      feed: { path: "/events", rpcPath: "/events/rpc" },
+    });
+    const middleware = toMiddleware(handler);
+    const server = createServer((req, res) =>
+      middleware(req, res, () => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("the app");
+      }),
+    );
+    const url = await listen(server);
+    try {
+      assert.equal(await (await fetch(`${url}/mcp`)).text(), "the app", "/mcp is not ours here");
+      const client = new Client({ name: "mw", version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/api/mcp`)));
+      const result = await client.callTool({ name: "echo", arguments: { text: "custom" } });
+      assert.deepEqual(result.content, [{ type: "text", text: "custom" }]);
+      await client.close();
+      const rpc = await fetch(`${url}/events/rpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ method: "tools/list" }),
+      });
+      assert.equal(rpc.status, 200);
+      assert.ok(Array.isArray(((await rpc.json()) as { tools: unknown[] }).tools));
+    } finally {
+      await handler.close();
+      await closeServer(server);
+    }
+  });
+});
