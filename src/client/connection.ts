@@ -48,7 +48,7 @@ import type { ClientTransportOptions, McpSseClientTransport } from "./transports
 
 /** Longest delay between two reconnect attempts of the manager, ms: the SSE backoff cap. */
 export const DEFAULT_MAX_BACKOFF_MS = DEFAULT_MAX_RETRY_DELAY_MS;
-/** Jitter: each delay is scaled by a random factor in [1 - J, 1 + J]. */
+/** Jitter: each delay is reduced by a random share of at most J (see `backoffDelay`). */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
 /** How the client names itself in `initialize`. */
