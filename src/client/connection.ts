@@ -5,123 +5,51 @@
  * transport + Client (re-initialize) with backoff, up to `maxReconnects`; stream drops that
  * can be resumed inside one session are the transport's job and never reach this level.
  */
-import {
-  type CallToolResult,
-  Client,
-  SdkError,
-  SdkErrorCode,
-  type Tool,
-} from "@modelcontextprotocol/client";
+import { Client, type Tool } from "@modelcontextprotocol/client";
 import { isToolAllowed } from "../config/tools.js";
-import type { ServerConfig } from "../config/types.js";
-import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
+import { isMcpSseError, McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { backoffDelay, DEFAULT_MAX_RETRY_DELAY_MS, sleep } from "../sse/backoff.js";
+import { sleep } from "../sse/backoff.js";
 import { secretValuesOf } from "../sse/reader-http.js";
 import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
-import { VERSION } from "../version.js";
 import {
   CLIENT_CLOSED,
-  CLIENT_CONNECT_FAILED,
   CLIENT_NOT_READY,
   CLIENT_REFRESH_FAILED,
   CLIENT_TIMEOUT,
   CLIENT_UNKNOWN_TOOL,
   describe,
   isUnauthorized,
-  toCallError,
 } from "./call-errors.js";
-import { maxCallTimeError, resolveCallLimits } from "./call-limits.js";
+import {
+  type CallOptions,
+  CLIENT_INFO,
+  type ConnectionOptions,
+  connectFailed,
+  type RefreshToken,
+  reconnectDelay,
+} from "./connection-options.js";
 import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./error-events.js";
-import { type McpsEvent, notificationToEvent, sseEventToEvent } from "./events.js";
+import { notificationToEvent, sseEventToEvent } from "./events.js";
 import { Liveness } from "./liveness.js";
 import { redactingLogger } from "./redacting-logger.js";
 import type { ServerConnection } from "./server-connection.js";
-import {
-  clientCapabilities,
-  installServerRequestHandlers,
-  type ServerRequestHandlers,
-} from "./server-requests.js";
+import { clientCapabilities, installServerRequestHandlers } from "./server-requests.js";
 import { assertTransition, type ConnectionState } from "./state.js";
-import { CLIENT_FEED_DETECTED, type FeedHandoff } from "./transports/handoff.js";
-import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
+import { runToolCall } from "./tool-call.js";
+import { CLIENT_FEED_DETECTED } from "./transports/handoff.js";
 
-/** Longest delay between two reconnect attempts of the manager, ms: the SSE backoff cap. */
-export const DEFAULT_MAX_BACKOFF_MS = DEFAULT_MAX_RETRY_DELAY_MS;
-/** Jitter: each delay is reduced by a random share of at most J (see `backoffDelay`). */
-export const DEFAULT_BACKOFF_JITTER = 0.2;
 export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
-/** How the client names itself in `initialize`. */
-export const CLIENT_INFO = { name: "mcp-sse", version: VERSION } as const;
-
-export type TransportFactory = (options: ClientTransportOptions) => McpSseClientTransport;
-export type RefreshToken = (server: string) => Promise<Record<string, string>>;
-
-export interface CallOptions {
-  /**
-   * Per-call timeout, ms, > 0 and at most `MAX_CALL_TIMEOUT_MS` (default: the server's
-   * `timeoutMs`); progress notifications extend it. There is no "no timeout": anything else
-   * is `CLIENT_INVALID_OPTION`.
-   */
-  timeout?: number;
-  /**
-   * Total time of the call, ms, whatever progress arrives (like the SDK's `maxTotalTimeout`);
-   * default the server's `max_call_time`, else `DEFAULT_MAX_CALL_TIME_FACTOR` × the timeout.
-   * Past it the call fails with `CLIENT_TIMEOUT`. > 0 and at most `MAX_CALL_TIMEOUT_MS`.
-   */
-  maxCallTime?: number;
-  /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
-  signal?: AbortSignal;
-}
-
-export interface ConnectionOptions {
-  server: ServerConfig;
-  logger: Logger;
-  createTransport: TransportFactory;
-  /** Receives every event of this connection (notifications, state, error), in order. */
-  emit: (event: McpsEvent) => void;
-  refreshToken?: RefreshToken;
-  /** Random source for jitter (tests pass their own). Default `Math.random`. */
-  random?: () => number;
-  /** Called on every reconnect attempt (for metrics). */
-  onReconnectAttempt?: () => void;
-  /** Called when the transport resumes a dropped event stream inside the session (for metrics). */
-  onStreamReconnect?: () => void;
-  /** Answers to server → client requests; each one given declares its capability. */
-  handlers?: ServerRequestHandlers;
-  /**
-   * `kind: auto`: on the first connect, a legacy SSE stream that opens with something other
-   * than `endpoint` is handed here (an event feed); `start()` then resolves still
-   * `connecting`, without reporting anything, for the caller to continue as a feed.
-   */
-  onFeedDetected?: (handoff: FeedHandoff) => void;
-}
-
-/**
- * Delay before reconnect attempt `attempt` (1-based): the first is immediate (the server may
- * just have restarted), then the shared SSE backoff from `baseMs`, capped and jittered.
- */
-export function reconnectDelay(attempt: number, baseMs: number, random: () => number): number {
-  if (attempt <= 1) return 0;
-  return backoffDelay(attempt - 1, {
-    baseMs,
-    maxDelayMs: DEFAULT_MAX_BACKOFF_MS,
-    jitter: DEFAULT_BACKOFF_JITTER,
-    random,
-  });
-}
-
-/** An SDK error during initialize or the first tools/list, as a typed error naming the server. */
-function connectFailed(server: ServerConfig, cause: unknown): McpSseError {
-  const where = server.url === undefined ? (server.command ?? "") : redactUrl(server.url);
-  const timedOut = cause instanceof SdkError && cause.code === SdkErrorCode.RequestTimeout;
-  const why = timedOut ? `no answer within ${server.timeoutMs} ms` : describe(cause).message;
-  return new McpSseError(
-    CLIENT_CONNECT_FAILED,
-    `Could not initialize an MCP session with server "${server.name}" (${where}): ${why}. Check the URL and transport, or run 'mcp-sse doctor'.`,
-    { details: { server: server.name, timedOut }, cause },
-  );
-}
+export {
+  type CallOptions,
+  CLIENT_INFO,
+  type ConnectionOptions,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_MAX_BACKOFF_MS,
+  type RefreshToken,
+  reconnectDelay,
+  type TransportFactory,
+} from "./connection-options.js";
 
 export class Connection implements ServerConnection, ErrorEventTarget {
   readonly name: string;
@@ -209,45 +137,16 @@ export class Connection implements ServerConnection, ErrorEventTarget {
         `Server "${server}" has no tool "${tool}" (or it is filtered by tools.allow/deny); its tools: ${this._tools.map((t) => t.name).join(", ") || "none"}.`,
         { details: { server, tool } },
       );
-    const limits = resolveCallLimits(this.options.server, tool, options);
-    const { timeoutMs } = limits;
     try {
-      const result = await client.callTool(
-        { name: tool, arguments: args },
-        {
-          // Always > 0: the config refuses `timeout: 0` ("no call hangs" is a promise).
-          timeout: timeoutMs,
-          resetTimeoutOnProgress: true,
-          maxTotalTimeout: limits.maxCallTimeMs,
-          // Passing onprogress makes the SDK send a progress token: progress extends the timeout.
-          onprogress: (progress) =>
-            this.options.emit({
-              server,
-              type: "progress",
-              data: { tool, ...progress },
-              receivedAt: Date.now(),
-            }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        },
-      );
-      return result as CallToolResult;
-    } catch (error) {
-      const closed = this.lifetime.signal.aborted;
-      if (!closed && options.signal?.aborted !== true) {
-        const capped = maxCallTimeError(error, { server, tool, ...limits });
-        if (capped !== undefined) throw capped;
-      }
-      // Closed or aborted by the caller: the SDK reports both as something else.
-      const failure = toCallError(error, {
-        server,
-        tool,
-        timeoutMs,
-        signal: options.signal,
-        closed,
+      return await runToolCall(client, tool, args, options, {
+        server: this.options.server,
+        emit: this.options.emit,
+        closed: () => this.lifetime.signal.aborted,
       });
+    } catch (error) {
       // A slow tool, or a dead stream? A ping tells (see liveness.ts).
-      if (failure.code === CLIENT_TIMEOUT) this.liveness.probe(client);
-      throw failure;
+      if (isMcpSseError(error, CLIENT_TIMEOUT)) this.liveness.probe(client);
+      throw error;
     }
   }
 
