@@ -10,7 +10,6 @@ import { isToolAllowed } from "../config/tools.js";
 import { isMcpSseError, McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { sleep } from "../sse/backoff.js";
-import { secretValuesOf } from "../sse/reader-http.js";
 import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
 import {
   CLIENT_CLOSED,
@@ -33,6 +32,7 @@ import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./er
 import { notificationToEvent, sseEventToEvent } from "./events.js";
 import { Liveness } from "./liveness.js";
 import { redactingLogger } from "./redacting-logger.js";
+import { headerSecrets } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { clientCapabilities, installServerRequestHandlers } from "./server-requests.js";
 import { assertTransition, type ConnectionState } from "./state.js";
@@ -64,6 +64,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   /** Losses in a row that came within DEFAULT_STABLE_CONNECTION_MS of being ready. */
   private quickLosses = 0;
   private refreshedHeaders: Record<string, string> | undefined;
+  private readonly secretsOf: (refreshed: Record<string, string> | undefined) => string[];
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
   /** The guide's error events (AUTHENTICATION_FAILED, RATE_LIMITED, …): see error-events.ts. */
@@ -71,6 +72,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.server.name;
+    this.secretsOf = headerSecrets(options.server.headers);
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers.
     this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
@@ -99,7 +101,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
    * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
    */
   secretValues(): string[] {
-    return secretValuesOf(this.headers());
+    return this.secretsOf(this.refreshedHeaders);
   }
   /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {

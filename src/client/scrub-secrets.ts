@@ -9,6 +9,7 @@
  * manager is covered by the same calls.
  */
 import { redactValue } from "../redact.js";
+import { secretValuesOf } from "../sse/reader-http.js";
 import type { McpsEvent } from "./events.js";
 import { scrubAnyError } from "./transports/request.js";
 
@@ -83,4 +84,22 @@ export function scrubErrorResult<T extends { isError?: unknown }>(
 export function scrubFailure<T>(error: T, secrets: readonly string[]): T {
   if (!mentionsSecret(error, secrets)) return error;
   return scrubAnyError(error, secrets) as T;
+}
+
+/**
+ * `secretValuesOf` of a connection's configured headers under its refreshed ones, computed
+ * again only when the refreshed set is replaced: the manager asks for them on every event.
+ */
+export function headerSecrets(
+  configured: Record<string, string>,
+): (refreshed: Record<string, string> | undefined) => string[] {
+  let cachedFor: Record<string, string> | undefined;
+  let cached: string[] | undefined;
+  return (refreshed) => {
+    if (cached === undefined || refreshed !== cachedFor) {
+      cached = secretValuesOf({ ...configured, ...refreshed });
+      cachedFor = refreshed;
+    }
+    return cached;
+  };
 }

@@ -16,7 +16,6 @@ import {
   openEventStream,
   type StreamStateChange,
 } from "../../sse/reader.js";
-import { secretValuesOf } from "../../sse/reader-http.js";
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
@@ -167,7 +166,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   }
 
   secretValues(): string[] {
-    return secretValuesOf(this.credentials.headers());
+    return this.credentials.headerSecretValues();
   }
 
   /** A feed has no roots to hear about. */

@@ -9,18 +9,27 @@ import type { Logger } from "../../logger.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import { CLIENT_REFRESH_FAILED, describe } from "../call-errors.js";
 import type { RefreshToken } from "../connection.js";
+import { headerSecrets } from "../scrub-secrets.js";
 import { scrubError } from "../transports/request.js";
 
 export class FeedCredentials {
   private readonly sent = new Set<string>();
   private refreshed: Record<string, string> | undefined;
   private refreshedFor401 = false;
+  private readonly secretsOf: (refreshed: Record<string, string> | undefined) => string[];
 
   constructor(
     private readonly server: ServerConfig,
     private readonly refreshToken: RefreshToken | undefined,
     private readonly log: () => Logger,
-  ) {}
+  ) {
+    this.secretsOf = headerSecrets(server.headers);
+  }
+
+  /** The values of `headers()` and their credential parts (cached until a refresh). */
+  headerSecretValues(): string[] {
+    return this.secretsOf(this.refreshed);
+  }
 
   get canRefresh(): boolean {
     return this.refreshToken !== undefined;
