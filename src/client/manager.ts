@@ -17,7 +17,7 @@ import {
 } from "./call-errors.js";
 import type { CallOptions, RefreshToken, TransportFactory } from "./connection.js";
 import { createServerConnection } from "./create-connection.js";
-import { decryptPayload, encryptedPayloadOf } from "./decrypt-events.js";
+import { EventIntake } from "./event-intake.js";
 import {
   type BatchOptions,
   checkStartupBufferSize,
@@ -35,7 +35,7 @@ import {
   type ServerMetricsSnapshot,
   slowHandlerReport,
 } from "./metrics.js";
-import { scrubErrorResult, scrubEvent, scrubFailure } from "./scrub-secrets.js";
+import { scrubErrorResult, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
@@ -176,8 +176,9 @@ class Manager implements McpsManager {
   private readonly metricsByServer = new Map<string, ServerMetrics>();
   private readonly bus: EventBus;
   private readonly clock: Clock;
-  /** Per-server tail of the ordered decrypt pipeline (only servers with an encryptionKey). */
-  private readonly decryptTail = new Map<string, Promise<void>>();
+  private readonly intake: EventIntake;
+  /** `slow_handler_ms` by server name (looked up for every handled event). */
+  private readonly slowHandlerMs = new Map<string, number>();
   private closing: Promise<void> | undefined;
   /**
    * Closes the manager when `options.signal` aborts; removed by close(): a long-lived signal
@@ -211,7 +212,9 @@ class Manager implements McpsManager {
     // "connecting → ready" would read as a fresh change to a subscriber counting them.
     if (startupBufferSize > 0) this.bus.hold(startupBufferSize, (e) => e.type !== "state");
     if (options.onEvent !== undefined) this.bus.subscribe(options.onEvent);
+    this.intake = new EventIntake(this.bus, (name) => this.metricsOf(name));
     for (const server of config.servers) {
+      this.slowHandlerMs.set(server.name, server.slowHandlerMs);
       this.metricsByServer.set(server.name, new ServerMetrics(DEFAULT_LATENCY_SAMPLES, this.clock));
       if (server.enabled) this.connections.set(server.name, this.connect(server));
     }
@@ -237,7 +240,8 @@ class Manager implements McpsManager {
       server,
       logger: this.logger,
       createTransport: this.options.createTransport ?? createClientTransport,
-      emit: (event) => this.receive(server, event),
+      emit: (event) =>
+        this.intake.receive(server, event, this.connections.get(server.name)?.secretValues() ?? []),
       onReconnectAttempt: () => metrics.reconnects++,
       onStreamReconnect: () => metrics.streamReconnects++,
       ...(this.options.handlers === undefined ? {} : { handlers: this.options.handlers }),
@@ -258,51 +262,10 @@ class Manager implements McpsManager {
 
   /** A handler finished an event: timed, and warned about past `slow_handler_ms`. */
   private handlerTime(event: McpsEvent, ms: number): void {
-    const limit = this.config.servers.find((s) => s.name === event.server)?.slowHandlerMs ?? 0;
+    const limit = this.slowHandlerMs.get(event.server) ?? 0;
     const slow = slowHandlerReport(event, ms, limit);
     this.metricsOf(event.server).recordHandler(ms, slow !== undefined);
     if (slow !== undefined) this.logger.warn(slow.fields, slow.message);
-  }
-
-  /** Count, decrypt when configured (keeping order per server), publish. */
-  private receive(server: ServerConfig, raw: McpsEvent): void {
-    const secrets = this.connections.get(server.name)?.secretValues() ?? [];
-    const event = scrubEvent(raw, secrets);
-    const metrics = this.metricsOf(server.name);
-    if (event.type === "error") metrics.errors++;
-    else if (event.type === "state")
-      metrics.recordState(String((event.data as { to?: unknown }).to));
-    else metrics.eventsReceived++;
-    const key = server.encryptionKey;
-    if (key === undefined) {
-      this.bus.publish(event);
-      return;
-    }
-    // Located once here and handed to decryptPayload (never searched for again).
-    const found = encryptedPayloadOf(event);
-    const tail = this.decryptTail.get(server.name);
-    if (tail === undefined && found === undefined) {
-      this.bus.publish(event);
-      return;
-    }
-    const next = (tail ?? Promise.resolve()).then(async () => {
-      try {
-        const plain = found === undefined ? event : await decryptPayload(event, found, key);
-        this.bus.publish(plain === event ? event : scrubEvent(plain, secrets));
-      } catch (error) {
-        metrics.errors++;
-        this.bus.publish({
-          server: server.name,
-          type: "error",
-          data: describe(error),
-          receivedAt: Date.now(),
-        });
-      }
-    });
-    this.decryptTail.set(server.name, next);
-    void next.then(() => {
-      if (this.decryptTail.get(server.name) === next) this.decryptTail.delete(server.name);
-    });
   }
 
   tools(): QualifiedTool[] {
@@ -425,7 +388,7 @@ class Manager implements McpsManager {
     this.closing ??= (async () => {
       this.options.signal?.removeEventListener("abort", this.onAbort);
       await Promise.all([...this.connections.values()].map((c) => c.close()));
-      await Promise.all([...this.decryptTail.values()]);
+      await this.intake.drain();
       this.bus.close();
     })();
     return this.closing;
