@@ -4,13 +4,16 @@
  * TLS probe and the HTTP checks of `diagnose()`.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
 import { createDemoServer } from "../../src/server/demo.js";
-import { createMcpHttpHandler, toNodeListener } from "../../src/server/index.js";
-import { makeTestCerts, OPENSSL, type TestCerts } from "../client/tls-certs.js";
+import {
+  type HttpsHost,
+  makeTestCerts,
+  needCerts,
+  startHttpsHost,
+  type TestCerts,
+} from "../client/tls-certs.js";
 import { fakeIO } from "../fixtures/client-cli.js";
 
 /** `name → status` of every printed check line. */
@@ -25,34 +28,20 @@ function statuses(stdout: string): Record<string, string> {
 
 describe("CLI doctor over HTTPS with a private CA", () => {
   let certs: TestCerts | undefined;
-  let https: Server | undefined;
-  let handler: ReturnType<typeof createMcpHttpHandler> | undefined;
+  let host: HttpsHost | undefined;
   let url = "";
   before(async () => {
     certs = await makeTestCerts();
     if (certs === undefined) return;
-    handler = createMcpHttpHandler({ createServer: () => createDemoServer({ intervalMs: 50 }) });
-    https = createServer(
-      { key: certs.pem.serverKey, cert: certs.pem.serverCert },
-      toNodeListener(handler),
-    );
-    await new Promise<void>((resolve) => https?.listen(0, "127.0.0.1", resolve));
-    url = `https://127.0.0.1:${(https.address() as AddressInfo).port}/mcp`;
+    host = await startHttpsHost(certs, () => createDemoServer({ intervalMs: 50 }));
+    url = `${host.origin}/mcp`;
   });
   after(async () => {
-    https?.closeAllConnections();
-    await new Promise<void>((resolve) => (https ? https.close(() => resolve()) : resolve()));
-    await handler?.close();
+    await host?.close();
     await certs?.remove();
   });
 
-  function need(t: { skip(message: string): void }): TestCerts | undefined {
-    if (certs !== undefined) return certs;
-    const reason = `${OPENSSL} is missing: cannot make test certificates`;
-    if (process.env["CI"]) assert.fail(reason);
-    t.skip(reason);
-    return undefined;
-  }
+  const need = (t: { skip(message: string): void }) => needCerts(certs, t);
 
   it("without --ca the TLS check fails (exit 1); with --ca every HTTP check passes (exit 0)", async (t) => {
     const c = need(t);

@@ -6,19 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/client";
 import { type Check, diagnose } from "../../src/index.js";
 import { createDemoServer } from "../../src/server/demo.js";
+import { type ServeHandle, serve } from "../../src/server/index.js";
 import {
-  createMcpHttpHandler,
-  type ServeHandle,
-  serve,
-  toNodeListener,
-} from "../../src/server/index.js";
-import { makeTestCerts, OPENSSL, type TestCerts } from "./tls-certs.js";
+  type HttpsHost,
+  makeTestCerts,
+  needCerts,
+  startHttpsHost,
+  type TestCerts,
+} from "./tls-certs.js";
 
 function byName(checks: Check[]): Record<string, Check> {
   return Object.fromEntries(checks.map((c) => [c.name, c]));
@@ -96,33 +96,20 @@ describe("diagnose()", () => {
 
 describe("diagnose() over HTTPS with a private CA", () => {
   let certs: TestCerts | undefined;
-  let https: Server | undefined;
-  let handler: ReturnType<typeof createMcpHttpHandler> | undefined;
+  let host: HttpsHost | undefined;
   let url = "";
   before(async () => {
     certs = await makeTestCerts();
     if (certs === undefined) return;
-    handler = createMcpHttpHandler({ createServer: () => createDemoServer({ intervalMs: 50 }) });
-    https = createHttpsServer(
-      { key: certs.pem.serverKey, cert: certs.pem.serverCert },
-      toNodeListener(handler),
-    );
-    url = `https://${await listen(https)}/mcp`;
+    host = await startHttpsHost(certs, () => createDemoServer({ intervalMs: 50 }));
+    url = `${host.origin}/mcp`;
   });
   after(async () => {
-    https?.closeAllConnections();
-    await new Promise<void>((resolve) => (https ? https.close(() => resolve()) : resolve()));
-    await handler?.close();
+    await host?.close();
     await certs?.remove();
   });
 
-  function need(t: { skip(message: string): void }): TestCerts | undefined {
-    if (certs !== undefined) return certs;
-    const reason = `${OPENSSL} is missing: cannot make test certificates`;
-    if (process.env["CI"]) assert.fail(reason);
-    t.skip(reason);
-    return undefined;
-  }
+  const need = (t: { skip(message: string): void }) => needCerts(certs, t);
 
   it("without the CA: the TLS check fails and names tls.ca", async (t) => {
     if (need(t) === undefined) return;

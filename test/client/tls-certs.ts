@@ -3,11 +3,15 @@
  * directory (no committed keys): a CA, a server certificate for 127.0.0.1/localhost, a client
  * certificate, and a second, unrelated CA. Returns undefined when `openssl` is missing.
  */
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createMcpHttpHandler, type ServerLike, toNodeListener } from "../../src/server/index.js";
 
 export const OPENSSL = "/usr/bin/openssl";
 
@@ -115,4 +119,50 @@ export async function makeTestCerts(): Promise<TestCerts | undefined> {
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** Our MCP host behind `node:https` on 127.0.0.1:0, with the test certificates. */
+export interface HttpsHost {
+  /** `https://127.0.0.1:<port>` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpsHost(
+  certs: TestCerts,
+  createServer: () => ServerLike,
+  options: { requireClientCert?: boolean } = {},
+): Promise<HttpsHost> {
+  const handler = createMcpHttpHandler({ createServer });
+  const https = createHttpsServer(
+    {
+      key: certs.pem.serverKey,
+      cert: certs.pem.serverCert,
+      ...(options.requireClientCert
+        ? { ca: certs.pem.ca, requestCert: true, rejectUnauthorized: true }
+        : {}),
+    },
+    toNodeListener(handler),
+  );
+  await new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `https://127.0.0.1:${(https.address() as AddressInfo).port}`,
+    async close() {
+      https.closeAllConnections();
+      await new Promise<void>((resolve) => https.close(() => resolve()));
+      await handler.close();
+    },
+  };
+}
+
+/** The certificates, or: fail in CI (openssl is installed there), skip with the reason elsewhere. */
+export function needCerts(
+  certs: TestCerts | undefined,
+  t: { skip(message: string): void },
+): TestCerts | undefined {
+  if (certs !== undefined) return certs;
+  const reason = `${OPENSSL} is missing: cannot make test certificates (apt-get install openssl)`;
+  if (process.env["CI"]) assert.fail(reason);
+  t.skip(reason);
+  return undefined;
 }

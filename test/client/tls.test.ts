@@ -6,15 +6,18 @@
  * typed code naming the server and the TLS problem; `insecure: true` connects and warns.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { connectMcps, type McpsManager } from "../../src/client/manager.js";
 import type { Logger } from "../../src/logger.js";
-import { createMcpHttpHandler, toNodeListener } from "../../src/server/index.js";
-import { makeTestCerts, OPENSSL, type TestCerts } from "./tls-certs.js";
+import {
+  type HttpsHost,
+  makeTestCerts,
+  needCerts,
+  startHttpsHost,
+  type TestCerts,
+} from "./tls-certs.js";
 
 function echoServer(): McpServer {
   const server = new McpServer({ name: "mtls", version: "1.0.0" });
@@ -44,46 +47,24 @@ const TRANSPORTS = [
 ] as const;
 
 let certs: TestCerts | undefined;
-let https: Server | undefined;
-let handler: ReturnType<typeof createMcpHttpHandler> | undefined;
+let host: HttpsHost | undefined;
 let origin = "";
 const managers: McpsManager[] = [];
 
 before(async () => {
   certs = await makeTestCerts();
   if (certs === undefined) return;
-  handler = createMcpHttpHandler({ createServer: echoServer });
-  https = createServer(
-    {
-      key: certs.pem.serverKey,
-      cert: certs.pem.serverCert,
-      ca: certs.pem.ca,
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    toNodeListener(handler),
-  );
-  await new Promise<void>((resolve) => https!.listen(0, "127.0.0.1", resolve));
-  origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+  host = await startHttpsHost(certs, echoServer, { requireClientCert: true });
+  origin = host.origin;
 });
 
 after(async () => {
   for (const m of managers) await m.close();
-  https?.closeAllConnections();
-  await new Promise<void>((resolve) => (https ? https.close(() => resolve()) : resolve()));
-  await handler?.close();
+  await host?.close();
   await certs?.remove();
 });
 
-/** The certificates, or: fail in CI, skip with the reason elsewhere. */
-function need(t: { skip(message: string): void }): TestCerts | undefined {
-  if (certs !== undefined) return certs;
-  const reason = `${OPENSSL} is missing: cannot make test certificates (apt-get install openssl)`;
-  if (process.env["CI"]) assert.fail(reason);
-  console.log(`# skipping mutual-TLS test: ${reason}`);
-  t.skip(reason);
-  return undefined;
-}
+const need = (t: { skip(message: string): void }) => needCerts(certs, t);
 
 async function connect(
   name: string,
