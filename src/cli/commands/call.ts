@@ -1,6 +1,7 @@
 import { CLIENT_UNKNOWN_SERVER, connectMcps } from "../../client/index.js";
 import { DEFAULT_MAX_CALL_TIME_FACTOR, loadConfig } from "../../config/index.js";
 import { McpSseError } from "../../errors.js";
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
 import { formatCallResult } from "./call-format.js";
 import {
@@ -8,9 +9,7 @@ import {
   cliLogger,
   DEFAULT_CONFIG_FILE,
   oneLine,
-  parseFlags,
   secondsFlag,
-  usageError,
 } from "./client-common.js";
 
 /**

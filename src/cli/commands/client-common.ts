@@ -1,38 +1,15 @@
 /**
- * What the client commands (tools, call, watch, doctor, proxy) share: strict flag parsing
- * that turns mistakes into `CLI_USAGE`, the config path, the logger, and header flags.
+ * What the client commands (tools, call, watch, doctor, proxy) share: the config path, the
+ * logger, header and seconds flags, one-line errors and tables.
  */
-import { type ParseArgsConfig, parseArgs } from "node:util";
 import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
 import { createJsonLogger, type Logger, silentLogger } from "../../logger.js";
+import { usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
 
 /** `-c` when none is given, resolved against the working directory. */
 export const DEFAULT_CONFIG_FILE = "mcps.yaml";
-
-/**
- * A `CLI_USAGE` error: a one-line `message`; the command's usage text rides in
- * `details.usage` (printed by `main` with `--debug`), never glued onto the message.
- */
-export function usageError(message: string, usage: string): McpSseError {
-  return new McpSseError("CLI_USAGE", message, { details: { usage } });
-}
-
-/** `node:util` parseArgs, strict, with its errors as `CLI_USAGE` naming the command's usage. */
-export function parseFlags<T extends ParseArgsConfig["options"]>(
-  argv: string[],
-  options: T,
-  usage: string,
-): ReturnType<
-  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
-> {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error), usage);
-  }
-}
 
 export const CONFIG_FLAGS = {
   config: { type: "string", short: "c" },

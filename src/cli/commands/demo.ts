@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { connectMcps, type McpsManager } from "../../client/index.js";
 import { McpSseError } from "../../errors.js";
 import { createDemoServer, type DataUpdateEvent, startDemoFeed } from "../../server/demo.js";
 import { serve } from "../../server/index.js";
 import { sleep } from "../../sse/backoff.js";
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -29,27 +29,19 @@ one and weather_monitor on the other, then shows the live data_update events of 
 table for N seconds (default ${DEFAULT_DEMO_SECONDS}) and a summary with the client's metrics.
 `;
 
+const DEMO_FLAGS = {
+  seconds: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 function parseDemoArgs(argv: string[]): { seconds: number } | "help" {
-  let values: { seconds?: string | undefined; help?: boolean | undefined };
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { seconds: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }).values;
-  } catch (error) {
-    throw new McpSseError(
-      "CLI_USAGE",
-      `${(error as Error).message.split("\n")[0]}. Run 'mcp-sse demo --help'.`,
-    );
-  }
+  const { values } = parseFlags(argv, DEMO_FLAGS, DEMO_USAGE, { positionals: false });
   if (values.help) return "help";
   const raw = values.seconds ?? String(DEFAULT_DEMO_SECONDS);
   if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > MAX_DEMO_SECONDS) {
-    throw new McpSseError(
-      "CLI_USAGE",
-      `--seconds must be a number from 0 to ${MAX_DEMO_SECONDS}, got '${raw}'. Run 'mcp-sse demo --help'.`,
+    throw usageError(
+      `--seconds must be a number from 0 to ${MAX_DEMO_SECONDS}, got '${raw}'`,
+      DEMO_USAGE,
     );
   }
   return { seconds: Number(raw) };

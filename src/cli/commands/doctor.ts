@@ -7,8 +7,9 @@ import {
   DEFAULT_STREAM_WAIT_MS,
   diagnose,
 } from "../../client/diagnose/index.js";
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
-import { parseFlags, parseHeaderFlags, secondsFlag, usageError } from "./client-common.js";
+import { parseHeaderFlags, secondsFlag } from "./client-common.js";
 
 /**
  * `mcp-sse doctor <url> [--header 'K: V'] [--header-env NAME]`: one line per check

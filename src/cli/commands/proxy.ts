@@ -1,6 +1,7 @@
 import { bridgeStdio } from "../../client/bridge/bridge.js";
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
-import { cliLogger, parseFlags, parseHeaderFlags, usageError } from "./client-common.js";
+import { cliLogger, parseHeaderFlags } from "./client-common.js";
 
 /**
  * `mcp-sse proxy <url> [--header 'K: V'] [--header-env NAME] [--transport auto|sse|streamable-http]`:

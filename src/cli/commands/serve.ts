@@ -1,10 +1,9 @@
-import { parseArgs } from "node:util";
-import { McpSseError } from "../../errors.js";
 import { createJsonLogger, type Logger } from "../../logger.js";
 import { createDemoServer, startDemoFeed } from "../../server/demo.js";
 import { serve as serveHttp } from "../../server/index.js";
 import { createStdioServerFactory } from "../../server/stdio-bridge.js";
 import type { ServerLike } from "../../server/types.js";
+import { usageError as flagUsageError, parseFlags } from "../flags.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -49,8 +48,25 @@ export interface ServePlan {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-function usageError(message: string): McpSseError {
-  return new McpSseError("CLI_USAGE", `${message}. Run 'mcp-sse serve --help'.`);
+const SERVE_FLAGS = {
+  demo: { type: "boolean" },
+  stdio: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "allowed-origins": { type: "string" },
+  "allowed-hosts": { type: "string" },
+  "token-env": { type: "string" },
+  keepalive: { type: "string" },
+  "max-body": { type: "string" },
+  "max-sessions": { type: "string" },
+  "handshake-timeout": { type: "string" },
+  "log-level": { type: "string" },
+  redis: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function usageError(message: string) {
+  return flagUsageError(message, SERVE_USAGE);
 }
 
 function nonNegativeInt(flag: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER) {
@@ -71,12 +87,7 @@ function list(value: string | undefined): string[] | undefined {
 
 /** Parse `serve` flags (pure: no I/O). Throws `CLI_USAGE` with a one-line reason. */
 export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "help" {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    throw usageError((error as Error).message.split("\n")[0] ?? "bad arguments");
-  }
+  const { values } = parseFlags(argv, SERVE_FLAGS, SERVE_USAGE, { positionals: false });
   if (values.help) return "help";
   if (values.redis !== undefined) {
     throw usageError("--redis is not available yet: run one replica with the memory backend");
@@ -127,30 +138,6 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
     plan.tokens = tokens;
   }
   return plan;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      demo: { type: "boolean" },
-      stdio: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      "allowed-origins": { type: "string" },
-      "allowed-hosts": { type: "string" },
-      "token-env": { type: "string" },
-      keepalive: { type: "string" },
-      "max-body": { type: "string" },
-      "max-sessions": { type: "string" },
-      "handshake-timeout": { type: "string" },
-      "log-level": { type: "string" },
-      redis: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
 }
 
 /** The per-session server factory for a plan (the stdio command is checked here, once). */

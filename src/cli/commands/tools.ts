@@ -1,3 +1,4 @@
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
 import {
   CONFIG_FLAGS,
@@ -5,9 +6,7 @@ import {
   DEFAULT_CONFIG_FILE,
   formatTable,
   oneLine,
-  parseFlags,
   truncate,
-  usageError,
 } from "./client-common.js";
 
 /**

@@ -1,13 +1,12 @@
 import type { ServerStatus } from "../../client/index.js";
+import { parseFlags, usageError } from "../flags.js";
 import type { CliIO } from "../io.js";
 import {
   CONFIG_FLAGS,
   connectConfigured,
   DEFAULT_CONFIG_FILE,
   oneLine,
-  parseFlags,
   secondsFlag,
-  usageError,
 } from "./client-common.js";
 import { formatEventJson, formatEventLine, formatStatus } from "./watch-format.js";
 import { DEFAULT_STATS_INTERVAL_S, startStatsPrinter } from "./watch-stats.js";
