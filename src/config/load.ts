@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from "../logger.js";
 import { brand, isBranded } from "./brand.js";
 import { OBJECT_SOURCE } from "./defaults.js";
 import { type Env, interpolateTree } from "./interpolate.js";
+import { locateJsonError } from "./json-errors.js";
 import { normalize, readTlsFiles } from "./normalize.js";
 import { CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_READ_FAILED, ProblemList } from "./problems.js";
 import { looksLoaded, revalidate } from "./revalidate.js";
@@ -176,19 +177,8 @@ function parseYaml(text: string, source: string): unknown {
 function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // V8 quotes a snippet of the input after `, "`: drop it (it may hold a secret).
-    const reason = message.split(', "')[0]!.replace(/ in JSON at position \d+.*$/, "");
-    const position = /at position (\d+)/.exec(message)?.[1];
-    const offset =
-      position !== undefined
-        ? Number(position)
-        : reason.includes("end of JSON")
-          ? text.length
-          : undefined;
-    if (offset === undefined) throw parseError(source, "JSON", reason);
-    const before = text.slice(0, offset).split("\n");
-    throw parseError(source, "JSON", reason, before.length, before.at(-1)!.length + 1);
+  } catch {
+    const { reason, line, column } = locateJsonError(text);
+    throw parseError(source, "JSON", reason, line, column);
   }
 }
