@@ -1,7 +1,8 @@
 /**
  * The logger one server's connection (and its transport) writes to: every line is redacted
  * with that server's `secret_headers` on top of the built-in secret names, whatever logger the
- * user injected (pino does no redaction of its own). Field names that name a secret lose their
+ * user injected (a logger's own redaction, such as pino's `redact` paths, knows neither this
+ * server's header names nor their values). Field names that name a secret lose their
  * value, and the values of the server's secret headers are scrubbed from every string (an
  * error message may echo a header the server reflected).
  */

@@ -36,13 +36,18 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
-// Importing keys costs a little on every event; keep the few recently used ones.
+// Importing keys costs a little on every event; keep the few most recently used ones (a Map
+// keeps insertion order: a hit is moved to the end, the first entry is the least recent).
 const KEY_CACHE_SIZE = 8;
 const keyCache = new Map<string, Promise<Keys>>();
 
 function importKeys(key: string): Promise<Keys> {
   const cached = keyCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    keyCache.delete(key);
+    keyCache.set(key, cached);
+    return cached;
+  }
   const raw = parseKey(key);
   const s = subtle();
   const pending = Promise.all([

@@ -177,16 +177,16 @@ export abstract class ClientTransportBase {
     );
   }
 
-  /**
-   * The `headers` option of an SSE reader: the header source (called before every attempt,
-   * so a refreshed token reaches reconnects) under the stream's own headers. The reader
-   * then knows every value it sends and scrubs them from the errors it makes.
-   */
   /** The reconnection and timeout options every event stream of this server uses. */
   protected streamPolicy() {
     return streamPolicyOf(this.server, this.options);
   }
 
+  /**
+   * The `headers` option of an SSE reader: the header source (called before every attempt,
+   * so a refreshed token reaches reconnects) under the stream's own headers. The values are
+   * remembered, so this transport's errors are scrubbed of them too.
+   */
   protected async streamHeaders(own: Record<string, string>): Promise<Record<string, string>> {
     const extra = await resolveHeaderSource(this.getHeaders, this.server.name);
     this.rememberSecrets(Object.values(extra));
