@@ -6,12 +6,13 @@
 export { encodeComment, encodeEvent } from "./encoder.js";
 export type { SseParser } from "./parser.js";
 export { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parser.js";
+export { openEventStream } from "./reader.js";
 export type {
   EventStreamReader,
   EventStreamReaderOptions,
   RequestContext,
   StreamStateChange,
-} from "./reader.js";
+} from "./reader-options.js";
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -20,8 +21,7 @@ export {
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
   DEFAULT_STABLE_CONNECTION_MS,
-  openEventStream,
-} from "./reader.js";
+} from "./reader-options.js";
 export type {
   EventStreamParser,
   ParserCallbacks,

@@ -1,5 +1,6 @@
 import { McpSseError } from "../errors.js";
 import {
+  backoffDelay,
   DEFAULT_MAX_RETRY_DELAY_MS,
   DEFAULT_MIN_RETRY_DELAY_MS,
   DEFAULT_RETRY_JITTER,
@@ -163,6 +164,34 @@ export function resolveSettings(options: EventStreamReaderOptions): ReaderSettin
     connectTimeoutMs: ms("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
     idleTimeoutMs: ms("idleTimeoutMs", options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
   };
+}
+
+/**
+ * The wait before reconnect attempt `attempt`. Retry-After (`retryAfterMs`) is the server's
+ * word: used as is, not capped. A `retry:` field (`serverRetryMs`) is the server's
+ * reconnection time (WHATWG): jitter may lengthen the wait after repeated failures, never
+ * shorten it below what the server asked for. `retry: 0` is honoured for the first reconnect
+ * only: later ones grow from at least minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as
+ * fast as the server answers).
+ */
+export function reconnectDelayMs(
+  settings: ReaderSettings,
+  attempt: number,
+  server: {
+    serverRetryMs?: number | undefined;
+    retryAfterMs?: number | undefined;
+    random?: (() => number) | undefined;
+  },
+): number {
+  const { serverRetryMs, retryAfterMs, random } = server;
+  const base = serverRetryMs ?? settings.minDelayMs;
+  const backoff = backoffDelay(attempt, {
+    baseMs: attempt > 1 ? Math.max(base, settings.minDelayMs) : base,
+    maxDelayMs: settings.maxDelayMs,
+    jitter: settings.jitter,
+    ...(random ? { random } : {}),
+  });
+  return timerMs(retryAfterMs ?? Math.max(backoff, serverRetryMs ?? 0));
 }
 
 function invalid(option: string, value: unknown, expected: string): McpSseError {

@@ -57,3 +57,16 @@ export function watchIdle(timeoutMs: number, onIdle: () => void): IdleWatch {
     },
   };
 }
+
+/** A sleep that `wake()` ends early (the reader's backoff wait, cut short by `close()`). */
+export function wakeableSleep(ms: number): { done: Promise<void>; wake: () => void } {
+  let wake = () => {};
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { done, wake };
+}

@@ -1,29 +1,34 @@
-import { isMcpSseError, McpSseError, redactUrl } from "../errors.js";
-import { backoffDelay } from "./backoff.js";
+import { isMcpSseError, McpSseError } from "../errors.js";
+import {
+  connectTimeoutError,
+  handlerFailedError,
+  idleTimeoutError,
+  networkError,
+  reconnectsExhaustedError,
+  streamEndedError,
+} from "./reader-errors.js";
 import {
   asReaderError,
   badContentTypeError,
-  buildHeaders,
-  describeCause,
   httpStatusError,
   ignoreCancelFailure,
   isEventStreamType,
   isRetryableStatus,
   readBodySnippet,
   scrubValues,
-  secretValuesOf,
 } from "./reader-http.js";
 import {
   type EventStreamReader,
   type EventStreamReaderOptions,
   type ReaderSettings,
   type RequestContext,
+  reconnectDelayMs,
   resolveSettings,
   type StreamStateChange,
-  timerMs,
 } from "./reader-options.js";
 import { createConnectionParser } from "./reader-parser.js";
-import { type IdleWatch, untilAborted, watchIdle } from "./reader-timers.js";
+import { prepareAttempt } from "./reader-request.js";
+import { type IdleWatch, untilAborted, wakeableSleep, watchIdle } from "./reader-timers.js";
 import type { ReaderState } from "./types.js";
 
 /**
@@ -33,22 +38,6 @@ import type { ReaderState } from "./types.js";
  * `retry:` sets the reconnection time, 204 stops for good, a wrong content type fails.
  * Runtime-agnostic: no `node:` imports (the Node client passes undici's fetch).
  */
-
-export type {
-  EventStreamReader,
-  EventStreamReaderOptions,
-  RequestContext,
-  StreamStateChange,
-} from "./reader-options.js";
-export {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_MAX_RECONNECT_ATTEMPTS,
-  DEFAULT_MAX_RETRY_DELAY_MS,
-  DEFAULT_MIN_RETRY_DELAY_MS,
-  DEFAULT_RETRY_JITTER,
-  DEFAULT_STABLE_CONNECTION_MS,
-} from "./reader-options.js";
 
 /**
  * The abort reason of an attempt closed by `close()`: built once, on first use, and shared.
@@ -66,6 +55,15 @@ type Outcome =
   | { kind: "stop" }
   | { kind: "fatal"; error: McpSseError }
   | { kind: "retry"; error: McpSseError; delayMs?: number };
+const STOP: Outcome = { kind: "stop" };
+
+/** One connection attempt: its abort controller, its body once open, the timer that cut it. */
+interface AttemptState {
+  controller: AbortController;
+  /** Set by the connect or idle timer that aborted the attempt: it is then retried. */
+  timedOut: McpSseError | undefined;
+  body?: ReadableStreamDefaultReader<Uint8Array>;
+}
 
 export function openEventStream(options: EventStreamReaderOptions): EventStreamReader {
   return new Reader(options).handle;
@@ -192,218 +190,159 @@ class Reader {
       attempt += 1;
       failures += 1;
       if (failures > maxAttempts) {
-        const exhausted = new McpSseError(
-          "SSE_RECONNECTS_EXHAUSTED",
-          `Event stream ${redactUrl(o.url)}: gave up after ${maxAttempts} failed reconnect attempt(s); last error: ${error.message}`,
-          { cause: error, details: { attempts: maxAttempts, lastCode: error.code } },
-        );
+        const exhausted = reconnectsExhaustedError(o.url, maxAttempts, error);
         this.report(exhausted);
         return this.finish(exhausted);
       }
-      const delayMs = this.delayBefore(attempt, outcome.delayMs);
+      const delayMs = reconnectDelayMs(this.settings, attempt, {
+        serverRetryMs: this.serverRetryMs,
+        retryAfterMs: outcome.delayMs,
+        random: o.random,
+      });
       this.setState({ state: "reconnecting", attempt, delayMs, error });
       await this.sleep(delayMs);
     }
-  }
-
-  /**
-   * The wait before reconnect attempt `attempt`. Retry-After (`retryAfterMs`) is the server's
-   * word: used as is, not capped. A `retry:` field is the server's reconnection time (WHATWG):
-   * jitter may lengthen the wait after repeated failures, never shorten it below what the
-   * server asked for. `retry: 0` is honoured for the first reconnect only: later ones grow
-   * from at least minDelayMs, since 0 × 2^n stays 0 (a reconnect loop as fast as the server
-   * answers).
-   */
-  private delayBefore(attempt: number, retryAfterMs: number | undefined): number {
-    const base = this.serverRetryMs ?? this.settings.minDelayMs;
-    const backoff = backoffDelay(attempt, {
-      baseMs: attempt > 1 ? Math.max(base, this.settings.minDelayMs) : base,
-      maxDelayMs: this.settings.maxDelayMs,
-      jitter: this.settings.jitter,
-      ...(this.options.random ? { random: this.options.random } : {}),
-    });
-    return timerMs(retryAfterMs ?? Math.max(backoff, this.serverRetryMs ?? 0));
   }
 
   private stayedOpen(): boolean {
     return performance.now() - this.openedAt >= this.settings.stableConnectionMs;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.closed) return resolve();
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
+  /** Wait `ms`, or less when closing (`finish` calls `wake`). */
+  private async sleep(ms: number): Promise<void> {
+    if (this.closed) return;
+    const nap = wakeableSleep(ms);
+    this.wake = nap.wake;
+    await nap.done;
+    this.wake = undefined;
   }
 
   /** One attempt: request, check the answer, read the stream until it ends or fails. */
   private async connect(attempt: number, initial: Response | undefined): Promise<Outcome> {
     const o = this.options;
-    const controller = new AbortController();
-    let timedOut: McpSseError | undefined;
-    let body: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const run: AttemptState = { controller: new AbortController(), timedOut: undefined };
     const abort = (reason: McpSseError | undefined) => {
-      timedOut ??= reason;
-      controller.abort(reason ?? closedReason());
+      run.timedOut ??= reason;
+      run.controller.abort(reason ?? closedReason());
       // Cancelling ends a pending read() also for `initialResponse`, fetched elsewhere.
-      body?.cancel(reason).catch(ignoreCancelFailure);
+      run.body?.cancel(reason).catch(ignoreCancelFailure);
     };
     this.abortAttempt = abort;
-    let connectTimer: ReturnType<typeof setTimeout> | undefined;
+    const { connectTimeoutMs, idleTimeoutMs } = this.settings;
+    const connectTimer =
+      connectTimeoutMs > 0 && initial === undefined
+        ? setTimeout(() => abort(connectTimeoutError(o.url, connectTimeoutMs)), connectTimeoutMs)
+        : undefined;
     let idle: IdleWatch | undefined;
-    const { connectTimeoutMs } = this.settings;
-    if (connectTimeoutMs > 0 && initial === undefined) {
-      connectTimer = setTimeout(() => {
-        abort(
-          new McpSseError(
-            "SSE_CONNECT_TIMEOUT",
-            `Event stream ${redactUrl(o.url)}: no response headers within ${connectTimeoutMs} ms (will retry)`,
-            { details: { timeoutMs: connectTimeoutMs } },
-          ),
-        );
-      }, connectTimeoutMs);
-    }
     try {
-      const response = initial ?? (await this.request(attempt, controller.signal));
-      if (response.status === 204) {
-        // HTML spec: 204 No Content tells the client to stop reconnecting.
-        response.body?.cancel().catch(ignoreCancelFailure);
-        return { kind: "stop" };
-      }
-      if (!response.ok) {
-        const snippet = await readBodySnippet(response, controller.signal);
-        if (this.closed) return { kind: "stop" };
-        if (timedOut) return { kind: "retry", error: timedOut };
-        const error = httpStatusError(o.url, response, scrubValues(snippet, this.sentSecrets));
-        if (!isRetryableStatus(response.status)) return { kind: "fatal", error };
-        const retryAfterMs = error.details.retryAfterMs;
-        return typeof retryAfterMs === "number"
-          ? { kind: "retry", error, delayMs: retryAfterMs }
-          : { kind: "retry", error };
-      }
-      if (!isEventStreamType(response.headers.get("content-type"))) {
-        response.body?.cancel().catch(ignoreCancelFailure);
-        return { kind: "fatal", error: badContentTypeError(o.url, response) };
-      }
-      if (o.onOpen) {
-        // Still under the connect timeout, and abortable: a hung onOpen must not hang close().
-        try {
-          await untilAborted(Promise.resolve(o.onOpen(response)), controller.signal);
-        } catch (cause) {
-          response.body?.cancel().catch(ignoreCancelFailure);
-          if (this.closed) return { kind: "stop" };
-          if (timedOut) return { kind: "retry", error: timedOut };
-          return { kind: "fatal", error: asReaderError(cause, "SSE_OPEN_REJECTED", o.url) };
-        }
-      }
+      const response = initial ?? (await this.request(attempt, run.controller.signal));
+      const refused = await this.accept(response, run);
+      if (refused !== undefined) return refused;
       clearTimeout(connectTimer);
       if (this.closed) {
         response.body?.cancel().catch(ignoreCancelFailure);
-        return { kind: "stop" };
+        return STOP;
       }
       this.openCount += 1;
       this.openedAt = performance.now();
       this.setState({ state: "open" });
       if (response.body === null) return this.ended();
-      body = response.body.getReader();
-      const parser = this.createConnectionParser();
-      const { idleTimeoutMs } = this.settings;
-      idle = watchIdle(idleTimeoutMs, () =>
-        abort(
-          new McpSseError(
-            "SSE_IDLE_TIMEOUT",
-            `Event stream ${redactUrl(o.url)}: no data for ${idleTimeoutMs} ms, reconnecting (a server should send a keep-alive comment more often)`,
-            { details: { timeoutMs: idleTimeoutMs } },
-          ),
-        ),
-      );
-      for (;;) {
-        const { done, value } = await body.read();
-        if (done || this.closed || timedOut) break;
-        idle.touch();
-        parser.feed(value);
-        this.lastEventId = parser.committedId;
-        if (this.closed) break;
-      }
-      if (this.closed) return { kind: "stop" };
-      if (timedOut) return { kind: "retry", error: timedOut };
-      return this.ended();
+      run.body = response.body.getReader();
+      idle = watchIdle(idleTimeoutMs, () => abort(idleTimeoutError(o.url, idleTimeoutMs)));
+      await this.readBody(run, idle);
+      return this.interrupted(run) ?? this.ended();
     } catch (cause) {
-      if (this.closed) return { kind: "stop" };
-      if (timedOut) return { kind: "retry", error: timedOut };
-      if (isMcpSseError(cause, "SSE_INVALID_OPTION")) return { kind: "fatal", error: cause };
-      if (cause instanceof McpSseError) return { kind: "retry", error: cause };
-      return {
-        kind: "retry",
-        error: new McpSseError(
-          "SSE_NETWORK",
-          `Event stream ${redactUrl(o.url)}: network error: ${describeCause(cause)} (will retry)`,
-          { cause },
-        ),
-      };
+      return this.interrupted(run) ?? this.failed(cause);
     } finally {
       clearTimeout(connectTimer);
       idle?.stop();
       if (this.abortAttempt === abort) this.abortAttempt = undefined;
       // Release the connection when we stopped reading before the end (idle, close).
-      body?.cancel().catch(ignoreCancelFailure);
+      run.body?.cancel().catch(ignoreCancelFailure);
     }
+  }
+
+  /**
+   * Whether a response opens the stream (undefined) or ends the attempt: 204 stops for good
+   * (HTML spec), a retryable status retries (after Retry-After when given), a wrong content
+   * type or a rejecting `onOpen` is fatal.
+   */
+  private async accept(response: Response, run: AttemptState): Promise<Outcome | undefined> {
+    const o = this.options;
+    if (response.status === 204) {
+      response.body?.cancel().catch(ignoreCancelFailure);
+      return STOP;
+    }
+    if (!response.ok) {
+      const snippet = await readBodySnippet(response, run.controller.signal);
+      const interrupted = this.interrupted(run);
+      if (interrupted !== undefined) return interrupted;
+      const error = httpStatusError(o.url, response, scrubValues(snippet, this.sentSecrets));
+      if (!isRetryableStatus(response.status)) return { kind: "fatal", error };
+      const retryAfterMs = error.details.retryAfterMs;
+      return typeof retryAfterMs === "number"
+        ? { kind: "retry", error, delayMs: retryAfterMs }
+        : { kind: "retry", error };
+    }
+    if (!isEventStreamType(response.headers.get("content-type"))) {
+      response.body?.cancel().catch(ignoreCancelFailure);
+      return { kind: "fatal", error: badContentTypeError(o.url, response) };
+    }
+    if (o.onOpen === undefined) return undefined;
+    // Still under the connect timeout, and abortable: a hung onOpen must not hang close().
+    try {
+      await untilAborted(Promise.resolve(o.onOpen(response)), run.controller.signal);
+      return undefined;
+    } catch (cause) {
+      response.body?.cancel().catch(ignoreCancelFailure);
+      return (
+        this.interrupted(run) ?? {
+          kind: "fatal",
+          error: asReaderError(cause, "SSE_OPEN_REJECTED", o.url),
+        }
+      );
+    }
+  }
+
+  /** Feed the body to this connection's parser until it ends, closes or times out. */
+  private async readBody(run: AttemptState, idle: IdleWatch): Promise<void> {
+    const body = run.body;
+    if (body === undefined) return;
+    const parser = this.createConnectionParser();
+    for (;;) {
+      const { done, value } = await body.read();
+      if (done || this.closed || run.timedOut) return;
+      idle.touch();
+      parser.feed(value);
+      this.lastEventId = parser.committedId;
+      if (this.closed) return;
+    }
+  }
+
+  /** `stop` once closed, `retry` when a timer cut the attempt; undefined otherwise. */
+  private interrupted(run: AttemptState): Outcome | undefined {
+    if (this.closed) return STOP;
+    if (run.timedOut) return { kind: "retry", error: run.timedOut };
+    return undefined;
+  }
+
+  /** What a thrown error means: a bad option is fatal; anything else is retried. */
+  private failed(cause: unknown): Outcome {
+    if (isMcpSseError(cause, "SSE_INVALID_OPTION")) return { kind: "fatal", error: cause };
+    if (cause instanceof McpSseError) return { kind: "retry", error: cause };
+    return { kind: "retry", error: networkError(this.options.url, cause) };
   }
 
   private ended(): Outcome {
-    return {
-      kind: "retry",
-      error: new McpSseError(
-        "SSE_STREAM_ENDED",
-        `Event stream ${redactUrl(this.options.url)}: the server ended the stream`,
-      ),
-    };
+    return { kind: "retry", error: streamEndedError(this.options.url) };
   }
 
-  /** Build and send the request of one attempt. */
+  /** Send the request of one attempt (see reader-request.ts). */
   private async request(attempt: number, signal: AbortSignal): Promise<Response> {
-    const o = this.options;
     const ctx: RequestContext = { attempt, lastEventId: this.lastEventId };
-    let init: RequestInit;
-    try {
-      const method = typeof o.method === "function" ? o.method(ctx) : (o.method ?? "GET");
-      // Abortable: a token refresh that hangs is cut by the connect timeout or close().
-      const custom =
-        typeof o.headers === "function"
-          ? await untilAborted(Promise.resolve(o.headers(ctx)), signal)
-          : o.headers;
-      const body = typeof o.body === "function" ? o.body(ctx) : o.body;
-      if (body !== undefined && /^(GET|HEAD)$/i.test(method)) {
-        // fetch would throw a TypeError that looks like a network failure, forever.
-        throw new McpSseError(
-          "SSE_INVALID_OPTION",
-          `Event stream ${redactUrl(o.url)}: a ${method} request cannot have a body (attempt ${attempt})`,
-          { details: { option: "body" } },
-        );
-      }
-      this.sentSecrets = secretValuesOf(custom);
-      init = {
-        // A redirect is not followed: fetch would carry every custom header (an API key)
-        // to wherever it points, stripping only Authorization across origins.
-        redirect: "manual",
-        ...o.fetchOptions,
-        method,
-        headers: buildHeaders(custom, this.lastEventId),
-        signal,
-        ...(body === undefined ? {} : { body }),
-      };
-    } catch (cause) {
-      throw asReaderError(cause, "SSE_REQUEST_SETUP", o.url);
-    }
-    return await this.settings.fetch(o.url, init);
+    const { init, sentSecrets } = await prepareAttempt(this.options, ctx, signal);
+    this.sentSecrets = sentSecrets;
+    return await this.settings.fetch(this.options.url, init);
   }
 
   /** The parser of one connection (see reader-parser.ts for how IDs persist). */
@@ -435,13 +374,7 @@ class Reader {
     try {
       fn();
     } catch (cause) {
-      this.report(
-        new McpSseError(
-          "SSE_HANDLER_FAILED",
-          `Event stream ${redactUrl(this.options.url)}: ${name} handler threw: ${describeCause(cause)}`,
-          { cause, details: { handler: name } },
-        ),
-      );
+      this.report(handlerFailedError(this.options.url, name, cause));
     }
   }
 
@@ -450,11 +383,10 @@ class Reader {
       return fn(error);
     } catch (cause) {
       this.report(
-        new McpSseError(
-          "SSE_HANDLER_FAILED",
-          `Event stream ${redactUrl(this.options.url)}: shouldReconnect threw: ${describeCause(cause)}; not reconnecting`,
-          { cause, details: { handler: "shouldReconnect" } },
-        ),
+        handlerFailedError(this.options.url, "shouldReconnect", cause, {
+          what: "shouldReconnect",
+          consequence: "; not reconnecting",
+        }),
       );
       return false;
     }

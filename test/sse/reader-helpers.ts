@@ -7,7 +7,7 @@ import type {
   EventStreamReaderOptions,
   RequestContext,
   StreamStateChange,
-} from "../../src/sse/reader.js";
+} from "../../src/sse/reader-options.js";
 import type { SseEvent } from "../../src/sse/types.js";
 
 export interface SeenRequest {

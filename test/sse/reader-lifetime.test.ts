@@ -2,7 +2,8 @@
 // that a server closes right after opening cannot make the reader reconnect in a tight loop.
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
-import { openEventStream, type StreamStateChange } from "../../src/sse/reader.js";
+import { openEventStream } from "../../src/sse/reader.js";
+import type { StreamStateChange } from "../../src/sse/reader-options.js";
 import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../src/sse/reader-options.js";
 import { record, settled, sseHead, startServer, until } from "./reader-helpers.js";
 

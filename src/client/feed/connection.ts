@@ -11,11 +11,8 @@ import { isToolAllowed } from "../../config/tools.js";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import {
-  type EventStreamReader,
-  openEventStream,
-  type StreamStateChange,
-} from "../../sse/reader.js";
+import { openEventStream } from "../../sse/reader.js";
+import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";

@@ -8,7 +8,7 @@
  */
 import { McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import type { EventStreamReader, StreamStateChange } from "../../sse/reader.js";
+import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
 import type { OwnedFetch } from "./base.js";
 
