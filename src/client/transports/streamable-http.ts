@@ -15,16 +15,7 @@ import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
 import { ClientTransportBase } from "./base.js";
-import {
-  alreadyStarted,
-  isRedirectRefusal,
-  isRetryable,
-  notConnected,
-  requireUrl,
-  sessionLost,
-  standaloneRedirected,
-  streamEndError,
-} from "./errors.js";
+import { alreadyStarted, isRetryable, notConnected, requireUrl, sessionLost } from "./errors.js";
 import {
   isInitializedNotification,
   isInitializeRequest,
@@ -33,7 +24,8 @@ import {
   responseId,
 } from "./jsonrpc.js";
 import { deleteQuietly, mediaType, postWithBackoff } from "./post.js";
-import { requestTimeout, scrubError } from "./request.js";
+import { requestTimeout, type TimedRequest } from "./request.js";
+import { requestStreamEnd, type StreamEndContext, standaloneEnd } from "./streamable-ends.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
 type EventStreamHandle = ReturnType<typeof openEventStream>;
@@ -135,25 +127,7 @@ export class StreamableHttpClientTransport
       return;
     }
     if (type === "application/json") {
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (cause) {
-        if (request.timedOut())
-          throw requestTimeout(
-            this.server.name,
-            "POST",
-            this.url.href,
-            this.server.timeoutMs,
-            cause,
-          );
-        throw cause;
-      } finally {
-        request.clearTimeout();
-      }
-      const parsed = parseJsonRpc(text, this.server.name);
-      if (parsed instanceof McpSseError) throw parsed;
-      for (const m of parsed) this.deliver(m);
+      for (const m of await this.readJsonAnswer(request)) this.deliver(m);
       return;
     }
     request.clearTimeout();
@@ -163,6 +137,25 @@ export class StreamableHttpClientTransport
       `POST ${redactUrl(this.url)} for server "${this.server.name}" answered ${response.status} with content type "${type}"; expected application/json or text/event-stream.`,
       { details: { server: this.server.name, status: response.status, contentType: type } },
     );
+  }
+
+  /** A POST's JSON answer (one message or a batch), read under the POST's timeout. */
+  private async readJsonAnswer(request: TimedRequest): Promise<JSONRPCMessage[]> {
+    let text: string;
+    try {
+      text = await request.response.text();
+    } catch (cause) {
+      if (request.timedOut()) {
+        const { name, timeoutMs } = this.server;
+        throw requestTimeout(name, "POST", this.url.href, timeoutMs, cause);
+      }
+      throw cause;
+    } finally {
+      request.clearTimeout();
+    }
+    const parsed = parseJsonRpc(text, this.server.name);
+    if (parsed instanceof McpSseError) throw parsed;
+    return parsed;
   }
 
   async close(): Promise<void> {
@@ -240,46 +233,19 @@ export class StreamableHttpClientTransport
 
   private onStandaloneDone(handle: EventStreamHandle): void {
     if (this.closed) return;
-    const last = handle.error;
-    const status = last?.code === "SSE_HTTP_STATUS" ? last.details["status"] : undefined;
-    if (status === 404 && this._sessionId !== undefined) {
-      this.finish(
-        sessionLost(
-          this.server.name,
-          "the server answered 404 to the event stream",
-          scrubError(last as McpSseError, [...this.secrets]),
-        ),
-      );
-      return;
-    }
-    // The standalone stream is optional (spec: 405 = the server offers none). A server that
-    // refuses it with another 4xx on the first try keeps the session: POSTs still work.
-    // So does one that redirects it: not followed (our headers would travel with it), and
-    // closing would re-initialize into the same redirect, again and again.
-    if (isRedirectRefusal(last)) {
-      this.emitError(standaloneRedirected(this.server.name, last as McpSseError));
-      return;
-    }
-    if (
-      handle.openCount === 0 &&
-      typeof status === "number" &&
-      status >= 400 &&
-      status < 500 &&
-      status !== 401 &&
-      status !== 403
-    ) {
-      if (status === 405) this.log.debug({}, "server offers no standalone GET stream (405)");
-      else
-        this.emitError(
-          new McpSseError(
-            "CLIENT_NO_STANDALONE_STREAM",
-            `Server "${this.server.name}" refused the standalone GET stream with HTTP ${status}; server-initiated messages arrive only on request streams.`,
-            { details: { server: this.server.name, status } },
-          ),
-        );
-      return;
-    }
-    this.finish(streamEndError(this.server, this.url, last, "standalone", [...this.secrets]));
+    const end = standaloneEnd(handle, this.endContext());
+    if (end.kind === "finish") this.finish(end.error);
+    else if (end.kind === "warn") this.emitError(end.error);
+    else this.log.debug({}, end.note);
+  }
+
+  private endContext(): StreamEndContext {
+    return {
+      server: this.server,
+      url: this.url,
+      hasSession: this._sessionId !== undefined,
+      secrets: [...this.secrets],
+    };
   }
 
   /**
@@ -339,32 +305,12 @@ export class StreamableHttpClientTransport
     options: TransportSendOptions | undefined,
     why: McpSseError | undefined,
   ): void {
-    const status = last?.code === "SSE_HTTP_STATUS" ? last.details["status"] : undefined;
-    if (status === 404 && this._sessionId !== undefined) {
-      this.finish(
-        sessionLost(
-          this.server.name,
-          "the server answered 404 when resuming a stream",
-          last && scrubError(last, [...this.secrets]),
-        ),
-      );
+    const end = requestStreamEnd(pending, last, why, this.endContext());
+    if (end.kind === "finish") {
+      this.finish(end.error);
       return;
     }
-    if (status === 401) {
-      this.finish(streamEndError(this.server, this.url, last, "request", [...this.secrets]));
-      return;
-    }
-    const error =
-      last === undefined
-        ? new McpSseError(
-            "CLIENT_STREAM_ENDED",
-            `The SSE answer of server "${this.server.name}" ended before the response to request ${[...pending].join(", ")} and cannot be resumed (the server sent no event id).`,
-            {
-              details: { server: this.server.name, pending: [...pending] },
-              ...(why !== undefined ? { cause: scrubError(why, [...this.secrets]) } : {}),
-            },
-          )
-        : streamEndError(this.server, this.url, last, "request", [...this.secrets]);
+    const { error } = end;
     this.emitError(error);
     for (const id of pending)
       this.deliver({
