@@ -28,6 +28,7 @@ import {
   type RefreshToken,
   reconnectDelay,
 } from "./connection-options.js";
+import { ConnectionStatus } from "./connection-status.js";
 import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./error-events.js";
 import { notificationToEvent, sseEventToEvent } from "./events.js";
 import { Liveness } from "./liveness.js";
@@ -35,7 +36,7 @@ import { redactingLogger } from "./redacting-logger.js";
 import { headerSecrets } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { clientCapabilities, installServerRequestHandlers } from "./server-requests.js";
-import { assertTransition, type ConnectionState } from "./state.js";
+import type { ConnectionState } from "./state.js";
 import { runToolCall } from "./tool-call.js";
 import { CLIENT_FEED_DETECTED } from "./transports/handoff.js";
 
@@ -53,9 +54,7 @@ export {
 
 export class Connection implements ServerConnection, ErrorEventTarget {
   readonly name: string;
-  private _state: ConnectionState = "connecting";
-  private _error: McpSseError | Error | undefined;
-  private _connectedSince: number | undefined;
+  private readonly status: ConnectionStatus;
   private _tools: Tool[] = [];
   private client: Client | undefined;
   /** Bumped for every new Client: callbacks of an older one are ignored. */
@@ -76,6 +75,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers.
     this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
+    this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
     this.liveness = new Liveness({
       intervalMs: options.server.pingIntervalMs,
       timeoutMs: options.server.timeoutMs,
@@ -88,13 +88,13 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   }
 
   get state(): ConnectionState {
-    return this._state;
+    return this.status.state;
   }
   get error(): Error | undefined {
-    return this._error;
+    return this.status.error;
   }
   get connectedSince(): number | undefined {
-    return this._connectedSince;
+    return this.status.connectedSince;
   }
   /**
    * The values this server's requests carry (configured and refreshed headers, and the
@@ -110,13 +110,13 @@ export class Connection implements ServerConnection, ErrorEventTarget {
 
   /** First connect: resolves once `ready` or `failed` (never rejects). */
   async start(): Promise<void> {
-    this.emitState(undefined, "connecting");
+    this.status.announce(undefined, "connecting");
     try {
       await this.openWithAuth(undefined);
       this.setState("ready");
     } catch (error) {
       // An event feed, handed over to `onFeedDetected`: not a failure of this server.
-      if (this._state === "closed" || isMcpSseError(error, CLIENT_FEED_DETECTED)) return;
+      if (this.status.state === "closed" || isMcpSseError(error, CLIENT_FEED_DETECTED)) return;
       this.reportError(error);
       this.setState("failed", error);
     }
@@ -127,11 +127,11 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     options = await this.errorEvents.admitCall(tool, options, this.lifetime.signal);
     const server = this.name;
     const client = this.client;
-    if (this._state !== "ready" || client === undefined)
+    if (this.status.state !== "ready" || client === undefined)
       throw new McpSseError(
-        this._state === "closed" ? CLIENT_CLOSED : CLIENT_NOT_READY,
-        `Server "${server}" is ${this._state}, not ready${this._error ? ` (${this._error.message})` : ""}; check servers() or retry later.`,
-        { details: { server, tool, state: this._state } },
+        this.status.state === "closed" ? CLIENT_CLOSED : CLIENT_NOT_READY,
+        `Server "${server}" is ${this.status.state}, not ready${this.status.error ? ` (${this.status.error.message})` : ""}; check servers() or retry later.`,
+        { details: { server, tool, state: this.status.state } },
       );
     if (!this._tools.some((t) => t.name === tool))
       throw new McpSseError(
@@ -158,7 +158,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
    */
   async notifyRootsChanged(): Promise<void> {
     const client = this.client;
-    if (this._state !== "ready" || client === undefined) return;
+    if (this.status.state !== "ready" || client === undefined) return;
     try {
       await client.sendRootsListChanged();
     } catch (error) {
@@ -167,7 +167,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   }
 
   async close(): Promise<void> {
-    if (this._state === "closed") return;
+    if (this.status.state === "closed") return;
     this.setState("closed");
     this.lifetime.abort();
     this.errorEvents.close();
@@ -212,7 +212,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   /** A new transport + Client, initialized, with its tools listed. */
   private async open(): Promise<void> {
     const generation = ++this.generation;
-    const current = () => generation === this.generation && this._state !== "closed";
+    const current = () => generation === this.generation && this.status.state !== "closed";
     const { server } = this.options;
     const transport = this.options.createTransport({
       server,
@@ -227,7 +227,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
         if (current()) this.options.emit(sseEventToEvent(this.name, event));
       },
       // Feed detection only on the first connect: a server does not change kind on reconnect.
-      ...(this.options.onFeedDetected !== undefined && this._state === "connecting"
+      ...(this.options.onFeedDetected !== undefined && this.status.state === "connecting"
         ? { onFeedDetected: this.options.onFeedDetected }
         : {}),
     });
@@ -281,9 +281,9 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     this.generation += 1;
     this.client = undefined;
     this.liveness.stop();
-    const cause = this._error ?? error;
+    const cause = this.status.error ?? error;
     // A session lost right after it was ready keeps the backoff growing (see reconnect()).
-    const since = this._connectedSince;
+    const since = this.status.connectedSince;
     const quick = since !== undefined && Date.now() - since < DEFAULT_STABLE_CONNECTION_MS;
     this.quickLosses = quick ? this.quickLosses + 1 : 0;
     this.setState("reconnecting", cause);
@@ -310,7 +310,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       this.log.info({ attempt, maxReconnects, delayMs }, "reconnecting");
       try {
         await this.openWithAuth(last);
-        if (this._state !== "reconnecting") return;
+        if (this.status.state !== "reconnecting") return;
         this.setState("ready");
         return;
       } catch (error) {
@@ -319,12 +319,12 @@ export class Connection implements ServerConnection, ErrorEventTarget {
         this.reportError(error);
       }
     }
-    if (this._state === "reconnecting") this.setState("failed", last);
+    if (this.status.state === "reconnecting") this.setState("failed", last);
   }
 
   /** Connected: ready, or paused by a RATE_LIMITED error event. */
   private isLive(): boolean {
-    return this._state === "ready" || this._state === "paused";
+    return this.status.state === "ready" || this.status.state === "paused";
   }
 
   // ErrorEventTarget: what the guide's error events (error-events.ts) ask of this connection.
@@ -346,12 +346,12 @@ export class Connection implements ServerConnection, ErrorEventTarget {
 
   setPaused(paused: boolean): void {
     // Only a live session pauses: a reconnect loop already waits for the pause on its own.
-    if (paused && this._state === "ready") this.setState("paused");
-    else if (!paused && this._state === "paused") this.setState("ready");
+    if (paused && this.status.state === "ready") this.setState("paused");
+    else if (!paused && this.status.state === "paused") this.setState("ready");
   }
 
   fail(error: McpSseError): void {
-    if (this._state === "closed" || this._state === "failed") return;
+    if (this.status.state === "closed" || this.status.state === "failed") return;
     const old = this.client;
     this.generation += 1;
     this.client = undefined;
@@ -374,37 +374,12 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   }
 
   private reportError(error: unknown): void {
-    const { code, message } = describe(error);
-    if (error instanceof Error) this._error = error;
-    this.log.warn({ code, message }, "connection error");
-    this.options.emit({
-      server: this.name,
-      type: "error",
-      data: { code, message },
-      receivedAt: Date.now(),
-    });
+    this.status.report(error);
   }
 
   private setState(to: ConnectionState, error?: unknown): void {
-    const from = this._state;
-    if (from === to) return;
-    assertTransition(this.name, from, to);
-    this._state = to;
-    if (to === "ready") {
-      this._connectedSince = Date.now();
-      this._error = undefined;
-    } else this._connectedSince = undefined;
     // A reconnecting server keeps its tools (a stable tool set for the agent; calls fail
     // fast with CLIENT_NOT_READY meanwhile); a failed one has none.
-    if (to === "failed") this._tools = [];
-    if (error instanceof Error) this._error = error;
-    this.emitState(from, to, error);
-  }
-
-  private emitState(from: ConnectionState | undefined, to: ConnectionState, error?: unknown): void {
-    this.log.info({ from, to }, "state");
-    const data: Record<string, unknown> = { from: from ?? null, to };
-    if (error !== undefined) data["error"] = describe(error);
-    this.options.emit({ server: this.name, type: "state", data, receivedAt: Date.now() });
+    if (this.status.set(to, error) && to === "failed") this._tools = [];
   }
 }

@@ -16,6 +16,7 @@ import type { EventStreamReader, StreamStateChange } from "../../sse/reader-opti
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
+import { ConnectionStatus } from "../connection-status.js";
 import { ErrorEventPolicy, type ErrorEventTarget } from "../error-events.js";
 import type { McpsEvent } from "../events.js";
 import { redactingLogger } from "../redacting-logger.js";
@@ -34,7 +35,6 @@ import { checkCall } from "./call-checks.js";
 import { FeedCredentials } from "./credentials.js";
 import { feedEventToEvent } from "./events.js";
 import { FeedRpc } from "./rpc.js";
-import { FeedStatus } from "./status.js";
 
 export interface FeedConnectionOptions {
   server: ServerConfig;
@@ -53,7 +53,7 @@ export interface FeedConnectionOptions {
 
 export class FeedConnection implements ServerConnection, ErrorEventTarget {
   readonly name: string;
-  private readonly status: FeedStatus;
+  private readonly status: ConnectionStatus;
   private _tools: Tool[] = [];
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
@@ -76,7 +76,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     const { server } = options;
     this.name = server.name;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
-    this.status = new FeedStatus(this.name, () => this.log, options.emit);
+    this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
     this.credentials = new FeedCredentials(server, options.refreshToken, () => this.log);
     this.log = redactingLogger(log, server.secretHeaders, () => this.credentials.headers());
     this.url = requireUrl({ server });

@@ -1,14 +1,14 @@
 /**
- * A feed's state, error and ready time, changed only through the state machine
- * (`state.ts`) and announced exactly as the MCP `Connection` announces its own: a `state`
- * event `{ from, to, error? }` per change, an `error` event `{ code, message }` per failure.
+ * A server connection's state, error and ready time (MCP and feed alike), changed only through
+ * the state machine (`state.ts`) and announced the same way for both: a `state` event
+ * `{ from, to, error? }` per change, an `error` event `{ code, message }` per failure.
  */
-import type { Logger } from "../../logger.js";
-import { describe } from "../call-errors.js";
-import type { McpsEvent } from "../events.js";
-import { assertTransition, type ConnectionState } from "../state.js";
+import type { Logger } from "../logger.js";
+import { describe } from "./call-errors.js";
+import type { McpsEvent } from "./events.js";
+import { assertTransition, type ConnectionState } from "./state.js";
 
-export class FeedStatus {
+export class ConnectionStatus {
   state: ConnectionState = "connecting";
   error: Error | undefined;
   connectedSince: number | undefined;
@@ -25,6 +25,7 @@ export class FeedStatus {
     if (from === to) return false;
     assertTransition(this.server, from, to);
     this.state = to;
+    // Paused (RATE_LIMITED) is still connected: the connection's age goes on.
     if (to === "ready") {
       this.connectedSince = Date.now();
       this.error = undefined;
