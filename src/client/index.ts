@@ -63,6 +63,7 @@ export {
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
+export { createClientMetricsRegistry, type MetricsSource } from "./prometheus.js";
 export type { ServerConnection } from "./server-connection.js";
 export {
   CLIENT_NO_ROOTS_HANDLER,

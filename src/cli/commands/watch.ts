@@ -85,7 +85,9 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
     ...(values.type === undefined ? {} : { type: values.type }),
     ...(minPriority === undefined ? {} : { minPriority }),
   });
-  const stopStats = values.stats ? startStatsPrinter(mcps, io.stderr, statsIntervalMs) : () => {};
+  const stopStats = values.stats
+    ? startStatsPrinter(mcps, io.stderr, statsIntervalMs)
+    : async () => {};
   try {
     if (io.signal.aborted) return 0;
     const servers = mcps.servers();
@@ -139,7 +141,7 @@ export async function watch(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`mcp-sse watch: ${oneLine(error)}\n`);
     return 1;
   } finally {
-    stopStats(true);
+    await stopStats(true);
     void events.return?.();
     if (timer !== undefined) clearTimeout(timer);
     io.signal.removeEventListener("abort", onAbort);
