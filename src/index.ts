@@ -41,16 +41,13 @@ export {
   type ConnectionState,
   type ConnectMcpsOptions,
   connectMcps,
-  createClientMetricsRegistry,
   type EventFilter,
   type EventHandler,
   type EventsOptions,
   LOG_LEVELS,
   type LogLevel,
-  MAX_CALL_TIMEOUT_MS,
   type McpsEvent,
   type McpsManager,
-  type MetricsSource,
   type QualifiedTool,
   type RefreshToken,
   type ServerConnection,
@@ -83,3 +80,4 @@ export {
 } from "./config/index.js";
 export { isMcpSseError, McpSseError, redactUrl } from "./errors.js";
 export { createJsonLogger, type Logger, redactHeaders, silentLogger } from "./logger.js";
+export { MAX_TIMER_MS } from "./sse/backoff.js";

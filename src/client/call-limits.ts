@@ -9,9 +9,6 @@ import { McpSseError } from "../errors.js";
 import { MAX_TIMER_MS } from "../sse/backoff.js";
 import { CLIENT_INVALID_OPTION, CLIENT_TIMEOUT } from "./call-errors.js";
 
-/** The longest per-call timeout, ms: what a timer can hold (2^31 - 1). */
-export const MAX_CALL_TIMEOUT_MS = MAX_TIMER_MS;
-
 export interface CallLimits {
   /** No answer and no progress for this long fails the call. */
   timeoutMs: number;
@@ -20,10 +17,10 @@ export interface CallLimits {
 }
 
 function checked(value: number, option: string, server: string, tool: string): number {
-  if (value > 0 && value <= MAX_CALL_TIMEOUT_MS) return value;
+  if (value > 0 && value <= MAX_TIMER_MS) return value;
   throw new McpSseError(
     CLIENT_INVALID_OPTION,
-    `The ${option} of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_CALL_TIMEOUT_MS} ms (got ${value}); omit it to use the server's default.`,
+    `The ${option} of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_TIMER_MS} ms (got ${value}); omit it to use the server's default.`,
     { details: { server, tool, option, [`${option}Ms`]: value } },
   );
 }
@@ -41,7 +38,7 @@ export function resolveCallLimits(
   const maxCallTimeMs = checked(
     options.maxCallTime ??
       server.maxCallTimeMs ??
-      Math.min(MAX_CALL_TIMEOUT_MS, timeoutMs * DEFAULT_MAX_CALL_TIME_FACTOR),
+      Math.min(MAX_TIMER_MS, timeoutMs * DEFAULT_MAX_CALL_TIME_FACTOR),
     "maxCallTime",
     server.name,
     tool,

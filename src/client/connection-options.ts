@@ -15,8 +15,6 @@ import type { ServerRequestHandlers } from "./server-requests.js";
 import type { FeedHandoff } from "./transports/handoff.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./transports/types.js";
 
-/** Longest delay between two reconnect attempts of the manager, ms: the SSE backoff cap. */
-export const DEFAULT_MAX_BACKOFF_MS = DEFAULT_MAX_RETRY_DELAY_MS;
 /** Jitter: each delay is reduced by a random share of at most J (see `backoffDelay`). */
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 /** How the client names itself in `initialize`. */
@@ -27,7 +25,7 @@ export type RefreshToken = (server: string) => Promise<Record<string, string>>;
 
 export interface CallOptions {
   /**
-   * Per-call timeout, ms, > 0 and at most `MAX_CALL_TIMEOUT_MS` (default: the server's
+   * Per-call timeout, ms, > 0 and at most `MAX_TIMER_MS` (default: the server's
    * `timeoutMs`); progress notifications extend it. There is no "no timeout": anything else
    * is `CLIENT_INVALID_OPTION`.
    */
@@ -35,7 +33,7 @@ export interface CallOptions {
   /**
    * Total time of the call, ms, whatever progress arrives (like the SDK's `maxTotalTimeout`);
    * default the server's `max_call_time`, else `DEFAULT_MAX_CALL_TIME_FACTOR` × the timeout.
-   * Past it the call fails with `CLIENT_TIMEOUT`. > 0 and at most `MAX_CALL_TIMEOUT_MS`.
+   * Past it the call fails with `CLIENT_TIMEOUT`. > 0 and at most `MAX_TIMER_MS`.
    */
   maxCallTime?: number;
   /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
@@ -73,7 +71,7 @@ export function reconnectDelay(attempt: number, baseMs: number, random: () => nu
   if (attempt <= 1) return 0;
   return backoffDelay(attempt - 1, {
     baseMs,
-    maxDelayMs: DEFAULT_MAX_BACKOFF_MS,
+    maxDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
     jitter: DEFAULT_BACKOFF_JITTER,
     random,
   });

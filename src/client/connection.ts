@@ -40,13 +40,11 @@ import type { ConnectionState } from "./state.js";
 import { runToolCall } from "./tool-call.js";
 import { CLIENT_FEED_DETECTED } from "./transports/handoff.js";
 
-export { MAX_CALL_TIMEOUT_MS } from "./call-limits.js";
 export {
   type CallOptions,
   CLIENT_INFO,
   type ConnectionOptions,
   DEFAULT_BACKOFF_JITTER,
-  DEFAULT_MAX_BACKOFF_MS,
   type RefreshToken,
   reconnectDelay,
   type TransportFactory,

@@ -16,8 +16,6 @@ export {
   type CallOptions,
   CLIENT_INFO,
   DEFAULT_BACKOFF_JITTER,
-  DEFAULT_MAX_BACKOFF_MS,
-  MAX_CALL_TIMEOUT_MS,
   type RefreshToken,
   reconnectDelay,
   type TransportFactory,
@@ -63,7 +61,6 @@ export {
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
-export { createClientMetricsRegistry, type MetricsSource } from "./prometheus.js";
 export type { ServerConnection } from "./server-connection.js";
 export {
   CLIENT_NO_ROOTS_HANDLER,

@@ -1,5 +1,5 @@
 /**
- * The client's per-server metrics (`manager.metrics()`) as Prometheus metrics, through
+ * `mcp-sse/prometheus` (Node only: prom-client). The client's per-server metrics (`manager.metrics()`) as Prometheus metrics, through
  * prom-client: one family per figure with a `server` label, read from the manager at each
  * scrape. `await registry.metrics()` is the text a `/metrics` endpoint serves (and what
  * `mcp-sse watch --stats` prints).

@@ -3,6 +3,7 @@
  * writes every frame, and a reconnecting event-stream reader over `fetch`. Runtime-agnostic
  * (no `node:` imports). Explicit exports only.
  */
+export { MAX_TIMER_MS } from "./backoff.js";
 export { encodeComment, encodeEvent } from "./encoder.js";
 export type { SseParser } from "./parser.js";
 export { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parser.js";

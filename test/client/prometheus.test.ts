@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createClientMetricsRegistry } from "../../src/client/index.js";
 import type { ServerMetricsSnapshot } from "../../src/client/metrics.js";
+import { createClientMetricsRegistry } from "../../src/client/prometheus.js";
 
 const snapshot = (extra: Partial<ServerMetricsSnapshot> = {}): ServerMetricsSnapshot => ({
   state: "ready",

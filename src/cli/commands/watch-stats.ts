@@ -3,7 +3,7 @@
  * format (the library's `createClientMetricsRegistry`: what a `/metrics` endpoint serves),
  * printed every `--stats-interval` seconds and once at exit.
  */
-import { createClientMetricsRegistry, type MetricsSource } from "../../client/index.js";
+import { createClientMetricsRegistry, type MetricsSource } from "../../client/prometheus.js";
 
 /** `--stats-interval` when none is given, seconds. */
 export const DEFAULT_STATS_INTERVAL_S = 10;

@@ -1,13 +1,13 @@
 /** The checks a feed call shares with an MCP call (same codes and wording as `Connection`). */
 import type { Tool } from "@modelcontextprotocol/client";
 import { McpSseError } from "../../errors.js";
+import { MAX_TIMER_MS } from "../../sse/backoff.js";
 import {
   CLIENT_CLOSED,
   CLIENT_INVALID_OPTION,
   CLIENT_NOT_READY,
   CLIENT_UNKNOWN_TOOL,
 } from "../call-errors.js";
-import { MAX_CALL_TIMEOUT_MS } from "../connection.js";
 import type { ConnectionState } from "../state.js";
 
 export function checkCall(
@@ -28,10 +28,10 @@ export function checkCall(
       `Server "${server}" has no tool "${tool}" (or it is filtered by tools.allow/deny); its tools: ${tools.map((t) => t.name).join(", ") || "none"}.`,
       { details: { server, tool } },
     );
-  if (!(timeoutMs > 0 && timeoutMs <= MAX_CALL_TIMEOUT_MS))
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS))
     throw new McpSseError(
       CLIENT_INVALID_OPTION,
-      `The timeout of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_CALL_TIMEOUT_MS} ms (got ${timeoutMs}); omit it to use the server's timeout.`,
+      `The timeout of a call to tool "${tool}" on server "${server}" must be > 0 and at most ${MAX_TIMER_MS} ms (got ${timeoutMs}); omit it to use the server's timeout.`,
       { details: { server, tool, timeoutMs } },
     );
 }

@@ -17,8 +17,6 @@ import type { ClientTransportOptions, StreamName, StreamStateChange } from "./ty
 
 /** Reconnect a silent stream after this long, ms; 0: never (see `idleTimeoutMs`). */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 0;
-/** Longest delay between reconnect attempts of a stream, ms: the SSE backoff cap. */
-export const DEFAULT_MAX_RECONNECT_DELAY_MS = DEFAULT_MAX_RETRY_DELAY_MS;
 
 /** A fetch and the pool behind it, owned (and closed) by one transport. */
 export interface OwnedFetch {
@@ -108,7 +106,7 @@ export function streamPolicyOf(
     minDelayMs: server.reconnectIntervalMs,
     maxDelayMs: Math.max(
       server.reconnectIntervalMs,
-      options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS,
+      options.maxReconnectDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
     ),
     connectTimeoutMs: server.timeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,

@@ -13,7 +13,7 @@ import type { ClientTransportOptions, McpSseClientTransport } from "./types.js";
 
 export { parseRetryAfter } from "../../sse/backoff.js";
 export { AUTO_FALLBACK_STATUSES, AutoClientTransport } from "./auto.js";
-export { DEFAULT_MAX_RECONNECT_DELAY_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "./base.js";
+export { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "./base.js";
 export { isJsonRpcMessage, parseJsonRpc } from "./jsonrpc.js";
 export { ERROR_BODY_EXCERPT_CHARS, MAX_POST_ATTEMPTS } from "./request.js";
 export { LegacySseClientTransport } from "./sse.js";

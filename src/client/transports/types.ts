@@ -58,7 +58,7 @@ export interface ClientTransportOptions {
    * manager's ping finds dead connections).
    */
   idleTimeoutMs?: number;
-  /** Longest delay between reconnect attempts, ms. Default `DEFAULT_MAX_RECONNECT_DELAY_MS`. */
+  /** Longest delay between reconnect attempts, ms. Default `DEFAULT_MAX_RETRY_DELAY_MS` (30 s, the SSE backoff cap). */
   maxReconnectDelayMs?: number;
   /**
    * Legacy SSE (also after `auto` falls back to it): when the stream's first event is not
