@@ -1,3 +1,12 @@
+/**
+ * Captured when this module loads, before any test fakes time with `mock.timers`: waitFor
+ * polls on the real timer and measures its bound on the real clock (`performance.now()`,
+ * which `mock.timers` never fakes), so a test may tick fake time and then wait here for the
+ * real I/O that follows.
+ */
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
 /** Wait for a real event: poll `predicate` until it returns something truthy, or time out. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
@@ -7,12 +16,37 @@ export async function waitFor<T>(
     message,
   }: { timeout?: number; interval?: number; message?: string } = {},
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeout;
+  const deadline = performance.now() + timeout;
   for (;;) {
     const value = await predicate();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline)
+    if (performance.now() >= deadline)
       throw new Error(`waitFor timed out after ${timeout} ms: ${message ?? "condition not met"}`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await new Promise((resolve) => realSetTimeout(resolve, interval));
+  }
+}
+
+/**
+ * `promise`, or a rejection naming `what` once `timeout` ms of real time have passed: a
+ * bound on a wait that would otherwise hang a failing test, never a timing check.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  timeout: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = realSetTimeout(
+          () => reject(new Error(`${what}: not within ${timeout} ms`)),
+          timeout,
+        );
+      }),
+    ]);
+  } finally {
+    realClearTimeout(timer);
   }
 }

@@ -3,7 +3,7 @@ import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { Logger } from "../../src/logger.js";
 import type { ServeHandle } from "../../src/server/index.js";
-import { serve } from "../../src/server/index.js";
+import { createMcpHttpHandler, serve } from "../../src/server/index.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createTestServer, INIT_PARAMS, openSse, postJson, type RawSse } from "./helpers.js";
 import { abandonMidBody } from "./raw-http.js";
@@ -267,6 +267,46 @@ describe("a too-large body always gets a readable 413 (issue 11, item 10)", () =
           assert.match(res.body, /SERVER_BODY_TOO_LARGE/);
         }
       }
+    }
+  });
+
+  test("an oversized POST /mcp without a session gets 413 before the stateless leg (no server made)", async () => {
+    let made = 0;
+    const handler = createMcpHttpHandler({
+      maxBodyBytes: 1000,
+      createServer: () => {
+        made++;
+        return createTestServer();
+      },
+    });
+    try {
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/list",
+        params: { pad: "x".repeat(5000) },
+      });
+      const headers = {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+      };
+      // Declared length, then a streamed body (no length): both refused by size with the code.
+      for (const extra of [{ "content-length": String(body.length) }, {}]) {
+        const response = await handler.fetch(
+          new Request("http://localhost/mcp", {
+            method: "POST",
+            headers: { ...headers, ...extra },
+            body,
+          }),
+        );
+        assert.equal(response.status, 413);
+        const json = (await response.json()) as { error: { data: { code: string } } };
+        assert.equal(json.error.data.code, "SERVER_BODY_TOO_LARGE");
+      }
+      assert.equal(made, 0, "no throwaway server for a request refused by size");
+    } finally {
+      await handler.close();
     }
   });
 });

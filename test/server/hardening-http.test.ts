@@ -57,6 +57,67 @@ describe("Host and request-target edge cases (issue 11, item 11)", () => {
     }
   });
 
+  test("GET //localhost/sse and //localhost/metrics with a foreign Host get 400 and open no session", async () => {
+    const port = new URL(h.url).port;
+    for (const target of ["//localhost/sse", "//localhost/metrics", "//127.0.0.1:1/mcp"]) {
+      const raw = await rawRequest(
+        h.url,
+        `GET ${target} HTTP/1.1\r\nHost: evil.example:${port}\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(statusOf(raw), 400, `${target}: ${raw.slice(0, 80)}`);
+      assert.match(raw, /SERVER_BAD_REQUEST/);
+    }
+    assert.equal(h.handler.sessionCount, 0);
+  });
+
+  test("an absolute-form target gets 400, whatever authority it names", async () => {
+    const raw = await rawRequest(
+      h.url,
+      `GET http://${host}/sse HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(statusOf(raw), 400);
+    assert.equal(h.handler.sessionCount, 0);
+    // The ordinary origin-form target still works with a loopback Host.
+    const ok = await rawRequest(
+      h.url,
+      `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(statusOf(ok), 200);
+  });
+
+  test("the host check reads the Host header, not the URL", async () => {
+    const handler = createMcpHttpHandler({ createServer: createTestServer, stateless: false });
+    try {
+      for (const host of ["evil.example", "evil.example:80", "localhost@evil.example", "a b"]) {
+        const response = await handler.fetch(
+          new Request("http://localhost/metrics", { headers: { host } }),
+        );
+        assert.equal(response.status, 403, host);
+        assert.equal(
+          ((await response.json()) as { error: { code: string } }).error.code,
+          "SERVER_HOST_NOT_ALLOWED",
+        );
+      }
+      for (const host of ["localhost:8000", "127.0.0.1", "[::1]:9", "app.localhost"]) {
+        const response = await handler.fetch(
+          new Request("http://localhost/metrics", { headers: { host } }),
+        );
+        assert.equal(response.status, 200, host);
+        await response.text();
+      }
+    } finally {
+      await handler.close();
+    }
+  });
+
+  test("PUT /mcp gets 405 SERVER_METHOD_NOT_ALLOWED with Allow", async () => {
+    const response = await fetch(`${h.url}/mcp`, { method: "PUT", body: "{}" });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get("allow"), "GET, POST, DELETE");
+    const json = (await response.json()) as { error: { data: { code: string } } };
+    assert.equal(json.error.data.code, "SERVER_METHOD_NOT_ALLOWED");
+  });
+
   test("HEAD /healthz and /metrics answer like GET, without a body", async () => {
     for (const path of ["/healthz", "/metrics"]) {
       const raw = await rawRequest(

@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { createParser } from "eventsource-parser";
 import * as z from "zod";
+import { withTimeout } from "../helpers/wait-for.js";
 
 /** A real SDK v2 McpServer with two small tools, one per session. */
 export function createTestServer(): McpServer {
@@ -166,4 +167,23 @@ export function postJson(
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** Read a body until `pattern` shows up; fails (never hangs) when it ends or `timeoutMs` pass first. */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  pattern: RegExp,
+  timeoutMs = 5000,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  const read = async () => {
+    while (!pattern.test(text)) {
+      const next = await reader.read();
+      if (next.done) throw new Error(`body ended before ${pattern}; got ${text}`);
+      text += decoder.decode(next.value, { stream: true });
+    }
+    return text;
+  };
+  return withTimeout(read(), timeoutMs, `waiting for ${pattern}`);
 }

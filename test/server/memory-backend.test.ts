@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { isMcpSseError } from "../../src/errors.js";
+import { DEFAULT_EVENT_LOG_BYTES } from "../../src/server/backends/memory.js";
 import { createMemoryBackend, formatEventId, parseEventId } from "../../src/server/index.js";
 import { SseStream } from "../../src/server/sse-stream.js";
 
@@ -57,6 +59,56 @@ describe("memory backend", () => {
     );
     const future = await b.readAfter("s", 99, "sse");
     assert.ok(!future.ok && future.reason === "unknown");
+  });
+
+  test("a log bounded by eventLogBytes evicts the oldest and reports the gap", async () => {
+    assert.equal(DEFAULT_EVENT_LOG_BYTES, 8 * 1024 * 1024);
+    let evicted = 0;
+    const b = createMemoryBackend({
+      eventLogSize: 1000,
+      eventLogBytes: 1000,
+      onEvict: (_id, n) => {
+        evicted += n;
+      },
+    });
+    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    for (let i = 0; i < 10; i++) await b.append("s", "sse", "é".repeat(150)); // 300 bytes
+    // 300 data bytes + 3-4 id bytes each: three fit in 1000 bytes, seven were evicted.
+    assert.equal(evicted, 7);
+    const gap = await b.readAfter("s", 1);
+    assert.ok(!gap.ok && gap.reason === "evicted");
+    assert.equal(gap.oldestSeq, 8);
+    assert.deepEqual(
+      gap.entries.map((e) => e.seq),
+      [8, 9, 10],
+    );
+    const fine = await b.readAfter("s", 8);
+    assert.ok(fine.ok);
+    assert.deepEqual(
+      fine.entries.map((e) => e.seq),
+      [9, 10],
+    );
+  });
+
+  test("one event larger than eventLogBytes is not kept: asking for it is a gap, not silence", async () => {
+    const b = createMemoryBackend({ eventLogBytes: 100 });
+    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.append("s", "sse", "small");
+    await b.append("s", "sse", "x".repeat(500));
+    const result = await b.readAfter("s", 1);
+    assert.ok(!result.ok && result.reason === "evicted");
+    assert.deepEqual(result.entries, []);
+  });
+
+  test("append on an unknown (closed) session rejects with SERVER_SESSION_CLOSED", async () => {
+    const b = createMemoryBackend();
+    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.append("s", "sse", "{}");
+    await b.deleteSession("s");
+    await assert.rejects(b.append("s", "sse", "{}"), (e) =>
+      isMcpSseError(e, "SERVER_SESSION_CLOSED"),
+    );
+    assert.deepEqual(await b.readAfter("s", 0), { ok: false, reason: "unknown" });
   });
 
   test("memory stays bounded over many appends (compaction)", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 import type { SseMessage } from "./helpers.js";
 import { createAnnouncingServer, INIT_PARAMS, openSse, postJson } from "./helpers.js";
 
@@ -9,13 +10,13 @@ const seqOf = (e: SseMessage) => Number(e.id?.split(":")[1]);
 
 /** Wait (bounded) until the server has logged at least `n` outbound messages. */
 async function untilMessagesOut(h: ServeHandle, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const metric = await h.handler.metrics.messagesOut.get();
-    const total = metric.values.reduce((sum, v) => sum + v.value, 0);
-    if (total >= n) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`server did not send ${n} messages in time`);
+  await waitFor(
+    async () => {
+      const metric = await h.handler.metrics.messagesOut.get();
+      return metric.values.reduce((sum, v) => sum + v.value, 0) >= n;
+    },
+    { message: `the server to send ${n} messages` },
+  );
 }
 
 /** Data payloads (JSON-RPC) of message events. */
@@ -147,6 +148,31 @@ describe("legacy SSE resumption with Last-Event-ID", () => {
         assert.equal(gaps.values[0]?.value, 1);
         const drops = await h.handler.metrics.queueDrops.get();
         assert.ok((drops.values[0]?.value ?? 0) >= 17, "evictions counted as queue drops");
+      } finally {
+        again.abort();
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a log bounded by eventLogBytes (not only by count) gives the resuming client its gap", async () => {
+    const h = await serve({ createServer: createAnnouncingServer, port: 0, eventLogBytes: 200 });
+    try {
+      const { sse, post } = await legacySession(h);
+      sse.abort();
+      await sse.ended;
+      const lastSeen = sse.events.at(-1)?.id ?? "";
+      // Each notification is over 150 bytes: with a 200-byte bound, those after seq 1 are gone.
+      await post(call(2, "burst", { count: 3, size: 150 }));
+      await untilMessagesOut(h, 5);
+      const again = await openSse(`${h.url}/sse`, { headers: { "last-event-id": lastSeen } });
+      try {
+        await again.waitFor((e) => e.some((x) => x.event === "error"));
+        const gap = again.events.find((x) => x.event === "error");
+        const body = JSON.parse(gap?.data ?? "{}") as { code: string; reason: string };
+        assert.equal(body.code, "SERVER_REPLAY_GAP");
+        assert.equal(body.reason, "evicted");
       } finally {
         again.abort();
       }

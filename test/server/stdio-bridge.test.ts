@@ -1,49 +1,26 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { after, describe, test } from "node:test";
+import { after, describe, mock, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { isMcpSseError } from "../../src/errors.js";
-import type { Logger } from "../../src/logger.js";
+import { createMemoryBackend } from "../../src/server/backends/memory.js";
+import { createMcpHttpHandler } from "../../src/server/handler.js";
 import {
   createStdioServerFactory,
   describeCommand,
   type StdioSessionServer,
 } from "../../src/server/stdio-bridge.js";
 import { parseCommandLine } from "../../src/server/stdio-command.js";
+import { isAlive, shellQuote } from "../helpers/process.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { readUntil } from "./helpers.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const TINY = fileURLToPath(new URL("../fixtures/stdio-tiny-server.mjs", import.meta.url));
 const EVERYTHING = `${root}node_modules/.bin/mcp-server-everything`;
-const quoted = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-const TINY_COMMAND = `${quoted(process.execPath)} ${quoted(TINY)}`;
-
-/** True while a process with this PID exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, "ESRCH");
-    return false;
-  }
-}
-
-/** Wait (bounded) until `check()` holds. */
-async function eventually(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function recordingLogger(): Logger & { lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const push = (obj: object | string, msg?: string) =>
-    lines.push(typeof obj === "string" ? { msg: obj } : { ...obj, msg });
-  return { lines, debug: push, info: push, warn: push, error: push };
-}
+const TINY_COMMAND = `${shellQuote(process.execPath)} ${shellQuote(TINY)}`;
 
 /** A bridged session with an SDK v2 client on the other end of an in-memory pair. */
 async function openSession(factory: () => StdioSessionServer) {
@@ -148,11 +125,11 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     assert.equal(pidA, a.server.pid);
     assert.equal(pidB, b.server.pid);
     assert.notEqual(pidA, pidB);
-    assert.ok(alive(pidA) && alive(pidB));
+    assert.ok(isAlive(pidA) && isAlive(pidB));
 
     await a.client.close();
-    await eventually(() => !alive(pidA), "session A's child to exit");
-    assert.ok(alive(pidB), "closing A must not touch B's child");
+    await waitFor(() => !isAlive(pidA), { timeout: 10_000, message: "session A's child to exit" });
+    assert.ok(isAlive(pidB), "closing A must not touch B's child");
     assert.deepEqual((await b.client.listTools()).tools.map((t) => t.name).sort(), [
       "crash",
       "flood",
@@ -161,8 +138,8 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     ]);
 
     await b.server.close();
-    await eventually(() => !alive(pidB), "session B's child to exit");
-    await eventually(b.closed, "session B's transport to close");
+    await waitFor(() => !isAlive(pidB), { timeout: 10_000, message: "session B's child to exit" });
+    await waitFor(b.closed, { timeout: 10_000, message: "session B's transport to close" });
     // Child stderr reached the logger, one record per line.
     assert.ok(logger.lines.some((l) => String(l["stderr"]).startsWith("tiny-server started")));
   });
@@ -174,11 +151,14 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     const pid = s.server.pid;
     assert.ok(pid !== undefined);
     await assert.rejects(s.client.callTool({ name: "crash", arguments: {} }), /exited with code 3/);
-    await eventually(s.closed, "the transport to close after the child exited");
+    await waitFor(s.closed, {
+      timeout: 10_000,
+      message: "the transport to close after the child exited",
+    });
     assert.ok(isMcpSseError(s.server.exitError, "SERVER_STDIO_EXITED"));
     assert.equal(s.server.exitError?.details["exitCode"], 3);
     assert.match(s.server.exitError?.message ?? "", /stdio-tiny-server\.mjs/);
-    assert.equal(alive(pid), false);
+    assert.equal(isAlive(pid), false);
   });
 
   test("a stdout line that is not JSON-RPC is skipped; the answer after it still arrives", async () => {
@@ -199,9 +179,12 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
       s.client.callTool({ name: "flood", arguments: {} }),
       /larger than 262144 bytes/,
     );
-    await eventually(s.closed, "the session to close");
+    await waitFor(s.closed, { timeout: 10_000, message: "the session to close" });
     assert.ok(isMcpSseError(s.server.exitError, "SERVER_STDIO_OUTPUT_TOO_LARGE"));
-    await eventually(() => !alive(pid), "the flooding child to be stopped");
+    await waitFor(() => !isAlive(pid), {
+      timeout: 10_000,
+      message: "the flooding child to be stopped",
+    });
   });
 
   test("a child that does not read its stdin is stopped with SERVER_STDIO_STALLED", async () => {
@@ -234,13 +217,16 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
         break;
       }
     }
-    await eventually(() => closed, "the stalled session to close");
+    await waitFor(() => closed, { timeout: 10_000, message: "the stalled session to close" });
     assert.ok(isMcpSseError(server.exitError, "SERVER_STDIO_STALLED"));
     assert.ok(
       answers.some((a) => /not reading its input/.test(JSON.stringify(a))),
       "pending requests are answered with the reason",
     );
-    await eventually(() => !alive(pid), "the stalled child to be stopped");
+    await waitFor(() => !isAlive(pid), {
+      timeout: 10_000,
+      message: "the stalled child to be stopped",
+    });
   });
 
   test("a child that ignores SIGTERM is killed after the grace period", async () => {
@@ -253,7 +239,7 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
     assert.ok(pid !== undefined);
     await s.client.ping();
     await s.server.close();
-    assert.equal(alive(pid), false, "close() resolves only once the child is gone");
+    assert.equal(isAlive(pid), false, "close() resolves only once the child is gone");
     assert.equal(s.server.exitError, undefined, "a child we stopped did not 'exit on its own'");
   });
 
@@ -266,10 +252,85 @@ describe("createStdioServerFactory with a tiny fixture server", () => {
   });
 });
 
+/** A stdio child that ignores SIGTERM (only SIGKILL ends it) and says something when asked to stop. */
+const STUBBORN = `${shellQuote(process.execPath)} -e ${shellQuote(
+  "process.stdin.resume(); process.on('SIGTERM', () => process.stdout.write(JSON.stringify({jsonrpc:'2.0',method:'notifications/message',params:{level:'info',data:'bye'}}) + '\\n')); setInterval(() => {}, 1000); console.error('ready');",
+)}`;
+
+describe("stdio children behind the HTTP handler: shutdown and session close", () => {
+  test("close() while a stdio child is spawning kills it and answers the pending request 503", async () => {
+    const factory = createStdioServerFactory(STUBBORN, { killGraceMs: 200 });
+    const made: StdioSessionServer[] = [];
+    const handler = createMcpHttpHandler({
+      stateless: false,
+      createServer: () => {
+        const s = factory();
+        made.push(s);
+        return s;
+      },
+    });
+    const pending = handler.fetch(new Request("http://localhost/sse"));
+    await waitFor(() => made.length === 1, { message: "the factory to run" });
+    assert.equal(made[0]?.pid, undefined, "the child is still spawning");
+    await handler.close({ timeoutMs: 5000 });
+    const response = await pending;
+    assert.equal(response.status, 503);
+    await response.body?.cancel();
+    assert.equal(handler.sessionCount, 0);
+    const pid = made[0]?.pid;
+    if (pid !== undefined && isAlive(pid)) {
+      process.kill(pid, "SIGKILL");
+      assert.fail(`stdio child ${pid} outlived close()`);
+    }
+  });
+
+  test("a closed session's event log is not resurrected by what its child says while stopping", async () => {
+    const backend = createMemoryBackend();
+    const logger = recordingLogger();
+    const handler = createMcpHttpHandler({
+      backend,
+      stateless: false,
+      idleTimeoutMs: 60_000,
+      createServer: createStdioServerFactory(STUBBORN, { killGraceMs: 300, logger }),
+    });
+    try {
+      const response = await handler.fetch(new Request("http://localhost/sse"));
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const first = await readUntil(reader, /sessionId=[0-9a-f-]+/);
+      const id = /sessionId=([0-9a-f-]+)/.exec(first)?.[1];
+      assert.ok(id);
+      await reader.cancel();
+      // The child must have installed its SIGTERM handler (it says "ready" on stderr).
+      await waitFor(() => logger.lines.some((l) => l.stderr === "ready"), {
+        timeout: 10_000,
+        message: "the child to be ready",
+      });
+      assert.equal(await handler.reapIdle(), 0, "not idle yet");
+      // Reap it as if an hour had passed (fake Date; the child's kill grace runs on real time).
+      mock.timers.enable({ apis: ["Date"], now: Date.now() + 3_600_000 });
+      try {
+        assert.equal(await handler.reapIdle(), 1);
+      } finally {
+        mock.timers.reset();
+      }
+      assert.equal(handler.sessionCount, 0);
+      // close() waited for the child: it wrote "bye" on SIGTERM, then SIGKILL came.
+      assert.ok(
+        logger.lines.some((l) => /ignored SIGTERM/.test(String(l.msg))),
+        "the child was asked to stop while still able to talk",
+      );
+      assert.deepEqual(await backend.readAfter(id, 0), { ok: false, reason: "unknown" });
+      assert.equal(await backend.getSession(id), undefined);
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
 describe("createStdioServerFactory with mcp-server-everything", () => {
   test("lists and calls its tools through the bridge", async () => {
     assert.ok(existsSync(EVERYTHING), `${EVERYTHING} is installed (devDependency)`);
-    const factory = createStdioServerFactory(`${quoted(EVERYTHING)} stdio`);
+    const factory = createStdioServerFactory(`${shellQuote(EVERYTHING)} stdio`);
     const s = await openSession(factory);
     cleanups.push(() => s.client.close());
     const names = (await s.client.listTools()).tools.map((t) => t.name);
@@ -279,6 +340,9 @@ describe("createStdioServerFactory with mcp-server-everything", () => {
     const pid = s.server.pid;
     assert.ok(pid !== undefined);
     await s.client.close();
-    await eventually(() => !alive(pid), "the everything server to exit");
+    await waitFor(() => !isAlive(pid), {
+      timeout: 10_000,
+      message: "the everything server to exit",
+    });
   });
 });
