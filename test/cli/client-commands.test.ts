@@ -3,8 +3,9 @@ import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
 import { createDemoServer } from "../../src/server/demo.js";
-import { fakeIO, tempConfig } from "../fixtures/client-cli.js";
+import { countingServer, fakeIO, tempConfig } from "../fixtures/client-cli.js";
 import { basicServer, type Fixture, startFixture } from "../fixtures/client-servers.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 async function deadPort(): Promise<number> {
   const server = createServer();
@@ -126,6 +127,47 @@ describe("CLI tools | call | watch against real servers", () => {
     assert.match(io.stderrText(), /CLIENT_TIMEOUT/);
   });
 
+  it("call with an unknown server fails with CLIENT_UNKNOWN_SERVER before connecting", async () => {
+    const other = await countingServer((res) => res.writeHead(500).end());
+    const dir = await tempConfig(
+      ["mcps:", "  - name: other", "    transport: streamable-http", `    url: ${other.url}`].join(
+        "\n",
+      ),
+    );
+    try {
+      const io = fakeIO(dir.dir);
+      assert.equal(await run(["call", "ghost", "echo"], io), 1);
+      assert.match(
+        io.stderrText(),
+        /^mcp-sse call: No server named "ghost" .*configured: other\. \[CLIENT_UNKNOWN_SERVER\]\n$/,
+      );
+      assert.equal(other.requests(), 0, "no server was contacted");
+    } finally {
+      await dir.cleanup();
+      await other.close();
+    }
+  });
+
+  it("call --timeout 0 (it would wait forever) is a usage error, and nothing is contacted", async () => {
+    const other = await countingServer((res) => res.writeHead(500).end());
+    const dir = await tempConfig(
+      ["mcps:", "  - name: other", "    transport: streamable-http", `    url: ${other.url}`].join(
+        "\n",
+      ),
+    );
+    try {
+      for (const value of ["0", "0.0001"]) {
+        const io = fakeIO(dir.dir);
+        assert.equal(await run(["call", "other", "echo", "--timeout", value], io), 2);
+        assert.match(io.stderrText(), /--timeout must be more than 0 seconds.*\[CLI_USAGE\]\n$/);
+      }
+      assert.equal(other.requests(), 0);
+    } finally {
+      await dir.cleanup();
+      await other.close();
+    }
+  });
+
   it("watch --json prints one event object a line until --seconds", async () => {
     const io = fakeIO(good.dir);
     assert.equal(
@@ -148,8 +190,7 @@ describe("CLI tools | call | watch against real servers", () => {
   it("watch stops when the signal aborts; readable lines without --json", async () => {
     const io = fakeIO(good.dir);
     const running = run(["watch", "--type", "data_update"], io);
-    const deadline = Date.now() + 10_000;
-    while (io.out.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => io.out.length >= 2, { timeout: 10_000, message: "two watched events" });
     io.abort();
     assert.equal(await running, 0);
     assert.match(io.out[0] ?? "", /^\d\d:\d\d:\d\d\.\d{3} demo data_update info \{/);

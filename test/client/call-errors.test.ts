@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { ProtocolError, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import {
   describe as describeError,
   isUnauthorized,
   toCallError,
 } from "../../src/client/call-errors.js";
-import { McpSseError } from "../../src/errors.js";
+import { connectMcps, type McpsManager } from "../../src/client/index.js";
+import { isMcpSseError, McpSseError } from "../../src/errors.js";
+import { type Fixture, startFixture, streamableEntry } from "../fixtures/client-servers.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ctx = { server: "weather", tool: "forecast", timeoutMs: 1500 };
 
@@ -111,5 +114,70 @@ describe("isUnauthorized", () => {
       message: "t",
     });
     assert.deepEqual(describeError("plain"), { code: "ERROR", message: "plain" });
+  });
+});
+
+/** The code of what `promise` rejected with (fails when it resolves). */
+async function rejectionCode(promise: Promise<unknown>): Promise<{ code: string; error: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isMcpSseError(error), `not an McpSseError: ${String(error)}`);
+    return { code: error.code, error };
+  }
+  assert.fail("the call resolved");
+}
+
+describe("call errors from a real server: cancelled and closed calls", () => {
+  let fixture: Fixture;
+  let mcps: McpsManager | undefined;
+
+  before(async () => {
+    fixture = await startFixture();
+  });
+  after(async () => {
+    await mcps?.close();
+    await fixture.close();
+  });
+
+  it("a caller abort was reported as CLIENT_TIMEOUT: it is CLIENT_ABORTED", async () => {
+    mcps = await connectMcps({ mcps: [streamableEntry("a", fixture.url)] });
+    const controller = new AbortController();
+    const posted = fixture.stats.posts;
+    const call = mcps.call("a", "hang", {}, { signal: controller.signal });
+    await waitFor(() => fixture.stats.posts > posted, { message: "the call to reach the server" });
+    controller.abort();
+    const { code, error } = await rejectionCode(call);
+    assert.equal(code, "CLIENT_ABORTED");
+    assert.match((error as Error).message, /"hang" on server "a" was cancelled by the caller/);
+  });
+
+  it("a caller's AbortSignal.timeout was reported as CLIENT_TIMEOUT: it is CLIENT_ABORTED (TimeoutError)", async () => {
+    assert.ok(mcps !== undefined);
+    const { code, error } = await rejectionCode(
+      mcps.call("a", "hang", {}, { signal: AbortSignal.timeout(50) }),
+    );
+    assert.equal(code, "CLIENT_ABORTED");
+    assert.equal((error as { details: Record<string, unknown> }).details["reason"], "TimeoutError");
+  });
+
+  it("a call with timeout 0 (it meant 'never time out') is refused with CLIENT_INVALID_OPTION", async () => {
+    assert.ok(mcps !== undefined);
+    for (const timeout of [0, -1, Number.NaN, 2 ** 31]) {
+      const { code } = await rejectionCode(mcps.call("a", "echo", { text: "x" }, { timeout }));
+      assert.equal(code, "CLIENT_INVALID_OPTION", `timeout ${timeout}`);
+    }
+  });
+
+  it("a call cut by close() was reported as CLIENT_CONNECTION_LOST: it is CLIENT_CLOSED", async () => {
+    assert.ok(mcps !== undefined);
+    const manager = mcps;
+    const posted = fixture.stats.posts;
+    // Handled from the start: close() rejects the call while it is awaited.
+    const settled = rejectionCode(manager.call("a", "hang", {}));
+    await waitFor(() => fixture.stats.posts > posted, { message: "the call to reach the server" });
+    await manager.close();
+    const { code } = await settled;
+    assert.equal(code, "CLIENT_CLOSED");
   });
 });

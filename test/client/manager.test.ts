@@ -1,12 +1,20 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connectMcps, type McpsManager } from "../../src/client/index.js";
+import { routeQualified } from "../../src/client/manager.js";
 import { isMcpSseError } from "../../src/errors.js";
-import { basicServer, type Fixture, startFixture } from "../fixtures/client-servers.js";
+import {
+  basicServer,
+  type Fixture,
+  startFixture,
+  streamableEntry,
+} from "../fixtures/client-servers.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** A port nothing listens on (bound then released). */
 async function deadPort(): Promise<number> {
@@ -148,9 +156,8 @@ describe("connectMcps: two servers from a config file, and a dead one", () => {
     // 1 s of work in 20 ms steps against a 700 ms timeout: only progress keeps it alive.
     const result = await mcps.call("alpha", "slow", { steps: 50, gapMs: 20 }, { timeout: 700 });
     assert.deepEqual(result.content, [{ type: "text", text: "done after 50 steps" }]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => progress.length >= 40, { message: "40 progress events" });
     off();
-    assert.ok(progress.length >= 40, `got ${progress.length} progress events`);
     assert.deepEqual(Object.keys(progress[0] as object).sort(), ["progress", "tool", "total"]);
   });
 
@@ -167,5 +174,73 @@ describe("connectMcps: two servers from a config file, and a dead one", () => {
     );
     assert.equal(metrics.servers["dead"]?.state, "failed");
     assert.deepEqual(JSON.parse(JSON.stringify(metrics)), metrics);
+  });
+});
+
+describe("connectMcps: options.signal", () => {
+  it("close() left its abort listener on options.signal (a long-lived signal kept closed managers alive)", async () => {
+    const fixture = await startFixture();
+    const controller = new AbortController();
+    try {
+      const mcps = await connectMcps(
+        { mcps: [streamableEntry("a", fixture.url)] },
+        { signal: controller.signal },
+      );
+      assert.equal(getEventListeners(controller.signal, "abort").length, 1);
+      await mcps.close();
+      assert.equal(getEventListeners(controller.signal, "abort").length, 0);
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("an already-aborted signal left a manager connected that nothing would close: CLIENT_ABORTED, nothing connected", async () => {
+    const fixture = await startFixture();
+    try {
+      await assert.rejects(
+        connectMcps({ mcps: [streamableEntry("a", fixture.url)] }, { signal: AbortSignal.abort() }),
+        (e: unknown) => isMcpSseError(e, "CLIENT_ABORTED"),
+      );
+    } finally {
+      await fixture.close();
+    }
+  });
+});
+
+describe("callQualified with overlapping server names", () => {
+  let a: Fixture;
+  let ab: Fixture;
+  let mcps: McpsManager | undefined;
+
+  before(async () => {
+    a = await startFixture({ createServer: () => basicServer("a") });
+    ab = await startFixture({ createServer: () => basicServer("a__b") });
+  });
+  after(async () => {
+    await mcps?.close();
+    await a.close();
+    await ab.close();
+  });
+
+  it("servers a and a__b: a__b__echo went to server a (first prefix, not the longest)", async () => {
+    // "a" first in the config: the first-match routing tried a's tool "b__echo".
+    mcps = await connectMcps({
+      mcps: [streamableEntry("a", a.url), streamableEntry("a__b", ab.url)],
+    });
+    const result = await mcps.callQualified("a__b__echo", { text: "hi" });
+    assert.deepEqual(result.content, [{ type: "text", text: "a__b:hi" }]);
+    const plain = await mcps.callQualified("a__echo", { text: "hi" });
+    assert.deepEqual(plain.content, [{ type: "text", text: "a:hi" }]);
+  });
+
+  it("routeQualified prefers the server that has the tool, then the longest name", () => {
+    const servers = [
+      { name: "a", tools: [{ name: "b__x" }] },
+      { name: "a__b", tools: [{ name: "y" }] },
+    ];
+    assert.deepEqual(routeQualified("a__b__x", "__", servers), { server: "a", tool: "b__x" });
+    assert.deepEqual(routeQualified("a__b__y", "__", servers), { server: "a__b", tool: "y" });
+    assert.deepEqual(routeQualified("a__b__z", "__", servers), { server: "a__b", tool: "z" });
+    assert.equal(routeQualified("c__x", "__", servers), undefined);
   });
 });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { connectMcps } from "../../src/client/index.js";
 import { redactingLogger } from "../../src/client/redacting-logger.js";
+import { createClientTransport } from "../../src/client/transports/index.js";
 import { createJsonLogger, silentLogger } from "../../src/logger.js";
+import { startFixture, streamableEntry } from "../fixtures/client-servers.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -54,5 +57,41 @@ describe("redactingLogger (secret_headers)", () => {
       redactingLogger(silentLogger, ["x"], () => ({})),
       silentLogger,
     );
+  });
+});
+
+describe("secret_headers through connectMcps", () => {
+  it("secret_headers was read nowhere: the server's logs (its transport's too) redact the headers it names", async () => {
+    const fixture = await startFixture();
+    const lines: string[] = [];
+    const logger = createJsonLogger((line) => lines.push(line), "debug");
+    try {
+      const mcps = await connectMcps(
+        {
+          mcps: [
+            streamableEntry("a", fixture.url, {
+              headers: { "X-Tenant": "tenant-7f3a9c", "X-Trace": "visible-trace" },
+              secret_headers: ["X-Tenant"],
+            }),
+          ],
+        },
+        {
+          logger,
+          // A transport that logs its headers and an error echoing one (what the wrapper guards).
+          createTransport: (options) => {
+            options.logger?.info({ headers: options.server.headers }, "transport headers");
+            options.logger?.warn({ err: new Error("unknown tenant tenant-7f3a9c") }, "echo");
+            return createClientTransport(options);
+          },
+        },
+      );
+      await mcps.close();
+      const text = lines.join("");
+      assert.ok(text.includes("transport headers"), "the transport's line was logged");
+      assert.ok(!text.includes("tenant-7f3a9c"), text);
+      assert.ok(text.includes("visible-trace"), "a header secret_headers does not name stays");
+    } finally {
+      await fixture.close();
+    }
   });
 });
