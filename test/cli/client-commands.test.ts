@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { countingServer, fakeIO, tempConfig } from "../fixtures/client-cli.js";
 import { basicServer, type Fixture, startFixture } from "../fixtures/client-servers.js";
+import { unusedPort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("CLI tools | call | watch against real servers", () => {
   let demo: Fixture;
@@ -34,7 +26,7 @@ describe("CLI tools | call | watch against real servers", () => {
       `    url: ${basic.url}`,
     ];
     good = await tempConfig(servers.join("\n"));
-    const port = await deadPort();
+    const port = await unusedPort();
     withDead = await tempConfig(
       [
         ...servers,

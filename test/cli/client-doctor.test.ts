@@ -4,21 +4,13 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
 import { fakeIO } from "../fixtures/client-cli.js";
 import { type Fixture, startFixture } from "../fixtures/client-servers.js";
-
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { unusedPort } from "../helpers/ports.js";
 
 /** `status name` of every printed check line. */
 function statuses(stdout: string): Record<string, string> {
@@ -71,7 +63,7 @@ describe("CLI doctor", () => {
 
   it("nothing listening: tcp fails with what to fix, exit 1", async () => {
     const io = fakeIO(process.cwd());
-    const port = await deadPort();
+    const port = await unusedPort();
     assert.equal(await run(["doctor", `http://127.0.0.1:${port}/mcp`], io), 1);
     assert.match(io.stdoutText(), /^fail tcp .* — fix: is the server running/m);
   });

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { bridgeStdio } from "../../src/client/bridge/bridge.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -51,15 +52,11 @@ function collector() {
         nl = buffer.indexOf("\n");
       }
     },
-    async waitFor(test: (m: (typeof messages)[number]) => boolean, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = messages.find(test);
-        if (found) return found;
-        if (Date.now() > deadline)
-          throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+    waitFor(test: (m: (typeof messages)[number]) => boolean, ms = 10_000) {
+      return waitFor(() => messages.find(test), {
+        timeout: ms,
+        message: () => `a matching message; got ${JSON.stringify(messages)}`,
+      });
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -7,6 +7,7 @@ import { parseServeArgs } from "../../src/cli/commands/serve.js";
 import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TINY = fileURLToPath(new URL("../fixtures/stdio-tiny-server.mjs", import.meta.url));
@@ -34,21 +35,6 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function waitFor<T>(
-  get: () => T | undefined,
-  what: string,
-  child?: ChildProcess,
-): Promise<T> {
-  const until = Date.now() + CHILD_LIMIT_MS;
-  for (;;) {
-    const value = get();
-    if (value !== undefined) return value;
-    if (child && child.exitCode !== null) assert.fail(`process exited while waiting for ${what}`);
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Run `serve` in-process through `run()`; resolves the URL once it is listening. */
 function runInProcess(args: string[], env: Record<string, string | undefined> = {}) {
   const controller = new AbortController();
@@ -70,10 +56,13 @@ function runInProcess(args: string[], env: Record<string, string | undefined> = 
     finished = true;
   });
   const url = () =>
-    waitFor(() => {
-      if (finished) assert.fail(`serve ended before listening: ${stderr}`);
-      return STARTUP.exec(stdout)?.[2];
-    }, "the startup line");
+    waitFor(
+      () => {
+        if (finished) assert.fail(`serve ended before listening: ${stderr}`);
+        return STARTUP.exec(stdout)?.[2];
+      },
+      { timeout: CHILD_LIMIT_MS, message: "the startup line" },
+    );
   return { done, url, stop: () => controller.abort(), out: () => stdout, err: () => stderr };
 }
 
@@ -95,7 +84,14 @@ describe("mcp-sse serve as a real process", () => {
   test("serve --demo --port 0: prints where it listens, serves, exits 0 on SIGTERM", async () => {
     const cli = spawnCli(["serve", "--demo", "--port", "0"]);
     try {
-      const match = await waitFor(() => STARTUP.exec(cli.out()) ?? undefined, "startup", cli.child);
+      const match = await waitFor(
+        () => {
+          if (cli.child.exitCode !== null)
+            assert.fail(`serve exited before listening: ${cli.err()}`);
+          return STARTUP.exec(cli.out());
+        },
+        { timeout: CHILD_LIMIT_MS, message: "the startup line" },
+      );
       assert.equal(match[1], "demo");
       const url = match[2] as string;
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -19,17 +19,10 @@ after(async () => {
 afterEach(() => mock.timers.reset());
 
 /**
- * Wait for a real event while `setTimeout` and `Date` are fake: polls on the real timer
- * (captured before any test fakes it) against the real clock (`performance`, never faked).
+ * The real timer, captured before any test fakes it: a negative check under fake time ("no
+ * reconnect yet") gives real I/O a short real window to happen, as nothing positive marks it.
  */
 const realSetTimeout = globalThis.setTimeout;
-async function realWaitFor(predicate: () => boolean, message: string, timeoutMs = 10_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) assert.fail(`not reached within ${timeoutMs} ms: ${message}`);
-    await new Promise((resolve) => realSetTimeout(resolve, 5));
-  }
-}
 
 interface Kind {
   name: string;
@@ -146,7 +139,7 @@ for (const kind of [feedKind, mcpKind]) {
       assert.equal(stateOf(s.mcps), "ready");
       mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
       await s.sendError("RATE_LIMITED", "slow down", 30);
-      await realWaitFor(() => stateOf(s.mcps) === "paused", "paused");
+      await waitFor(() => stateOf(s.mcps) === "paused", { timeout: 10_000, message: "paused" });
       await assert.rejects(
         s.mcps.call("s", s.tool.name, s.tool.args, { timeout: 5_000 }),
         (error) => {
@@ -165,7 +158,10 @@ for (const kind of [feedKind, mcpKind]) {
       assert.equal(settled, false, "the call waits for the pause");
       assert.equal(stateOf(s.mcps), "paused");
       mock.timers.tick(1_000);
-      await realWaitFor(() => stateOf(s.mcps) === "ready", "ready after the pause");
+      await waitFor(() => stateOf(s.mcps) === "ready", {
+        timeout: 10_000,
+        message: "ready after the pause",
+      });
       const result = await waiting;
       assert.equal(result.content.length, 1);
       mock.timers.tick(1_000); // deliver the queued events (the bus drains on a timer)
@@ -210,6 +206,8 @@ for (const kind of [feedKind, mcpKind]) {
       await s.sendError("INTERNAL", "second");
       await waitFor(() => stateOf(s.mcps) === "failed", { message: "failed" });
       assert.equal(s.mcps.servers()[0]?.error?.code, "CLIENT_ERROR_EVENTS");
+      // The event bus drains on its own timer: the state can change before the event arrives.
+      await waitFor(() => errorCodes(s.events).length === 2, { message: "second error event" });
       assert.deepEqual(errorCodes(s.events), ["INTERNAL", "INTERNAL"]);
     });
   });
@@ -229,18 +227,21 @@ describe("error events: a RATE_LIMITED pause holds a feed's reconnects", () => {
     });
     mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
     feed.pushError("RATE_LIMITED", "slow down", 30);
-    await realWaitFor(() => stateOf(mcps) === "paused", "paused");
+    await waitFor(() => stateOf(mcps) === "paused", { timeout: 10_000, message: "paused" });
     feed.drop();
-    await realWaitFor(
-      () => logs.some((l) => l.includes("feed stream error")),
-      "the client saw the drop",
-    );
+    await waitFor(() => logs.some((l) => l.includes("feed stream error")), {
+      timeout: 10_000,
+      message: "the client saw the drop",
+    });
     // Far past the reader's own backoff (10 ms), still inside the pause: no reconnect.
     mock.timers.tick(29_000);
     await new Promise((resolve) => realSetTimeout(resolve, 50));
     assert.equal(feed.stats.gets, 1);
     mock.timers.tick(1_000);
-    await realWaitFor(() => feed.stats.gets === 2 && stateOf(mcps) === "ready", "reopened");
+    await waitFor(() => feed.stats.gets === 2 && stateOf(mcps) === "ready", {
+      timeout: 10_000,
+      message: "reopened",
+    });
     assert.equal(feed.stats.lastEventIds[1], "2");
   });
 });

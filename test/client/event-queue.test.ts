@@ -5,6 +5,7 @@ import { EventBus } from "../../src/client/event-queue.js";
 import { type McpsEvent, matchesFilter, notificationToEvent } from "../../src/client/events.js";
 import { ServerMetrics } from "../../src/client/metrics.js";
 import { canTransition, TRANSITIONS } from "../../src/client/state.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ev = (n: number, extra: Partial<McpsEvent> = {}): McpsEvent => ({
   server: "s",
@@ -99,7 +100,7 @@ describe("EventBus", () => {
       [{ n: 3 }, { n: 5 }, { n: 7 }],
     );
     assert.deepEqual(n(await late.next()), { n: 8 }, "after release: live events only");
-    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // handlers drain off-stack
+    await waitFor(() => all.length >= 6, { message: "handlers drain off-stack" });
     assert.deepEqual(all, [3, 4, 5, 6, 7, 8]);
     bus.close();
   });
@@ -172,7 +173,7 @@ describe("EventBus", () => {
     });
     bus.publish(ev(1));
     bus.publish(ev(2));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => errors.length + seen.length >= 2, { message: "both events handled" });
     assert.equal(errors.length, 1);
     assert.deepEqual(seen, [2]);
   });

@@ -5,6 +5,7 @@ import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/
 import { encrypt, generateKey } from "../../src/fernet/index.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type Fixture, startFixture } from "../fixtures/client-servers.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** Tokens made by Python's cryptography.fernet (shared vectors, beside the repo). */
 const FERNET_VECTORS = JSON.parse(
@@ -28,15 +29,6 @@ async function take<T>(
     clearTimeout(timer);
   }
   return out;
-}
-
-/** Wait until `check()` is true (polling, bounded). */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("events: demo data_update, filters, batching, slow handlers, fernet", () => {
@@ -155,7 +147,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     const dropped = (mcps.metrics().servers["plain"]?.eventsDropped ?? 0) - droppedBefore;
     assert.ok(dropped >= 17, `expected >= 17 dropped, got ${dropped}`);
     release();
-    await until(() => seen.includes(20));
+    await waitFor(() => seen.includes(20), { timeout: 10_000 });
     assert.equal(seen.at(-1), 20, "the newest event is kept");
     assert.ok(seen.length <= 3, "the handler saw only what its queue held");
     off();
@@ -167,7 +159,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
       got.push(ev);
     });
     await plain.broadcast({ event: "ping_evt", n: 1 });
-    await until(() => got.length === 1);
+    await waitFor(() => got.length === 1, { timeout: 10_000 });
     off();
     await plain.broadcast({ event: "ping_evt", n: 2 });
     await plain.broadcast({ event: "after_off" });
@@ -244,7 +236,9 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     plain.addTool("late_tool");
     const [ev] = await take(iterator, 1);
     assert.equal(ev?.type, "tools_list_changed");
-    await until(() => mcps.tools().some((t) => t.qualifiedName === "plain__late_tool"));
+    await waitFor(() => mcps.tools().some((t) => t.qualifiedName === "plain__late_tool"), {
+      timeout: 10_000,
+    });
     const result = await mcps.call("plain", "late_tool", {});
     assert.deepEqual(result.content, [{ type: "text", text: "late_tool" }]);
   });
@@ -257,7 +251,7 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     );
     assert.equal(local.servers()[0]?.state, "ready");
     controller.abort();
-    await until(() => local.servers()[0]?.state === "closed");
+    await waitFor(() => local.servers()[0]?.state === "closed", { timeout: 10_000 });
     await local.close();
   });
 

@@ -6,14 +6,7 @@ import { connectMcps, type McpsEvent, type McpsManager } from "../../src/client/
 import { isMcpSseError } from "../../src/errors.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type Fixture, startFixture } from "../fixtures/client-servers.js";
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { flushQueuedWork, waitFor } from "../helpers/wait-for.js";
 
 function entry(name: string, url: string, extra: Record<string, unknown> = {}) {
   return {
@@ -93,7 +86,8 @@ describe("faults", () => {
         assert.deepEqual(result.content, [{ type: "text", text: "done after 8 steps" }]);
         assert.ok(fixture.stats.cuts > cutsBefore, "the answer stream was cut");
         assert.equal(fixture.stats.sessions, 1, "resumed in the same session");
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Progress events are delivered off the read loop: let those already queued arrive.
+        await flushQueuedWork();
         off();
         // In order, none repeated across the resumption. (The SDK may drop the very last
         // progress when the result is dispatched first, so 8 is not required.)
@@ -120,7 +114,7 @@ describe("faults", () => {
         await fixture.restart();
         // The next request (or the dead stream) finds the session gone.
         await mcps.call("r", "echo", { text: "2" }).catch(() => undefined);
-        await until(() => states.includes("ready"));
+        await waitFor(() => states.includes("ready"), { timeout: 15_000 });
         assert.deepEqual(states.slice(0, 2), ["reconnecting", "ready"]);
         assert.equal(fixture.stats.sessions, 2, "a new session was initialized");
         const result = await mcps.call("r", "echo", { text: "3" });
@@ -137,8 +131,11 @@ describe("faults", () => {
       fixture,
       () => connectMcps({ mcps: [entry("h", fixture.url, { timeout: 30 })] }),
       async (mcps) => {
+        const posted = fixture.stats.posts;
         const call = mcps.call("h", "hang", {});
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await waitFor(() => fixture.stats.posts > posted, {
+          message: "the call to reach the server",
+        });
         await fixture.restart();
         await assert.rejects(call, (e) => isMcpSseError(e, "CLIENT_CONNECTION_LOST"));
       },
@@ -169,7 +166,9 @@ describe("faults", () => {
         fixture.setToken("t2");
         await fixture.restart();
         await mcps.call("auth", "echo", { text: "x" }).catch(() => undefined);
-        await until(() => mcps.servers()[0]?.state === "ready" && asked.length >= 2);
+        await waitFor(() => mcps.servers()[0]?.state === "ready" && asked.length >= 2, {
+          timeout: 15_000,
+        });
         const result = await mcps.call("auth", "echo", { text: "y" });
         assert.deepEqual(result.content, [{ type: "text", text: "basic:y" }]);
       },
@@ -245,7 +244,7 @@ describe("faults", () => {
     try {
       await fixture.close();
       await mcps.call("gone", "echo", { text: "x" }).catch(() => undefined);
-      await until(() => mcps.servers()[0]?.state === "failed");
+      await waitFor(() => mcps.servers()[0]?.state === "failed", { timeout: 15_000 });
       await assert.rejects(mcps.call("gone", "echo", { text: "x" }), (e) =>
         isMcpSseError(e, "CLIENT_NOT_READY"),
       );

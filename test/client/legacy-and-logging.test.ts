@@ -4,6 +4,7 @@ import { connectMcps, type McpsManager } from "../../src/client/index.js";
 import { createJsonLogger } from "../../src/logger.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 describe("legacy SSE and Streamable HTTP servers side by side, with pings and redacted logs", () => {
   let host: ServeHandle;
@@ -69,7 +70,18 @@ describe("legacy SSE and Streamable HTTP servers side by side, with pings and re
   });
 
   it("stays ready across several pings", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Several pings reach the server over each transport (nothing else talks to it now).
+    const messagesIn = async (transport: string) =>
+      (await host.handler.metrics.messagesIn.get()).values.find(
+        (v) => v.labels.transport === transport,
+      )?.value ?? 0;
+    const before = { sse: await messagesIn("sse"), streamable: await messagesIn("streamable") };
+    await waitFor(
+      async () =>
+        (await messagesIn("sse")) >= before.sse + 3 &&
+        (await messagesIn("streamable")) >= before.streamable + 3,
+      { message: "three pings over each transport" },
+    );
     assert.ok(mcps.servers().every((s) => s.state === "ready"));
     assert.equal(mcps.metrics().servers["legacy"]?.reconnects, 0);
   });

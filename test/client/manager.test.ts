@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,16 +13,8 @@ import {
   startFixture,
   streamableEntry,
 } from "../fixtures/client-servers.js";
+import { unusedPort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-/** A port nothing listens on (bound then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("connectMcps: two servers from a config file, and a dead one", () => {
   let alpha: Fixture;
@@ -35,7 +26,7 @@ describe("connectMcps: two servers from a config file, and a dead one", () => {
     alpha = await startFixture({ createServer: () => basicServer("alpha") });
     beta = await startFixture({ createServer: () => basicServer("beta") });
     dir = await mkdtemp(join(tmpdir(), "mcps-"));
-    const port = await deadPort();
+    const port = await unusedPort();
     await writeFile(
       join(dir, "mcps.yaml"),
       [

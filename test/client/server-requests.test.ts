@@ -21,6 +21,7 @@ import {
 } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { waitFor, withTimeout } from "../helpers/wait-for.js";
 
 /** Every wait in this file is bounded by this (a failure, never a hang). */
 const WAIT_MS = 10_000;
@@ -39,14 +40,6 @@ const FORM: ElicitRequestFormParams = {
     required: ["name"],
   },
 };
-
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${WAIT_MS} ms`)), WAIT_MS);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 function text(result: { content: Array<{ type: string; text?: string }> }): string {
   return result.content.map((c) => (c.type === "text" ? (c.text ?? "") : "")).join("");
@@ -173,7 +166,11 @@ describe("connectMcps handlers: elicitation, sampling and roots answered per ser
 
   it("routes elicitation to the handler with the asking server's name, defaults applied", async () => {
     for (const server of ["modern", "legacy"]) {
-      const result = await within(mcps.call(server, "ask", { who: server }), `ask ${server}`);
+      const result = await withTimeout(
+        mcps.call(server, "ask", { who: server }),
+        WAIT_MS,
+        `ask ${server}`,
+      );
       assert.notEqual(result.isError, true, text(result));
       assert.deepEqual(JSON.parse(text(result)), {
         action: "accept",
@@ -187,7 +184,7 @@ describe("connectMcps handlers: elicitation, sampling and roots answered per ser
   });
 
   it("answers sampling with the handler's message", async () => {
-    const result = await within(mcps.call("legacy", "sample"), "sample");
+    const result = await withTimeout(mcps.call("legacy", "sample"), WAIT_MS, "sample");
     assert.notEqual(result.isError, true, text(result));
     assert.deepEqual(JSON.parse(text(result)), {
       model: "test-model",
@@ -203,50 +200,52 @@ describe("connectMcps handlers: elicitation, sampling and roots answered per ser
 
   it("lists the roots of the asking server, also on the standalone stream", async () => {
     for (const server of ["modern", "legacy"]) {
-      const result = await within(mcps.call(server, "roots"), `roots ${server}`);
+      const result = await withTimeout(mcps.call(server, "roots"), WAIT_MS, `roots ${server}`);
       assert.notEqual(result.isError, true, text(result));
       assert.deepEqual(JSON.parse(text(result)), [{ uri: `file:///work/${server}`, name: server }]);
     }
   });
 
   it("a handler that throws gives the server a JSON-RPC error, and the client stays ready", async () => {
-    const result = await within(mcps.call("modern", "ask", { who: "mallory" }), "ask mallory");
+    const result = await withTimeout(
+      mcps.call("modern", "ask", { who: "mallory" }),
+      WAIT_MS,
+      "ask mallory",
+    );
     assert.equal(result.isError, true);
     assert.match(text(result), /user went away/);
     assert.equal(mcps.servers().find((s) => s.name === "modern")?.state, "ready");
-    const again = await within(mcps.call("modern", "ask", { who: "trent" }), "ask trent");
+    const again = await withTimeout(
+      mcps.call("modern", "ask", { who: "trent" }),
+      WAIT_MS,
+      "ask trent",
+    );
     assert.notEqual(again.isError, true, text(again));
   });
 
   it("a handler slower than the server's timeout: the server times out and cancels it", async () => {
-    const result = await within(mcps.call("modern", "ask_briefly"), "ask_briefly");
+    const result = await withTimeout(mcps.call("modern", "ask_briefly"), WAIT_MS, "ask_briefly");
     assert.equal(result.isError, true);
     assert.match(text(result), /time/i);
     assert.ok(briefly.aborted, "the handler was called");
     assert.equal(await briefly.aborted, true, "the handler's signal was aborted");
     // The client is not stuck: the next request is answered.
-    const next = await within(mcps.call("modern", "sample"), "sample after timeout");
+    const next = await withTimeout(mcps.call("modern", "sample"), WAIT_MS, "sample after timeout");
     assert.notEqual(next.isError, true, text(next));
   });
 
   it("notifyRootsChanged() tells every ready server, or only the one named", async () => {
     const before = host.rootsChanged.length;
     await mcps.notifyRootsChanged("legacy");
-    await within(
-      (async () => {
-        while (host.rootsChanged.length < before + 1)
-          await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      "roots list_changed (one server)",
-    );
+    await waitFor(() => host.rootsChanged.length >= before + 1, {
+      timeout: WAIT_MS,
+      message: "roots list_changed (one server)",
+    });
     await mcps.notifyRootsChanged();
-    await within(
-      (async () => {
-        while (host.rootsChanged.length < before + 3)
-          await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      "roots list_changed (all servers)",
-    );
+    await waitFor(() => host.rootsChanged.length >= before + 3, {
+      timeout: WAIT_MS,
+      message: "roots list_changed (all servers)",
+    });
     await assert.rejects(mcps.notifyRootsChanged("nope"), (error) =>
       isMcpSseError(error, CLIENT_UNKNOWN_SERVER),
     );
@@ -269,7 +268,11 @@ describe("connectMcps without handlers: no client capabilities, nothing answered
   it("declares no capabilities, so the server's elicitation fails on its side", async () => {
     const caps = await mcps.call("modern", "capabilities");
     assert.deepEqual(JSON.parse(text(caps)), {});
-    const result = await within(mcps.call("modern", "ask", { who: "x" }), "ask without handler");
+    const result = await withTimeout(
+      mcps.call("modern", "ask", { who: "x" }),
+      WAIT_MS,
+      "ask without handler",
+    );
     assert.equal(result.isError, true);
     assert.match(text(result), /elicitation/i);
   });

@@ -14,14 +14,16 @@ export async function waitFor<T>(
     timeout = 5000,
     interval = 10,
     message,
-  }: { timeout?: number; interval?: number; message?: string } = {},
+  }: { timeout?: number; interval?: number; message?: string | (() => string) } = {},
 ): Promise<NonNullable<T>> {
   const deadline = performance.now() + timeout;
   for (;;) {
     const value = await predicate();
     if (value) return value as NonNullable<T>;
-    if (performance.now() >= deadline)
-      throw new Error(`waitFor timed out after ${timeout} ms: ${message ?? "condition not met"}`);
+    if (performance.now() >= deadline) {
+      const what = typeof message === "function" ? message() : message;
+      throw new Error(`waitFor timed out after ${timeout} ms: ${what ?? "condition not met"}`);
+    }
     await new Promise((resolve) => realSetTimeout(resolve, interval));
   }
 }
@@ -49,4 +51,13 @@ export async function withTimeout<T>(
   } finally {
     realClearTimeout(timer);
   }
+}
+
+/**
+ * Let work already queued run (promise callbacks, I/O callbacks, `setImmediate`s) for a
+ * bounded number of event-loop turns, with no timer: after a fake-time tick, before a check
+ * that something did NOT happen. A positive check waits with `waitFor` instead.
+ */
+export async function flushQueuedWork(turns = 50): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }

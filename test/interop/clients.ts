@@ -101,16 +101,3 @@ export async function connectClient(kind: ClientKind, base: string): Promise<Int
     },
   };
 }
-
-/** Wait (bounded) until `check()` holds; fails the test with `what` otherwise. */
-export async function eventually(
-  check: () => boolean,
-  what: string,
-  limitMs = 15_000,
-): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,21 +1,24 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createDemoServer, type DataUpdateEvent } from "../../src/server/demo.js";
-import { serve } from "../../src/server/index.js";
-import { CLIENT_KINDS, connectClient, eventually, type InteropClient } from "./clients.js";
+import { type ServeHandle, serve } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { CLIENT_KINDS, connectClient, type InteropClient } from "./clients.js";
 
 /**
  * The demo server hosted by mcp-sse's serve(), driven by real SDK v1 and v2 clients over both
  * transports: tools list and call, and the live data_update logging notifications arrive
  * carrying the stream the session monitors.
  */
+const INTERVAL_MS = 50;
+
 describe("demo server over serve(): SDK v1 and v2 clients", () => {
-  let server: { url: string; close(): Promise<void> };
+  let server: ServeHandle;
   const open: InteropClient[] = [];
 
   before(async () => {
     server = await serve({
-      createServer: () => createDemoServer({ intervalMs: 50 }),
+      createServer: () => createDemoServer({ intervalMs: INTERVAL_MS }),
       host: "127.0.0.1",
       port: 0,
     });
@@ -47,7 +50,10 @@ describe("demo server over serve(): SDK v1 and v2 clients", () => {
           const d = l.data as DataUpdateEvent | undefined;
           return d?.payload?.stream_id === streamId && d.payload.location === "Lisbon";
         });
-      await eventually(() => mine().length >= 2, `${kind}: two data_update events for ${streamId}`);
+      await waitFor(() => mine().length >= 2, {
+        timeout: 15_000,
+        message: `${kind}: two data_update events for ${streamId}`,
+      });
       const event = mine()[0];
       assert.equal(event?.logger, "data_update");
       assert.equal(event?.level, "info");
@@ -71,13 +77,20 @@ describe("demo server over serve(): SDK v1 and v2 clients", () => {
     test(`${kind}: logging/setLevel warning stops this session's data_update events`, async () => {
       const client = await connectClient(kind, server.url);
       open.push(client);
-      await eventually(() => client.logs.length >= 1, `${kind}: a first event`);
+      await waitFor(() => client.logs.length >= 1, {
+        timeout: 15_000,
+        message: `${kind}: a first event`,
+      });
       await client.setLoggingLevel("warning");
       const count = client.logs.length;
-      await new Promise((r) => setTimeout(r, 300));
+      // A real window of several demo intervals: nothing marks "no event" positively here.
+      await new Promise((r) => setTimeout(r, INTERVAL_MS * 6));
       assert.equal(client.logs.length, count, "no info-level event after setLevel warning");
       await client.setLoggingLevel("info");
-      await eventually(() => client.logs.length > count, `${kind}: events again at info`);
+      await waitFor(() => client.logs.length > count, {
+        timeout: 15_000,
+        message: `${kind}: events again at info`,
+      });
       await client.close();
     });
   }

@@ -6,7 +6,8 @@ import {
   createStdioServerFactory,
   type StdioSessionServer,
 } from "../../src/server/stdio-bridge.js";
-import { CLIENT_KINDS, connectClient, eventually, type InteropClient } from "./clients.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { CLIENT_KINDS, connectClient, type InteropClient } from "./clients.js";
 
 const EVERYTHING = fileURLToPath(
   new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url),
@@ -84,14 +85,17 @@ describe("stdio server-everything over serve()", () => {
 
     await a.close();
     // The legacy session has no stream now: reaped after idleTimeoutMs, which ends its child.
-    await eventually(() => !alive(pids[0] as number), "the legacy SSE session's child to exit");
+    await waitFor(() => !alive(pids[0] as number), {
+      timeout: 15_000,
+      message: "the legacy SSE session's child to exit",
+    });
     assert.ok(alive(pids[1] as number), "the other session's child keeps running");
     assert.match(await b.callText("echo", { message: "still here" }), /still here/);
 
     await b.close();
-    await eventually(
-      () => !alive(pids[1] as number),
-      "the Streamable HTTP session's child to exit",
-    );
+    await waitFor(() => !alive(pids[1] as number), {
+      timeout: 15_000,
+      message: "the Streamable HTTP session's child to exit",
+    });
   });
 });

@@ -5,6 +5,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { createTestServer, INIT_PARAMS, postJson } from "./helpers.js";
 
 setFlagsFromString("--expose-gc");
@@ -22,14 +23,6 @@ async function counterValue(
 ): Promise<number> {
   const metric = await h.handler.metrics[name].get();
   return metric.values.reduce((sum, v) => sum + v.value, 0);
-}
-
-async function until(check: () => Promise<boolean>, what: string, limit = 3000): Promise<void> {
-  for (let i = 0; i < limit; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("backpressure and memory bounds", () => {
@@ -74,14 +67,14 @@ describe("backpressure and memory bounds", () => {
         method: "tools/call",
         params: { name: "burst", arguments: { count, size } },
       });
-      await until(
-        async () => (await counterValue(h, "slowClientDisconnects")) >= 1,
-        "slow-client disconnect",
-      );
-      await until(
-        async () => (await counterValue(h, "messagesOut")) >= count + 2,
-        "the burst to finish",
-      );
+      await waitFor(async () => (await counterValue(h, "slowClientDisconnects")) >= 1, {
+        timeout: 30_000,
+        message: "slow-client disconnect",
+      });
+      await waitFor(async () => (await counterValue(h, "messagesOut")) >= count + 2, {
+        timeout: 30_000,
+        message: "the burst to finish",
+      });
       const growth = heapAfterGc() - heapBefore;
       assert.ok(growth < 32 * 1024 * 1024, `heap grew by ${Math.round(growth / 1024 / 1024)} MB`);
       assert.equal(await counterValue(h, "slowClientDisconnects"), 1);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { afterEach, describe, mock, test } from "node:test";
 import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import {
   createDemoServer,
@@ -7,8 +7,7 @@ import {
   type DataUpdateEvent,
   type DemoServerOptions,
 } from "../../src/server/demo.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { flushQueuedWork, waitFor } from "../helpers/wait-for.js";
 
 /** A demo server and an SDK v2 client over an in-memory pair, recording every log event. */
 async function connect(options: DemoServerOptions = {}) {
@@ -24,15 +23,6 @@ async function connect(options: DemoServerOptions = {}) {
   await server.connect(serverSide);
   await client.connect(clientSide);
   return { server, client, events, loggers };
-}
-
-/** Wait (bounded) until `events` holds at least `n` entries. */
-async function waitForEvents(events: unknown[], n: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (events.length < n) {
-    if (Date.now() > until) assert.fail(`expected ${n} events, got ${events.length}`);
-    await sleep(10);
-  }
 }
 
 function text(result: { content?: unknown }): string {
@@ -81,7 +71,7 @@ describe("demo server", () => {
       now: () => Date.UTC(2026, 0, 2, 3, 4, 5),
     });
     try {
-      await waitForEvents(events, 3);
+      await waitFor(() => events.length >= 3, { timeout: 10_000 });
       assert.deepEqual(
         events.slice(0, 3).map((e) => [e.event, e.payload.seq, e.payload.value, e.timestamp]),
         [
@@ -105,13 +95,13 @@ describe("demo server", () => {
       await a.client.callTool({ name: "realtime_monitor", arguments: { stream_id: "s-1" } });
       await a.client.callTool({ name: "weather_monitor", arguments: { location: "Oslo" } });
       const from = a.events.length;
-      await waitForEvents(a.events, from + 1);
+      await waitFor(() => a.events.length >= from + 1, { timeout: 10_000 });
       const last = a.events.at(-1);
       assert.equal(last?.payload.stream_id, "s-1");
       assert.equal(last?.payload.location, "Oslo");
       assert.deepEqual(last?.payload.monitoring, { stream_ids: ["s-1"], locations: ["Oslo"] });
 
-      await waitForEvents(b.events, 2);
+      await waitFor(() => b.events.length >= 2, { timeout: 10_000 });
       assert.ok(
         b.events.every(
           (e) => e.payload.stream_id === undefined && e.payload.location === undefined,
@@ -123,36 +113,48 @@ describe("demo server", () => {
     }
   });
 
+  // The live events run on the demo's interval: fake it, and tick it.
+  afterEach(() => mock.timers.reset());
+
   test("events stop when the session closes (no timer outlives it)", async () => {
+    mock.timers.enable({ apis: ["setInterval"] });
     const { server, client, events } = await connect({ intervalMs: 10 });
-    await waitForEvents(events, 2);
+    mock.timers.tick(20);
+    await waitFor(() => events.length >= 2, { message: "two events on the fake interval" });
     await client.close();
     assert.equal(server.isConnected(), false);
     const count = events.length;
-    await sleep(100);
+    mock.timers.tick(10_000);
+    await flushQueuedWork();
     assert.equal(events.length, count, "no event after close");
   });
 
   test("a client that sets its log level above info stops receiving data_update", async () => {
+    mock.timers.enable({ apis: ["setInterval"] });
     const { client, events } = await connect({ intervalMs: 10 });
     try {
-      await waitForEvents(events, 1);
+      mock.timers.tick(10);
+      await waitFor(() => events.length >= 1, { message: "a first event" });
       await client.setLoggingLevel("warning");
       const count = events.length;
-      await sleep(100);
+      mock.timers.tick(10_000);
+      // A round trip after the ticks: what they sent arrived before its answer.
+      await client.ping();
       assert.equal(events.length, count, "no info-level event after setLevel warning");
       await client.setLoggingLevel("debug");
-      await waitForEvents(events, count + 1);
+      mock.timers.tick(10);
+      await waitFor(() => events.length >= count + 1, { message: "events again at debug" });
     } finally {
       await client.close();
     }
   });
 
   test("intervalMs 0 disables the live events", async () => {
+    mock.timers.enable({ apis: ["setInterval"] });
     const { client, events } = await connect({ intervalMs: 0 });
     try {
+      mock.timers.tick(60_000);
       await client.ping();
-      await sleep(80);
       assert.equal(events.length, 0);
     } finally {
       await client.close();

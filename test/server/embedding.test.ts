@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, test } from "node:test";
+import { describe, mock, test } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import {
   createMcpHttpHandler,
@@ -85,9 +85,11 @@ describe("embedding the handler", () => {
   });
 });
 
+const IDLE_MS = 60_000;
+
 describe("idle sessions", () => {
   test("a session with no open stream is reaped after idleTimeoutMs; one with a stream is not", async () => {
-    const h = await serve({ createServer: createTestServer, port: 0, idleTimeoutMs: 50 });
+    const h = await serve({ createServer: createTestServer, port: 0, idleTimeoutMs: IDLE_MS });
     try {
       const res = await postJson(`${h.url}/mcp`, {
         jsonrpc: "2.0",
@@ -100,8 +102,17 @@ describe("idle sessions", () => {
       const streaming = await openSse(`${h.url}/sse`);
       await streaming.waitFor((e) => e.length >= 1);
       assert.equal(h.handler.sessionCount, 2);
-      await new Promise((r) => setTimeout(r, 120)); // let both pass the idle time
-      assert.equal(await h.handler.reapIdle(), 1);
+      assert.equal(await h.handler.reapIdle(), 0, "nothing idle yet");
+      // Both pass the idle time on a fake clock (the reaper reads Date.now()).
+      mock.timers.enable({ apis: ["Date"], now: Date.now() });
+      try {
+        mock.timers.tick(IDLE_MS / 2);
+        assert.equal(await h.handler.reapIdle(), 0, "not idle before idleTimeoutMs");
+        mock.timers.tick(IDLE_MS / 2);
+        assert.equal(await h.handler.reapIdle(), 1);
+      } finally {
+        mock.timers.reset();
+      }
       assert.equal(h.handler.sessionCount, 1, "the session with an open stream stays");
       const gone = await postJson(
         `${h.url}/mcp`,

@@ -3,7 +3,7 @@ import { after, before, describe, mock, test } from "node:test";
 import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
 import type { ServeHandle } from "../../src/server/index.js";
 import { createMcpHttpHandler, serve } from "../../src/server/index.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { flushQueuedWork, waitFor } from "../helpers/wait-for.js";
 import { createTestServer, INIT_PARAMS, openSse, postJson } from "./helpers.js";
 import { rawRequest, statusOf } from "./raw-http.js";
 
@@ -111,11 +111,18 @@ describe("Host and request-target edge cases (issue 11, item 11)", () => {
   });
 
   test("PUT /mcp gets 405 SERVER_METHOD_NOT_ALLOWED with Allow", async () => {
-    const response = await fetch(`${h.url}/mcp`, { method: "PUT", body: "{}" });
-    assert.equal(response.status, 405);
-    assert.equal(response.headers.get("allow"), "GET, POST, DELETE");
-    const json = (await response.json()) as { error: { data: { code: string } } };
-    assert.equal(json.error.data.code, "SERVER_METHOD_NOT_ALLOWED");
+    const handler = createMcpHttpHandler({ createServer: createTestServer });
+    try {
+      const response = await handler.fetch(
+        new Request("http://localhost/mcp", { method: "PUT", body: "{}" }),
+      );
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get("allow"), "GET, POST, DELETE");
+      const json = (await response.json()) as { error: { data: { code: string } } };
+      assert.equal(json.error.data.code, "SERVER_METHOD_NOT_ALLOWED");
+    } finally {
+      await handler.close();
+    }
   });
 
   test("HEAD /healthz and /metrics answer like GET, without a body", async () => {
@@ -173,13 +180,13 @@ describe("sessions that never finish the handshake are reaped (issue 11, item 12
       assert.equal(ack.status, 202);
       assert.equal(handler.sessionCount, 3);
       mock.timers.tick(9_999);
-      await settle(() => false);
+      await flushQueuedWork(200);
       assert.equal(handler.sessionCount, 3, "nothing reaped before the timeout");
       mock.timers.tick(1);
-      await settle(() => handler.sessionCount === 1);
+      await waitFor(() => handler.sessionCount === 1);
       assert.equal(handler.sessionCount, 1, "both pending sessions reaped, the finished one kept");
       mock.timers.tick(60_000);
-      await settle(() => false);
+      await flushQueuedWork(200);
       assert.equal(handler.sessionCount, 1);
     } finally {
       mock.timers.reset();
@@ -228,10 +235,10 @@ describe("sessions that never finish the handshake are reaped (issue 11, item 12
         }),
       );
       assert.equal(posted.status, 202);
-      await settle(() => initialize !== undefined);
+      await waitFor(() => initialize !== undefined);
       assert.ok(initialize);
       mock.timers.tick(15_000);
-      await settle(() => false);
+      await flushQueuedWork(200);
       assert.equal(handler.sessionCount, 1, "the server's turn: not reaped");
       await transport?.send({
         jsonrpc: "2.0",
@@ -243,10 +250,10 @@ describe("sessions that never finish the handshake are reaped (issue 11, item 12
         },
       });
       mock.timers.tick(9_999);
-      await settle(() => false);
+      await flushQueuedWork(200);
       assert.equal(handler.sessionCount, 1, "the client's turn has just begun");
       mock.timers.tick(1);
-      await settle(() => handler.sessionCount === 0);
+      await waitFor(() => handler.sessionCount === 0);
       assert.equal(handler.sessionCount, 0, "the client never sent initialized: reaped");
       await reader?.cancel();
     } finally {
@@ -285,8 +292,3 @@ describe("sessions that never finish the handshake are reaped (issue 11, item 12
     }
   });
 });
-
-/** Let pending promise work run (fake time stops `setTimeout` polling), bounded. */
-async function settle(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setImmediate(r));
-}

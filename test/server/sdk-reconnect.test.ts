@@ -7,6 +7,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
+import { flushQueuedWork, waitFor } from "../helpers/wait-for.js";
 
 /** A TCP proxy in front of the server whose connections the test can cut at will. */
 async function cuttingProxy(target: string) {
@@ -105,11 +106,12 @@ describe("real SDK clients survive a cut connection", () => {
       const pending = client.callTool({ name: "wait", arguments: {} });
       await callStarted;
       await firstBytes;
-      await new Promise((r) => setTimeout(r, 50)); // let the client parse the priming event
+      // Let the client parse the priming event (stream reads and parsing are queued work only).
+      await flushQueuedWork();
       proxy.cutAll();
-      for (let i = 0; i < 500 && (await counter(h, "streamReconnects")) < 1; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(async () => (await counter(h, "streamReconnects")) >= 1, {
+        message: "the client to resume the cut stream",
+      });
       release();
       const result = await pending;
       assert.deepEqual(result.content, [{ type: "text", text: "released" }]);

@@ -14,6 +14,7 @@ import type { ServeHandle } from "../../src/server/index.js";
 import { serve } from "../../src/server/index.js";
 import { SseStream } from "../../src/server/sse-stream.js";
 import { StreamSlot } from "../../src/server/stream-slot.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { INIT_PARAMS, postJson } from "./helpers.js";
 
 const TEST_TIMEOUT_MS = 20_000;
@@ -32,15 +33,6 @@ async function counter(
 ): Promise<number> {
   const m = await h.handler.metrics[name].get();
   return m.values.reduce((sum, v) => sum + v.value, 0);
-}
-
-/** Poll (bounded) until `check` holds; fails the test instead of hanging. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 interface Read {
@@ -180,7 +172,10 @@ describe("SSE polling: a handler closes its stream mid-call", { timeout: TEST_TI
       const out = await counter(h, "messagesOut");
       const pending = client.callTool({ name: "poll", arguments: {} });
       // The notification and the response both logged.
-      await until("the tool's response", async () => (await counter(h, "messagesOut")) >= out + 2);
+      await waitFor(async () => (await counter(h, "messagesOut")) >= out + 2, {
+        timeout: 10_000,
+        message: "the tool's response",
+      });
       gate.resolve();
       const result = await pending;
       assert.equal(seen.closeSSE, true, "the host offers ctx.http.closeSSE");
@@ -207,10 +202,10 @@ describe("SSE polling: a handler closes its stream mid-call", { timeout: TEST_TI
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(`${h.url}/mcp`)));
       const pending = client.callTool({ name: "poll", arguments: {} });
-      await until(
-        "the client's resumption",
-        async () => (await counter(h, "streamReconnects")) >= 1,
-      );
+      await waitFor(async () => (await counter(h, "streamReconnects")) >= 1, {
+        timeout: 10_000,
+        message: "the client's resumption",
+      });
       answer.resolve();
       const result = await pending;
       assert.deepEqual(result.content, [{ type: "text", text: "answered after polling" }]);

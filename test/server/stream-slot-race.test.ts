@@ -5,19 +5,9 @@ import type { ServerBackend } from "../../src/server/backends/types.js";
 import { LegacySseTransport } from "../../src/server/legacy-transport.js";
 import { createServerMetrics } from "../../src/server/metrics.js";
 import { SseStream } from "../../src/server/sse-stream.js";
+import { waitFor, withTimeout } from "../helpers/wait-for.js";
 
 /** Regression tests: StreamSlot attaches that overlap, or whose replay fails (slow backend). */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait (bounded) until `check()` holds. */
-async function eventually(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** A memory backend whose reads are taken at call time but answered only when let go (a slow network). */
 function slowReadBackend() {
@@ -49,12 +39,14 @@ async function drainText(stream: SseStream): Promise<string> {
   const reader = stream.body.getReader();
   const decoder = new TextDecoder();
   let text = "";
-  for (;;) {
-    const next = await Promise.race([reader.read(), sleep(5000).then(() => "timeout" as const)]);
-    if (next === "timeout") assert.fail(`stream did not end; got ${text}`);
-    if (next.done) return text;
-    text += decoder.decode(next.value, { stream: true });
-  }
+  const read = async () => {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) return text;
+      text += decoder.decode(next.value, { stream: true });
+    }
+  };
+  return withTimeout(read(), 5000, "the stream to end");
 }
 
 describe("overlapping resumptions with a slow backend", () => {
@@ -78,7 +70,7 @@ describe("overlapping resumptions with a slow backend", () => {
     await note(3); // held for A
     const attachB = transport.attach(b, 1); // closes A; reads {2, 3}, answered later
     await note(4); // held
-    await eventually(() => gates.length === 2, "both reads to be taken");
+    await waitFor(() => gates.length === 2, { timeout: 10_000, message: "both reads to be taken" });
     gates[0]?.(); // A's (stale) answer arrives first
     assert.equal(await attachA, 0);
     gates[1]?.();

@@ -9,6 +9,7 @@ import type {
   StreamStateChange,
 } from "../../src/sse/reader-options.js";
 import type { SseEvent } from "../../src/sse/types.js";
+import { withTimeout } from "../helpers/wait-for.js";
 
 export interface SeenRequest {
   method: string;
@@ -128,26 +129,9 @@ export function record(): Recorder {
   return r;
 }
 
-/** Poll until `cond()` holds; fail (never hang) after `timeoutMs`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** Resolve `done` or fail after `timeoutMs` (a reader that never settles is a bug). */
-export async function settled(done: Promise<void>, timeoutMs = 10_000): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("reader.done did not settle")), timeoutMs);
-  });
-  try {
-    await Promise.race([done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function settled(done: Promise<void>, timeoutMs = 10_000): Promise<void> {
+  return withTimeout(done, timeoutMs, "reader.done settling");
 }
 
 export function states(r: Recorder): string[] {

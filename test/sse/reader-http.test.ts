@@ -6,7 +6,8 @@ import { createDeflate, createGzip, type Gzip } from "node:zlib";
 import { Agent, fetch as undiciFetch } from "undici";
 import { openEventStream } from "../../src/sse/reader.js";
 import { buildHeaders, isEventStreamType, isRetryableStatus } from "../../src/sse/reader-http.js";
-import { record, settled, startServer, until } from "./reader-helpers.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { record, settled, startServer } from "./reader-helpers.js";
 
 /** A stream compressed with node:zlib, flushed after every event as a real server would. */
 function compressedStream(res: ServerResponse, encoding: "gzip" | "deflate"): Gzip {
@@ -56,7 +57,7 @@ describe("openEventStream: compressed streams", () => {
           ...r.callbacks,
         });
         try {
-          await until(() => r.events.length === 3, "three events");
+          await waitFor(() => r.events.length === 3, { timeout: 10_000, message: "three events" });
           assert.deepEqual(
             r.events.map((e) => [e.lastEventId, e.data]),
             [
@@ -97,7 +98,10 @@ describe("openEventStream: Retry-After as an HTTP-date", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "the event after the wait");
+      await waitFor(() => r.events.length === 1, {
+        timeout: 10_000,
+        message: "the event after the wait",
+      });
       const delayMs = r.changes.find((c) => c.state === "reconnecting")?.delayMs ?? -1;
       assert.ok(delayMs > 0 && delayMs <= 2_000, `delay ${delayMs} comes from Retry-After`);
     } finally {

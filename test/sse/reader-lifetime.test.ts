@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { openEventStream } from "../../src/sse/reader.js";
 import type { StreamStateChange } from "../../src/sse/reader-options.js";
-import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../src/sse/reader-options.js";
-import { record, settled, sseHead, startServer, until } from "./reader-helpers.js";
+import { DEFAULT_MAX_RETRY_DELAY_MS, MAX_TIMER_MS } from "../../src/sse/reader-options.js";
+import { flushQueuedWork, waitFor } from "../helpers/wait-for.js";
+import { record, settled, sseHead, startServer } from "./reader-helpers.js";
 
 /** A fetch answering each request with the next body; the last one stays open. */
 function scriptedFetch(bodies: string[]) {
@@ -62,6 +63,39 @@ describe("openEventStream: a huge retry: is clamped to the maximum backoff", () 
     }
   });
 
+  it("waits at most the timer limit on a huge Retry-After instead of firing at once", async () => {
+    // Regression guard: setTimeout fires a delay over 2^31−1 ms immediately (a retry storm).
+    mock.timers.enable({ apis: ["setTimeout"] });
+    let calls = 0;
+    const fetch503 = (async () => {
+      calls += 1;
+      return new Response(null, { status: 503, headers: { "Retry-After": "3000000" } }); // ~35 days
+    }) as typeof fetch;
+    const changes: StreamStateChange[] = [];
+    const reader = openEventStream({
+      url: "http://127.0.0.1:1/events",
+      fetch: fetch503,
+      jitter: 0,
+      idleTimeoutMs: 0,
+      connectTimeoutMs: 0,
+      onEvent: () => {},
+      onStateChange: (change) => void changes.push(change),
+    });
+    try {
+      await waitFor(() => reader.state === "reconnecting", { message: "the backoff wait" });
+      assert.equal(changes.at(-1)?.delayMs, MAX_TIMER_MS);
+      mock.timers.tick(MAX_TIMER_MS - 1);
+      await flushQueuedWork();
+      assert.equal(calls, 1, "no retry before the limit");
+      mock.timers.tick(1);
+      await waitFor(() => calls === 2, { message: "the retry once the limit passed" });
+    } finally {
+      reader.close();
+      mock.timers.reset();
+      await settled(reader.done);
+    }
+  });
+
   it("clamps retry: to a smaller maxDelayMs too", async () => {
     const server = await startServer((_req, res, n) => {
       sseHead(res);
@@ -71,7 +105,10 @@ describe("openEventStream: a huge retry: is clamped to the maximum backoff", () 
     const r = record();
     const reader = openEventStream({ url: server.url, maxDelayMs: 20, jitter: 0, ...r.callbacks });
     try {
-      await until(() => r.events.length === 2, "the reconnect after the clamped delay");
+      await waitFor(() => r.events.length === 2, {
+        timeout: 10_000,
+        message: "the reconnect after the clamped delay",
+      });
       assert.deepEqual(r.retries, [600000], "onRetry still sees what the server sent");
       assert.equal(r.changes.find((c) => c.state === "reconnecting")?.delayMs, 20);
     } finally {
@@ -101,10 +138,10 @@ describe("openEventStream: short-lived connections count as failures", () => {
       ...r.callbacks,
     });
     try {
-      await until(
-        () => r.changes.filter((c) => c.state === "reconnecting").length >= 5,
-        "five reconnects",
-      );
+      await waitFor(() => r.changes.filter((c) => c.state === "reconnecting").length >= 5, {
+        timeout: 10_000,
+        message: "five reconnects",
+      });
       const waits = r.changes.filter((c) => c.state === "reconnecting").slice(0, 5);
       // The first reconnect honours retry: 0; the next ones grow from minDelayMs to the cap.
       assert.deepEqual(

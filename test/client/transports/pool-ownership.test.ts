@@ -10,7 +10,8 @@ import { test } from "node:test";
 import { closeFetch, createFetch, createFetchPool } from "../../../src/client/http.js";
 import { connectMcps, loadConfig } from "../../../src/index.js";
 import { startFixture } from "../../fixtures/client-servers.js";
-import { listen, serverConfig, within } from "./helpers.js";
+import { withTimeout } from "../../helpers/wait-for.js";
+import { listen, serverConfig } from "./helpers.js";
 
 test("two managers built from one config object: closing one neither hangs on nor breaks the other", async () => {
   const fixture = await startFixture();
@@ -23,16 +24,16 @@ test("two managers built from one config object: closing one neither hangs on no
     assert.equal(first.servers()[0]?.state, "ready");
     assert.equal(second.servers()[0]?.state, "ready");
     // Both hold a standalone GET stream open; closing `first` must not wait for `second`'s.
-    await within(first.close(), 5_000, "first manager's close()");
-    const result = (await within(
+    await withTimeout(first.close(), 5_000, "first manager's close()");
+    const result = (await withTimeout(
       second.call("a", "echo", { text: "still here" }),
       5_000,
       "second manager's call",
     )) as { content: { text: string }[] };
     assert.match(result.content[0]?.text ?? "", /still here/);
   } finally {
-    await within(first.close(), 5_000, "first close (again)");
-    await within(second.close(), 5_000, "second close");
+    await withTimeout(first.close(), 5_000, "first close (again)");
+    await withTimeout(second.close(), 5_000, "second close");
     await fixture.close();
   }
 });
@@ -49,9 +50,9 @@ test("closing a pool with a stream still open is bounded: destroyed after the gr
     const reader = response.body?.getReader();
     assert.ok(reader !== undefined);
     await reader.read();
-    await within(pool.close(50), 5_000, "pool.close(50) with an open stream");
+    await withTimeout(pool.close(50), 5_000, "pool.close(50) with an open stream");
     await assert.rejects(
-      within(
+      withTimeout(
         (async () => {
           for (;;) if ((await reader.read()).done) throw new Error("ended cleanly");
         })(),
@@ -64,7 +65,7 @@ test("closing a pool with a stream still open is bounded: destroyed after the gr
   } finally {
     // Server first: it cuts the stream, so even an unbounded close would end.
     await server.close();
-    await within(pool.close(), 5_000, "pool.close()");
+    await withTimeout(pool.close(), 5_000, "pool.close()");
   }
 });
 
@@ -78,7 +79,7 @@ test("closeFetch closes only the createFetch cache, with the same bounded grace"
   const cached = createFetch(config);
   try {
     const held = await cached(`${server.origin}/held`);
-    await within(closeFetch(config, 50), 5_000, "closeFetch with an open stream");
+    await withTimeout(closeFetch(config, 50), 5_000, "closeFetch with an open stream");
     await held.body?.cancel().catch(() => undefined);
     // The pool another owner made for the same config object is untouched.
     const response = await own.fetch(`${server.origin}/own`);
@@ -86,7 +87,7 @@ test("closeFetch closes only the createFetch cache, with the same bounded grace"
     await response.body?.cancel();
   } finally {
     await server.close();
-    await within(own.close(), 5_000, "own pool close");
-    await within(closeFetch(config), 5_000, "closeFetch (again)");
+    await withTimeout(own.close(), 5_000, "own pool close");
+    await withTimeout(closeFetch(config), 5_000, "closeFetch (again)");
   }
 });

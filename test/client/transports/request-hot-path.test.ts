@@ -11,8 +11,9 @@ import { createClientTransport } from "../../../src/client/transports/index.js";
 import { httpStatusError, linkAbort, timedFetch } from "../../../src/client/transports/request.js";
 import { isMcpSseError } from "../../../src/errors.js";
 import { type ServeHandle, serve } from "../../../src/server/index.js";
+import { withTimeout } from "../../helpers/wait-for.js";
 import { createTestServer } from "../../server/helpers.js";
-import { listen, serverConfig, within } from "./helpers.js";
+import { listen, serverConfig } from "./helpers.js";
 
 describe("32 concurrent calls on one transport", () => {
   let host: ServeHandle;
@@ -34,9 +35,9 @@ describe("32 concurrent calls on one transport", () => {
       const server = serverConfig({ name: `many-${kind}`, transport: kind, url: host.url + path });
       const client = new Client({ name: "hot-path-test", version: "0.0.0" });
       try {
-        await within(client.connect(createClientTransport({ server })), 10_000, "connect");
+        await withTimeout(client.connect(createClientTransport({ server })), 10_000, "connect");
         const texts = Array.from({ length: 32 }, (_, i) => `call-${i}`);
-        const results = await within(
+        const results = await withTimeout(
           Promise.all(texts.map((text) => client.callTool({ name: "echo", arguments: { text } }))),
           20_000,
           "32 calls",
@@ -143,7 +144,7 @@ describe("redirects are not followed", () => {
     });
     const client = new Client({ name: "redirect-test", version: "0.0.0" });
     try {
-      const error = await within(
+      const error = await withTimeout(
         client.connect(createClientTransport({ server })).then(
           () => undefined,
           (e: unknown) => e,

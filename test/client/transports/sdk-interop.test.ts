@@ -12,6 +12,7 @@ import {
   type McpSseClientTransport,
 } from "../../../src/client/transports/index.js";
 import type { TransportKind } from "../../../src/config/types.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
 import {
   serverConfig,
   startEverything,
@@ -19,8 +20,6 @@ import {
   startV1StreamableServer,
   startV2StreamableServer,
   type TestServer,
-  waitFor,
-  within,
 } from "./helpers.js";
 
 const HEADERS = { Authorization: "Bearer interop-secret-1234", "X-Tenant": "acme" };
@@ -31,7 +30,7 @@ async function connect(url: string, transport: TransportKind) {
   const client = new Client({ name: "mcp-sse-test", version: "0.0.0" });
   const logs: unknown[] = [];
   client.setNotificationHandler("notifications/message", (n) => void logs.push(n.params.data));
-  await within(client.connect(clientTransport), 10_000, "connect");
+  await withTimeout(client.connect(clientTransport), 10_000, "connect");
   return {
     client,
     transport: clientTransport,
@@ -58,7 +57,7 @@ async function exerciseSdkServer(server: TestServer, kind: "sse" | "streamable-h
     assert.deepEqual(echo.content, [{ type: "text", text: "héllo" }]);
     const notified = await c.client.callTool({ name: "notify", arguments: { count: 3 } });
     assert.deepEqual(notified.content, [{ type: "text", text: "sent 3" }]);
-    await waitFor(() => c.logs.length >= 3, 5_000, "3 logging notifications");
+    await waitFor(() => c.logs.length >= 3, { message: "3 logging notifications" });
     assert.deepEqual(c.logs, ["n1", "n2", "n3"]);
   } finally {
     await c.close();
@@ -99,7 +98,7 @@ describe("SDK v1 SSEServerTransport (legacy 2024-11-05)", () => {
       const getsBefore = server.seen.filter((r) => r.method === "GET").length;
       assert.ok((c.transport as LegacySseClientTransport).legacySessionId);
       server.dropStreams();
-      await waitFor(() => order.includes("close"), 10_000, "onclose");
+      await waitFor(() => order.includes("close"), { timeout: 10_000, message: "onclose" });
       assert.deepEqual(order, ["error:CLIENT_SESSION_LOST", "close"]);
       assert.equal(
         server.seen.filter((r) => r.method === "GET").length,

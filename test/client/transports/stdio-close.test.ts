@@ -8,7 +8,8 @@ import { test } from "node:test";
 import { StdioClientTransport } from "../../../src/client/transports/stdio.js";
 import type { McpSseError } from "../../../src/errors.js";
 import type { Logger } from "../../../src/logger.js";
-import { serverConfig, waitFor, within } from "./helpers.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
+import { serverConfig } from "./helpers.js";
 
 /** A transport running `sh -c script`, with the pids the script prints to stderr. */
 function shell(script: string) {
@@ -48,9 +49,9 @@ test("stdio close() hung while a grandchild held stdout open: it now returns onc
   // The grandchild sleeps with our stdout pipe; the child (cat) exits when stdin ends.
   const { transport, pids } = shell('sleep 30 & echo "pid=$!" >&2; exec cat >/dev/null');
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => pids.length === 1, 5_000, "the grandchild's pid");
-    await within(transport.close(), 5_000, "close() with a grandchild holding stdout");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => pids.length === 1, { message: "the grandchild's pid" });
+    await withTimeout(transport.close(), 5_000, "close() with a grandchild holding stdout");
     assert.ok(alive(pids[0] as number), "the grandchild still holds the pipe: close did not wait");
   } finally {
     killAll(pids);
@@ -70,11 +71,11 @@ test("stdio exit was never reported while a grandchild held stdout: CLIENT_PROCE
   };
   transport.onclose = () => void order.push("close");
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => order.includes("close"), 5_000, "the exit to be reported");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => order.includes("close"), { message: "the exit to be reported" });
     assert.deepEqual(order, ["message:notifications/last", "error:CLIENT_PROCESS_EXITED", "close"]);
     assert.equal(errors[0]?.details["exitCode"], 3);
-    await within(transport.close(), 5_000, "close after the exit");
+    await withTimeout(transport.close(), 5_000, "close after the exit");
   } finally {
     killAll(pids);
   }
@@ -83,9 +84,9 @@ test("stdio exit was never reported while a grandchild held stdout: CLIENT_PROCE
 test("stdio close() of a child that ignores SIGTERM ends with SIGKILL after the grace", async () => {
   const { transport, pids } = shell('trap "" TERM; echo "pid=$$" >&2; while :; do sleep 0.1; done');
   try {
-    await within(transport.start(), 5_000, "start");
-    await waitFor(() => pids.length === 1, 5_000, "the child's pid");
-    await within(transport.close(), 8_000, "close() of a child that ignores SIGTERM");
+    await withTimeout(transport.start(), 5_000, "start");
+    await waitFor(() => pids.length === 1, { message: "the child's pid" });
+    await withTimeout(transport.close(), 8_000, "close() of a child that ignores SIGTERM");
     assert.equal(alive(pids[0] as number), false, "the child is gone");
   } finally {
     killAll(pids);

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { createClientTransport } from "../../../src/client/transports/index.js";
 import type { McpSseError } from "../../../src/errors.js";
-import { REPO_ROOT, serverConfig, waitFor, within } from "./helpers.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
+import { REPO_ROOT, serverConfig } from "./helpers.js";
 
 const EVERYTHING = `${REPO_ROOT}node_modules/@modelcontextprotocol/server-everything/dist/index.js`;
 
@@ -34,7 +35,7 @@ test("stdio: server-everything through the SDK Client (tools, echo), child gone 
   const client = new Client({ name: "t", version: "0" });
   const closed: string[] = [];
   try {
-    await within(client.connect(transport), 20_000, "connect");
+    await withTimeout(client.connect(transport), 20_000, "connect");
     transport.onclose = ((prev) => () => {
       closed.push("close");
       prev?.();
@@ -46,7 +47,7 @@ test("stdio: server-everything through the SDK Client (tools, echo), child gone 
     const env = await client.callTool({ name: "get-env", arguments: {} });
     assert.match(JSON.stringify(env.content), /MCP_SSE_TEST_MARK/, "server.env is merged in");
   } finally {
-    await within(client.close(), 10_000, "close");
+    await withTimeout(client.close(), 10_000, "close");
   }
   assert.deepEqual(closed, ["close"], "one onclose on close()");
   assert.ok(
@@ -72,9 +73,9 @@ test("stdio: a child that exits reports CLIENT_PROCESS_EXITED with its exit code
     order.push(`error:${(e as McpSseError).code}`);
   };
   transport.onclose = () => void order.push("close");
-  await within(transport.start(), 10_000, "start");
+  await withTimeout(transport.start(), 10_000, "start");
   await transport.send({ jsonrpc: "2.0", id: 1, method: "ping" });
-  await waitFor(() => order.includes("close"), 10_000, "onclose");
+  await waitFor(() => order.includes("close"), { timeout: 10_000, message: "onclose" });
   assert.deepEqual(order, ["error:CLIENT_PROCESS_EXITED", "close"]);
   assert.equal(errors[0]?.details["exitCode"], 3);
   assert.equal(errors[0]?.details["command"], process.execPath);
@@ -92,7 +93,9 @@ test("stdio: a command that does not exist rejects start() with CLIENT_SPAWN_FAI
       command: "/nonexistent/mcp-sse-no-such-binary",
     }),
   });
-  await assert.rejects(within(transport.start(), 10_000, "start"), { code: "CLIENT_SPAWN_FAILED" });
+  await assert.rejects(withTimeout(transport.start(), 10_000, "start"), {
+    code: "CLIENT_SPAWN_FAILED",
+  });
 });
 
 test("stdio without a command is a CLIENT_BAD_CONFIG at creation", () => {

@@ -9,7 +9,8 @@ import type { StreamStateChange } from "../../../src/client/transports/index.js"
 import { LegacySseClientTransport } from "../../../src/client/transports/sse.js";
 import { StreamableHttpClientTransport } from "../../../src/client/transports/streamable-http.js";
 import type { Logger } from "../../../src/logger.js";
-import { listen, serverConfig, waitFor, within } from "./helpers.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
+import { listen, serverConfig } from "./helpers.js";
 
 const TOKEN = "sk-live-stream-secret-7f6e5d";
 
@@ -60,7 +61,7 @@ test("stream errors that echo the Authorization header never reach the log or on
   const errors: Error[] = [];
   transport.onerror = (e) => void errors.push(e);
   try {
-    const startError = await within(
+    const startError = await withTimeout(
       transport.start().then(
         () => undefined,
         (e: unknown) => e,
@@ -85,7 +86,7 @@ test("stream errors that echo the Authorization header never reach the log or on
     ])
       assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
   } finally {
-    await within(transport.close(), 5_000, "close");
+    await withTimeout(transport.close(), 5_000, "close");
     await server.close();
   }
 });
@@ -144,7 +145,9 @@ test("stream errors that echo a getHeaders() token never reach the log or onStre
       },
     });
     await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    await waitFor(() => closed, 5_000, "the 401 on the standalone stream to end the transport");
+    await waitFor(() => closed, {
+      message: "the 401 on the standalone stream to end the transport",
+    });
     const get = server.seen.find((r) => r.method === "GET");
     assert.equal(get?.headers.authorization, `Bearer ${TOKEN}`, "the GET carried the token");
     assert.ok(
@@ -160,7 +163,7 @@ test("stream errors that echo a getHeaders() token never reach the log or onStre
     ])
       assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
   } finally {
-    await within(transport.close(), 5_000, "close");
+    await withTimeout(transport.close(), 5_000, "close");
     await server.close();
   }
 });

@@ -11,7 +11,8 @@ import { Client } from "@modelcontextprotocol/client";
 import { createClientTransport } from "../../../src/client/transports/index.js";
 import { isMcpSseError, type McpSseError } from "../../../src/errors.js";
 import { encodeEvent } from "../../../src/sse/encoder.js";
-import { listen, serverConfig, waitFor, within } from "./helpers.js";
+import { waitFor, withTimeout } from "../../helpers/wait-for.js";
+import { listen, serverConfig } from "./helpers.js";
 
 const SECRET = "Bearer streamable-secret-5a4b3c";
 
@@ -157,7 +158,7 @@ async function connected(
     order.push(`error:${(e as McpSseError).code}`);
   };
   client.onclose = () => void order.push("close");
-  await within(client.connect(transport), 5_000, "connect");
+  await withTimeout(client.connect(transport), 5_000, "connect");
   return {
     server,
     transport,
@@ -175,7 +176,11 @@ async function connected(
 test("streamable: a request stream cut before the response resumes with GET + Last-Event-ID", async () => {
   const c = await connected({ call: "cut-resumable", standalone: "405" });
   try {
-    const res = await within(c.client.callTool({ name: "x", arguments: {} }), 10_000, "callTool");
+    const res = await withTimeout(
+      c.client.callTool({ name: "x", arguments: {} }),
+      10_000,
+      "callTool",
+    );
     assert.deepEqual(res.content, [{ type: "text", text: "resumed" }]);
     assert.deepEqual(c.logs, ["working"]);
     const resume = c.server.seen.find((r) => r.method === "GET" && r.headers["last-event-id"]);
@@ -192,7 +197,7 @@ test("streamable: a cut request stream without event ids fails that request at o
   const c = await connected({ call: "cut-no-id", standalone: "405" });
   try {
     await assert.rejects(
-      within(c.client.callTool({ name: "x", arguments: {} }), 10_000, "callTool"),
+      withTimeout(c.client.callTool({ name: "x", arguments: {} }), 10_000, "callTool"),
       /CLIENT_STREAM_ENDED/,
     );
     assert.ok(c.order.includes("error:CLIENT_STREAM_ENDED"));
@@ -207,9 +212,9 @@ test("streamable: 404 for our session: CLIENT_SESSION_LOST, then onclose; the ca
   const c = await connected({ call: "forget-session", standalone: "405" });
   try {
     await assert.rejects(
-      within(c.client.callTool({ name: "x", arguments: {} }), 5_000, "callTool"),
+      withTimeout(c.client.callTool({ name: "x", arguments: {} }), 5_000, "callTool"),
     );
-    await waitFor(() => c.order.includes("close"), 5_000, "onclose");
+    await waitFor(() => c.order.includes("close"), { message: "onclose" });
     assert.deepEqual(c.order, ["error:CLIENT_SESSION_LOST", "close"]);
     assert.equal(c.errors[0]?.details["server"], "test");
   } finally {
@@ -220,7 +225,7 @@ test("streamable: 404 for our session: CLIENT_SESSION_LOST, then onclose; the ca
 test("streamable: the standalone GET stream delivers server notifications after initialize", async () => {
   const c = await connected({ call: "json", standalone: "notify" });
   try {
-    await waitFor(() => c.logs.length === 3, 5_000, "3 standalone notifications");
+    await waitFor(() => c.logs.length === 3, { message: "3 standalone notifications" });
     assert.deepEqual(c.logs, ["standalone-1", "standalone-2", "standalone-3"]);
     const get = c.server.seen.find((r) => r.method === "GET");
     assert.equal(get?.headers["mcp-session-id"], "sess-1");
@@ -249,7 +254,7 @@ test("streamable: 429 with Retry-After is retried, not surfaced", async () => {
 test("streamable: a POST that never gets an answer rejects with CLIENT_REQUEST_TIMEOUT (no hang)", async () => {
   const c = await connected({ call: "hang", standalone: "405" }, { timeoutMs: 300 });
   try {
-    const error = await within(
+    const error = await withTimeout(
       c.transport
         .send({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "x" } })
         .then(
@@ -289,7 +294,7 @@ test("streamable 401 on initialize: CLIENT_UNAUTHORIZED with status 401, onclose
       );
     assert.ok(isMcpSseError(error, "CLIENT_UNAUTHORIZED"), String(error));
     assert.equal(error.details["status"], 401);
-    await waitFor(() => order.includes("close"), 5_000, "onclose");
+    await waitFor(() => order.includes("close"), { message: "onclose" });
     assert.deepEqual(order, ["error:CLIENT_UNAUTHORIZED", "close"]);
     assert.ok(
       !error.message.includes("5a4b3c") && !JSON.stringify(error.details).includes("5a4b3c"),
@@ -304,7 +309,10 @@ test("streamable 401 on initialize: CLIENT_UNAUTHORIZED with status 401, onclose
 test("streamable: the standalone stream cut every 3 events resumes with Last-Event-ID: nothing lost or duplicated", async () => {
   const c = await connected({ call: "json", standalone: "notify-cut" });
   try {
-    await waitFor(() => c.logs.length >= 9, 10_000, "9 standalone notifications");
+    await waitFor(() => c.logs.length >= 9, {
+      timeout: 10_000,
+      message: "9 standalone notifications",
+    });
     assert.deepEqual(
       c.logs,
       Array.from({ length: 9 }, (_, i) => `standalone-${i + 1}`),
@@ -324,7 +332,7 @@ test("streamable: the standalone stream cut every 3 events resumes with Last-Eve
 test("streamable: a standalone stream refused with 400 is reported (CLIENT_NO_STANDALONE_STREAM) but the session lives", async () => {
   const c = await connected({ call: "json", standalone: "400" });
   try {
-    await waitFor(() => c.errors.length > 0, 5_000, "onerror");
+    await waitFor(() => c.errors.length > 0, { message: "onerror" });
     assert.equal(c.errors[0]?.code, "CLIENT_NO_STANDALONE_STREAM");
     const res = await c.client.callTool({ name: "x", arguments: {} });
     assert.deepEqual(res.content, [{ type: "text", text: "json" }]);
