@@ -8,20 +8,12 @@ import { fileURLToPath } from "node:url";
 import { bridgeStdio } from "../../src/client/bridge/bridge.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { INITIALIZE_REQUEST } from "../helpers/jsonrpc.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "host", version: "1" },
-  },
-};
+const initialize = INITIALIZE_REQUEST;
 const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
 const listTools = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 const callWeather = {

@@ -1,35 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
+import { fakeIO } from "../fixtures/client-cli.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-function capture(signal: AbortSignal = new AbortController().signal) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    signal,
-    cwd: process.cwd(),
-  };
-  return { io, out: () => stdout, err: () => stderr };
-}
 
 const ROW =
   /^ {2}\d\d:\d\d:\d\d\.\d{3} {2}(mcp|feed) +data_update +\d+ +\d+\.\d\d {2}(stream=demo-stream-1|\(nothing yet\))$/m;
 
 describe("mcp-sse demo", () => {
   test("serves the demo, connects the mcp-sse client to the MCP server and the event feed, calls tools, shows live events in one table and a summary, exits 0", async () => {
-    const c = capture();
-    const code = await run(["demo", "--seconds", "2.5"], c.io);
-    assert.equal(code, 0, c.err());
-    const out = c.out();
+    const io = fakeIO(process.cwd());
+    const code = await run(["demo", "--seconds", "2.5"], io);
+    assert.equal(code, 0, io.stderrText());
+    const out = io.stdoutText();
     assert.match(out, /demo server listening on http:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /one tool set across the MCP server and the event feed \(4 tools\):/);
     for (const name of ["mcp__realtime_monitor", "feed__weather_monitor"]) {
@@ -57,21 +40,20 @@ describe("mcp-sse demo", () => {
   });
 
   test("Ctrl-C (the abort signal) ends the live section early and still exits 0", async () => {
-    const controller = new AbortController();
-    const c = capture(controller.signal);
-    const running = run(["demo", "--seconds", "600"], c.io);
-    await waitFor(() => c.out().includes("live events for"), {
+    const io = fakeIO(process.cwd());
+    const running = run(["demo", "--seconds", "600"], io);
+    await waitFor(() => io.stdoutText().includes("live events for"), {
       timeout: 60_000,
       message: "the demo reached its live section",
     });
-    controller.abort();
+    io.abort();
     assert.equal(await running, 0);
-    assert.match(c.out(), /summary:/);
+    assert.match(io.stdoutText(), /summary:/);
   });
 
   test("a bad --seconds is a usage error (exit 2)", async () => {
-    const c = capture();
-    assert.equal(await run(["demo", "--seconds", "soon"], c.io), 2);
-    assert.match(c.err(), /--seconds must be a number.*\[CLI_USAGE\]/);
+    const io = fakeIO(process.cwd());
+    assert.equal(await run(["demo", "--seconds", "soon"], io), 2);
+    assert.match(io.stderrText(), /--seconds must be a number.*\[CLI_USAGE\]/);
   });
 });

@@ -4,9 +4,9 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { parseServeArgs } from "../../src/cli/commands/serve.js";
-import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { fakeIO } from "../fixtures/client-cli.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -37,20 +37,7 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
 
 /** Run `serve` in-process through `run()`; resolves the URL once it is listening. */
 function runInProcess(args: string[], env: Record<string, string | undefined> = {}) {
-  const controller = new AbortController();
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env,
-    signal: controller.signal,
-    cwd: ROOT,
-  };
+  const io = fakeIO(ROOT, env);
   let finished = false;
   const done = run(["serve", ...args], io).finally(() => {
     finished = true;
@@ -58,12 +45,12 @@ function runInProcess(args: string[], env: Record<string, string | undefined> = 
   const url = () =>
     waitFor(
       () => {
-        if (finished) assert.fail(`serve ended before listening: ${stderr}`);
-        return STARTUP.exec(stdout)?.[2];
+        if (finished) assert.fail(`serve ended before listening: ${io.stderrText()}`);
+        return STARTUP.exec(io.stdoutText())?.[2];
       },
       { timeout: CHILD_LIMIT_MS, message: "the startup line" },
     );
-  return { done, url, stop: () => controller.abort(), out: () => stdout, err: () => stderr };
+  return { done, url, stop: () => io.abort(), out: io.stdoutText, err: io.stderrText };
 }
 
 async function listTools(url: string, headers: Record<string, string> = {}): Promise<string[]> {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { bridgeStdio, JSONRPC_PARSE_ERROR, PROXY_SEND_FAILED } from "../../src/index.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { INITIALIZE_REQUEST } from "../helpers/jsonrpc.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 interface Line {
@@ -30,16 +31,7 @@ function lines(output: PassThrough): () => Line[] {
       .map((l) => JSON.parse(l) as Line);
 }
 
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "h", version: "1" },
-  },
-};
+const initialize = INITIALIZE_REQUEST;
 
 describe("bridgeStdio()", () => {
   let host: ServeHandle;

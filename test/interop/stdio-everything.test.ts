@@ -6,22 +6,13 @@ import {
   createStdioServerFactory,
   type StdioSessionServer,
 } from "../../src/server/stdio-bridge.js";
+import { isAlive } from "../helpers/process.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { CLIENT_KINDS, connectClient, type InteropClient } from "./clients.js";
 
 const EVERYTHING = fileURLToPath(
   new URL("../../node_modules/.bin/mcp-server-everything", import.meta.url),
 );
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, "ESRCH");
-    return false;
-  }
-}
 
 /**
  * `serve --stdio mcp-server-everything`: the stdio program behind mcp-sse's HTTP host, one
@@ -80,20 +71,20 @@ describe("stdio server-everything over serve()", () => {
     const mine = sessions.slice(before);
     assert.equal(mine.length, 2, "one ServerLike per session");
     const pids = mine.map((s) => s.pid);
-    assert.ok(pids.every((p) => typeof p === "number" && alive(p)));
+    assert.ok(pids.every((p) => typeof p === "number" && isAlive(p)));
     assert.notEqual(pids[0], pids[1], "children are never shared");
 
     await a.close();
     // The legacy session has no stream now: reaped after idleTimeoutMs, which ends its child.
-    await waitFor(() => !alive(pids[0] as number), {
+    await waitFor(() => !isAlive(pids[0] as number), {
       timeout: 15_000,
       message: "the legacy SSE session's child to exit",
     });
-    assert.ok(alive(pids[1] as number), "the other session's child keeps running");
+    assert.ok(isAlive(pids[1] as number), "the other session's child keeps running");
     assert.match(await b.callText("echo", { message: "still here" }), /still here/);
 
     await b.close();
-    await waitFor(() => !alive(pids[1] as number), {
+    await waitFor(() => !isAlive(pids[1] as number), {
       timeout: 15_000,
       message: "the Streamable HTTP session's child to exit",
     });
