@@ -4,30 +4,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connectMcps, type McpsManager } from "../../src/client/index.js";
-import type { Logger } from "../../src/logger.js";
 import { startFixture } from "../fixtures/client-servers.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-interface Line {
-  msg: string;
-  obj: Record<string, unknown>;
-}
-
-function recordingLogger(lines: Line[]): Logger {
-  const log = (obj: object | string, msg?: string) =>
-    void lines.push(
-      typeof obj === "string"
-        ? { msg: obj, obj: {} }
-        : { msg: msg ?? "", obj: obj as Record<string, unknown> },
-    );
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return logger;
-}
 
 describe("connection reconnect pacing", () => {
   it("a session lost right after (re)connecting waits before the next attempt (regression: re-initialize at once, forever)", async () => {
     const fixture = await startFixture();
-    const lines: Line[] = [];
+    const logger = recordingLogger();
     let mcps: McpsManager | undefined;
     try {
       mcps = await connectMcps(
@@ -43,10 +27,10 @@ describe("connection reconnect pacing", () => {
             },
           ],
         },
-        { logger: recordingLogger(lines) },
+        { logger },
       );
       const manager = mcps;
-      const reconnects = () => lines.filter((l) => l.msg === "reconnecting");
+      const reconnects = () => logger.lines.filter((l) => l.msg === "reconnecting");
       // Two losses, each right after the server became ready: the session is forgotten and
       // the next call finds out (404 → session lost → re-initialize).
       for (let round = 1; round <= 2; round += 1) {
@@ -58,7 +42,7 @@ describe("connection reconnect pacing", () => {
           message: `ready again after round ${round}`,
         });
       }
-      const delays = reconnects().map((l) => l.obj["delayMs"]);
+      const delays = reconnects().map((l) => l.delayMs);
       assert.equal(typeof delays[1], "number", JSON.stringify(delays));
       assert.ok((delays[1] as number) > 0, `the second loss waits: ${JSON.stringify(delays)}`);
     } finally {

@@ -9,7 +9,7 @@ import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { z } from "zod";
 import { connectMcps, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
-import type { Logger } from "../../src/logger.js";
+import { type LoggedLine, recordingLogger } from "../helpers/recording-logger.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { listen } from "./transports/helpers.js";
 
@@ -61,23 +61,17 @@ async function startSilenceableServer() {
   };
 }
 
-function recordingLogger(lines: string[]): Logger {
-  const log = (obj: object | string, msg?: string) =>
-    void lines.push(typeof obj === "string" ? obj : (msg ?? ""));
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return logger;
-}
-
 async function withServer(
   body: (
     mcps: McpsManager,
     server: Awaited<ReturnType<typeof startSilenceableServer>>,
-    logs: string[],
+    logs: LoggedLine[],
     states: string[],
   ) => Promise<void>,
 ): Promise<void> {
   const server = await startSilenceableServer();
-  const logs: string[] = [];
+  const logger = recordingLogger();
+  const logs = logger.lines;
   const states: string[] = [];
   let mcps: McpsManager | undefined;
   try {
@@ -94,7 +88,7 @@ async function withServer(
           },
         ],
       },
-      { logger: recordingLogger(logs) },
+      { logger },
     );
     mcps.on("state", (event) => void states.push(String((event.data as { to: string }).to)));
     assert.equal(mcps.servers()[0]?.state, "ready");
@@ -130,7 +124,7 @@ describe("a timed-out call probes the connection", () => {
       await assert.rejects(mcps.call("s", "hang", {}, { timeout: 200 }), (error: unknown) =>
         isMcpSseError(error, "CLIENT_TIMEOUT"),
       );
-      await waitFor(() => logs.some((line) => /probe.*answered/.test(line)), {
+      await waitFor(() => logs.some((line) => /probe.*answered/.test(line.msg ?? "")), {
         timeout: 15_000,
         message: "the probe's answer",
       });
