@@ -164,13 +164,15 @@ describe("CLI tools | call | watch against real servers", () => {
     const io = fakeIO(good.dir);
     assert.equal(
       await run(
-        ["watch", "--server", "demo", "--type", "data_update", "--json", "--seconds", "0.5"],
+        ["watch", "--server", "demo", "--type", "data_update", "--json", "--seconds", "2"],
         io,
       ),
       0,
     );
+    // It ended by itself (exit 0 above). Two seconds hold a hundred demo intervals: at least one
+    // arrives even on a loaded machine (the count itself is not the subject).
     const lines = io.stdoutText().trim().split("\n");
-    assert.ok(lines.length >= 2, `got ${lines.length} events`);
+    assert.ok(lines.length >= 1 && lines[0] !== "", `got ${lines.length} events`);
     for (const line of lines) {
       const ev = JSON.parse(line) as { server: string; type: string; data: { event: string } };
       assert.equal(ev.server, "demo");
