@@ -33,8 +33,11 @@ describe("stdio server-everything over serve()", () => {
       },
       host: "127.0.0.1",
       port: 0,
-      // Legacy SSE sessions outlive their stream (resumable by Last-Event-ID) until idle.
-      idleTimeoutMs: 300,
+      // Legacy SSE sessions outlive their stream (resumable by Last-Event-ID) until idle. Not
+      // much shorter: a Streamable HTTP session has no stream between its requests, and on a
+      // loaded machine the gap between initialize and initialized reached 300 ms (reaped:
+      // "Session not found").
+      idleTimeoutMs: 3000,
     });
   });
   after(async () => {
