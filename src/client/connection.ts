@@ -238,7 +238,18 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       this.options.emit(event);
       this.errorEvents.observe(event);
       if (notification.method === "notifications/tools/list_changed")
-        this.refreshTools(client).catch((error: unknown) => this.reportError(error));
+        this.refreshTools(client)
+          .then((changed) => {
+            // The list_changed event came before the new list; this one says it is in place.
+            if (changed && current())
+              this.options.emit({
+                server: this.name,
+                type: "tools_updated",
+                data: { tools: this._tools.map((t) => t.name) },
+                receivedAt: Date.now(),
+              });
+          })
+          .catch((error: unknown) => this.reportError(error));
     };
     client.onerror = (error) => {
       if (current()) this.reportError(error);
@@ -264,13 +275,15 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     this.liveness.start(client);
   }
 
-  private async refreshTools(client: Client): Promise<void> {
+  /** Lists the tools again; true when this client is still the current one (the list was set). */
+  private async refreshTools(client: Client): Promise<boolean> {
     const { tools } = await client.listTools(undefined, {
       timeout: this.options.server.timeoutMs,
     });
-    if (client !== this.client) return;
+    if (client !== this.client) return false;
     this._tools = tools.filter((t) => isToolAllowed(this.options.server.tools, t.name));
     this.log.debug({ count: this._tools.length }, "tools listed");
+    return true;
   }
 
   /** The live connection died: drop its Client (failing its calls) and reconnect. */

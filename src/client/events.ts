@@ -26,6 +26,7 @@ export type BuiltinEventType =
   | "resources_list_changed"
   | "tools_list_changed"
   | "prompts_list_changed"
+  | "tools_updated"
   | "state"
   | "error";
 

@@ -22,13 +22,13 @@ const SRC = join(ROOT, "src");
 const DOC = join(ROOT, "docs", "errors.md");
 
 /** A whole string that is a code. `CLIENT` comes before `CLI` so `CLIENT_X` is CLIENT's. */
-const CODE = /^(SSE|FERNET|CONFIG|CLIENT|SERVER|CLI)_[A-Z0-9_]+$/;
+const CODE = /^(SSE|FERNET|CONFIG|CLIENT|SERVER|CLI|AGENTS)_[A-Z0-9_]+$/;
 /** A code quoted inside a longer string (a JSON body written by hand, e.g. in server/node.ts). */
-const QUOTED_CODE = /"((?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI)_[A-Z0-9_]+)"/g;
+const QUOTED_CODE = /"((?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI|AGENTS)_[A-Z0-9_]+)"/g;
 /** The start of a template literal that builds a code from parts. */
-const BUILT_CODE = /^(?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI)_[A-Z0-9_]*$/;
+const BUILT_CODE = /^(?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI|AGENTS)_[A-Z0-9_]*$/;
 /** Any code-shaped word in the doc (prose, tables, examples). */
-const DOC_WORD = /\b(?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI)_[A-Z0-9_]+\b/g;
+const DOC_WORD = /\b(?:SSE|FERNET|CONFIG|CLIENT|SERVER|CLI|AGENTS)_[A-Z0-9_]+\b/g;
 
 /**
  * String literals in src that match the code pattern but are not error codes, each with the
@@ -128,7 +128,7 @@ function readCatalogue(markdown: string): DocCatalogue {
   let inExitCodes = false;
   for (const line of markdown.split("\n")) {
     if (line.startsWith("#")) {
-      const heading = /^#{2,}\s+`(SSE|FERNET|CONFIG|CLIENT|SERVER|CLI)_`/.exec(line);
+      const heading = /^#{2,}\s+`(SSE|FERNET|CONFIG|CLIENT|SERVER|CLI|AGENTS)_`/.exec(line);
       // A "###" inside a layer's section stays in that layer.
       if (heading) layer = heading[1];
       else if (line.startsWith("## ")) layer = undefined;
@@ -194,7 +194,15 @@ describe("docs/errors.md: the error-code catalogue", () => {
     const doc = readCatalogue(await readFile(DOC, "utf8"));
     // Sanity: the scan really reached every layer (a broken glob would pass vacuously).
     const layers = new Set([...codes.keys()].map(layerOf));
-    assert.deepEqual([...layers].sort(), ["CLI", "CLIENT", "CONFIG", "FERNET", "SERVER", "SSE"]);
+    assert.deepEqual([...layers].sort(), [
+      "AGENTS",
+      "CLI",
+      "CLIENT",
+      "CONFIG",
+      "FERNET",
+      "SERVER",
+      "SSE",
+    ]);
     const missing: string[] = [];
     const misplaced: string[] = [];
     for (const [code, places] of codes) {
