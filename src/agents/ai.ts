@@ -18,7 +18,7 @@ import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel } from "./tool-shape.js";
 
 const ADAPTER = "mcp-sse/ai";
-const ai = await loadPeer(ADAPTER, "ai", ">=7.0.0", () => import("ai"));
+const ai = await loadPeer(ADAPTER, "ai", ">=7.0.0 <8", () => import("ai"));
 
 export type McpsToolsOptions = AgentToolsOptions;
 

@@ -24,7 +24,7 @@ import { AgentToolError, schemaForModel } from "./tool-shape.js";
 
 const ADAPTER = "mcp-sse/langchain";
 const PEER = "@langchain/core";
-const RANGE = ">=1.0.0";
+const RANGE = ">=1.0.0 <2";
 const [tools, messages, dispatch] = await loadPeer(ADAPTER, PEER, RANGE, () =>
   Promise.all([
     import("@langchain/core/tools"),
