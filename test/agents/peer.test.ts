@@ -84,7 +84,7 @@ describe("importing an adapter without its framework installed", () => {
         "const hidden = process.env.HIDE_PACKAGE;",
         `const empty = ${JSON.stringify(pathToFileURL(join(dir, "empty.mjs")).href)};`,
         "export async function resolve(specifier, context, next) {",
-        "  if (specifier === hidden || specifier.startsWith(`${hidden}/`))",
+        '  if (specifier === hidden || specifier.startsWith(hidden + "/"))',
         "    return next(specifier, { ...context, parentURL: empty });",
         "  return next(specifier, context);",
         "}",
@@ -105,7 +105,7 @@ describe("importing an adapter without its framework installed", () => {
       try {
         const code = [
           `import(${JSON.stringify(pathToFileURL(join(ROOT, adapter.module)).href)})`,
-          '.then(() => console.error("LOADED"), (e) => { console.error(`${e.code}|${e.message}`); process.exitCode = 3; });',
+          '.then(() => console.error("LOADED"), (e) => { console.error(e.code + "|" + e.message); process.exitCode = 3; });',
         ].join("");
         const result = await runNode([
           "--import",
