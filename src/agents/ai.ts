@@ -7,7 +7,15 @@
  * ```
  */
 import type { CallToolResult } from "@modelcontextprotocol/client";
-import type { JSONSchema7, PrepareStepFunction, Tool, ToolSet, UIMessageChunk } from "ai";
+import type {
+  JSONSchema7,
+  JSONValue,
+  PrepareStepFunction,
+  Tool,
+  ToolSet,
+  UIMessageChunk,
+} from "ai";
+
 import type { EventsOptions, McpsManager } from "../client/manager.js";
 import { callForAgent } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
@@ -15,12 +23,15 @@ import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./e
 import { liveRecord } from "./live.js";
 import { type AgentToolsOptions, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
-import { AgentToolError, schemaForModel } from "./tool-shape.js";
+import { AgentToolError, schemaForModel, toolMetadata } from "./tool-shape.js";
 
 const ADAPTER = "mcp-sse/ai";
 const ai = await loadPeer(ADAPTER, "ai", ">=7.0.0 <8", () => import("ai"));
 
 export type McpsToolsOptions = AgentToolsOptions;
+
+/** Tool metadata (the AI SDK's `JSONObject`). */
+type JSONObject = { [key: string]: JSONValue };
 
 /** What `toModelOutput` returns (the AI SDK's `ToolResultOutput`, which `ai` does not re-export). */
 type ToolResultOutput = Awaited<ReturnType<NonNullable<Tool["toModelOutput"]>>>;
@@ -51,7 +62,7 @@ function toAiTool(manager: McpsManager, timeout: number | undefined) {
     ai.dynamicTool({
       ...(tool.description === undefined ? {} : { description: tool.description }),
       inputSchema: ai.jsonSchema(schemaForModel(tool.inputSchema) as JSONSchema7),
-      metadata: { server: tool.server, tool: tool.name, qualifiedName: tool.qualifiedName },
+      metadata: toolMetadata(tool) as JSONObject,
       execute: async (input, { abortSignal }) => {
         const outcome = await callForAgent(manager, tool, input, { timeout, signal: abortSignal });
         // A thrown error is how the AI SDK makes a tool-error part: the model reads the message.

@@ -12,7 +12,7 @@
 import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
 import type { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { DynamicStructuredTool, StructuredToolInterface } from "@langchain/core/tools";
+import type { DynamicStructuredTool } from "@langchain/core/tools";
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { EventsOptions, McpsManager } from "../client/manager.js";
 import { callForAgent } from "./call.js";
@@ -20,7 +20,7 @@ import { type CatalogEntry, type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./events.js";
 import { type AgentToolsOptions, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
-import { AgentToolError, schemaForModel } from "./tool-shape.js";
+import { AgentToolError, schemaForModel, toolMetadata } from "./tool-shape.js";
 
 const ADAPTER = "mcp-sse/langchain";
 const PEER = "@langchain/core";
@@ -71,7 +71,7 @@ function toLangChainTool(manager: McpsManager, timeout: number | undefined) {
       name,
       description: tool.description ?? `${tool.name} on ${tool.server}`,
       schema: schemaForModel(tool.inputSchema),
-      metadata: { server: tool.server, tool: tool.name, qualifiedName: tool.qualifiedName },
+      metadata: toolMetadata(tool),
       func: async (
         input: unknown,
         _run?: CallbackManagerForToolRun,
@@ -117,22 +117,22 @@ export class McpsToolkit {
     this.catalog = new ToolCatalog(manager, checked, toLangChainTool(manager, checked.timeout));
   }
 
-  get tools(): StructuredToolInterface[] {
+  get tools(): DynamicStructuredTool[] {
     return this.catalog.list();
   }
 
   /** The tools now (LangChain's `BaseToolkit.getTools()`). */
-  getTools(): StructuredToolInterface[] {
+  getTools(): DynamicStructuredTool[] {
     return this.tools;
   }
 
   /** The tool the model called by `name`, or undefined when there is none (any more). */
-  toolByName(name: string): StructuredToolInterface | undefined {
+  toolByName(name: string): DynamicStructuredTool | undefined {
     return this.catalog.current().find((e) => e.name === name)?.value;
   }
 
   /** Calls `listener` with the new tools whenever they change; returns the unsubscribe function. */
-  onToolsChanged(listener: (tools: StructuredToolInterface[]) => void): () => void {
+  onToolsChanged(listener: (tools: DynamicStructuredTool[]) => void): () => void {
     return this.catalog.onToolsChanged((entries: readonly CatalogEntry<DynamicStructuredTool>[]) =>
       listener(entries.map((e) => e.value)),
     );
@@ -148,7 +148,7 @@ export function mcpsToolkit(manager: McpsManager, options: McpsToolkitOptions = 
 export function mcpsTools(
   manager: McpsManager,
   options: McpsToolkitOptions = {},
-): StructuredToolInterface[] {
+): DynamicStructuredTool[] {
   return new McpsToolkit(manager, options).getTools();
 }
 

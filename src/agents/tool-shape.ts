@@ -1,3 +1,4 @@
+import type { QualifiedTool } from "../client/manager.js";
 import { McpSseError } from "../errors.js";
 
 /** What every adapter's tools share: the failure they raise and the schema the model is given. */
@@ -9,17 +10,49 @@ import { McpSseError } from "../errors.js";
  */
 export const AGENTS_TOOL_FAILED = "AGENTS_TOOL_FAILED";
 
+/** How deep `$ref`s are inlined (a recursive type becomes `{}`, "any value", past it). */
+export const MAX_SCHEMA_REF_DEPTH = 16;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** `node` with every local `#/$defs/X` / `#/definitions/X` reference replaced by its definition. */
+function inlineRefs(node: unknown, defs: Json, seen: readonly string[]): unknown {
+  if (Array.isArray(node)) return node.map((item) => inlineRefs(item, defs, seen));
+  if (!isObject(node)) return node;
+  const ref = node["$ref"];
+  if (typeof ref === "string") {
+    const name = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(ref)?.[1];
+    const target = name === undefined ? undefined : defs[name];
+    if (isObject(target)) {
+      // A type that contains itself cannot be written out: past the first loop it is "any".
+      if (seen.includes(ref) || seen.length >= MAX_SCHEMA_REF_DEPTH) return {};
+      const { $ref: _ref, ...rest } = node;
+      return {
+        ...(inlineRefs(target, defs, [...seen, ref]) as Json),
+        ...(inlineRefs(rest, defs, seen) as Json),
+      };
+    }
+  }
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) out[key] = inlineRefs(value, defs, seen);
+  return out;
+}
+
 /**
  * An MCP input schema as model APIs want it: an object schema with `properties` (MCP allows a
- * bare `{ type: "object" }`; OpenAI rejects an object schema without properties).
+ * bare `{ type: "object" }`; OpenAI rejects an object schema without properties), local
+ * `$ref`s inlined (several model APIs and the LangChain/Gemini converters reject or mangle
+ * them) and no `$schema` (Gemini rejects it).
  */
 export function schemaForModel(inputSchema: Record<string, unknown>): Record<string, unknown> {
-  const properties = inputSchema["properties"];
-  return {
-    ...inputSchema,
-    type: "object",
-    properties: properties !== null && typeof properties === "object" ? properties : {},
-  };
+  const { $schema: _schema, $defs, definitions, ...rest } = inputSchema;
+  const defs = { ...(isObject(definitions) ? definitions : {}), ...(isObject($defs) ? $defs : {}) };
+  const inlined = inlineRefs(rest, defs, []) as Json;
+  const properties = inlined["properties"];
+  return { ...inlined, type: "object", properties: isObject(properties) ? properties : {} };
 }
 
 /**
@@ -38,4 +71,17 @@ export class AgentToolError extends McpSseError {
   override toString(): string {
     return this.message;
   }
+}
+
+/** What the adapters attach to a tool as metadata (not sent to the model): where it comes from. */
+export function toolMetadata(
+  tool: QualifiedTool,
+): Record<string, string | Record<string, unknown>> {
+  return {
+    server: tool.server,
+    tool: tool.name,
+    qualifiedName: tool.qualifiedName,
+    ...(tool.title === undefined ? {} : { title: tool.title }),
+    ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+  };
 }

@@ -83,6 +83,9 @@ export interface QualifiedTool {
   qualifiedName: string;
   description?: string;
   inputSchema: Record<string, unknown>;
+  /** The server's display title and behaviour hints (`readOnlyHint`, `destructiveHint`, …). */
+  title?: string;
+  annotations?: Record<string, unknown>;
 }
 
 export interface ServerStatus {
@@ -279,6 +282,9 @@ class Manager implements McpsManager {
           inputSchema: tool.inputSchema as Record<string, unknown>,
         };
         if (tool.description !== undefined) entry.description = tool.description;
+        const title = tool.title ?? tool.annotations?.title;
+        if (title !== undefined) entry.title = title;
+        if (tool.annotations !== undefined) entry.annotations = { ...tool.annotations };
         out.push(entry);
       }
     }

@@ -118,6 +118,13 @@ for (const transport of AGENT_TRANSPORTS) {
       });
       assert.equal(result.text, "monitoring");
       assert.equal(result.steps[0]?.toolResults[0]?.toolName, "demo__realtime_monitor");
+      // Where the tool comes from rides along as metadata, not sent to the model.
+      assert.deepEqual(mcpsTools(mcps)["demo__realtime_monitor"]?.metadata, {
+        server: "demo",
+        tool: "realtime_monitor",
+        qualifiedName: "demo__realtime_monitor",
+        title: "Real-time stream monitor",
+      });
     });
 
     it("a failing tool becomes a tool-error the model reads, with the server's message", async () => {

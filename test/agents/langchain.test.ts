@@ -92,6 +92,10 @@ for (const transport of AGENT_TRANSPORTS) {
         "demo__realtime_monitor",
         "demo__weather_monitor",
       ]);
+      assert.equal(
+        toolkit.toolByName("demo__realtime_monitor")?.metadata?.["title"],
+        "Real-time stream monitor",
+      );
       const [message] = step.toolMessages;
       assert.equal(message?.status, "success");
       assert.equal(message?.content, "Started monitoring stream: btc");
