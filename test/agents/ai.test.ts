@@ -8,11 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createUIMessageStream, generateText, stepCountIs } from "ai";
 import { MockLanguageModelV4 } from "ai/test";
+import { z } from "zod";
 import {
   EventWindow,
   mcpsEventStream,
   mcpsEventsPrepareStep,
   mcpsTools,
+  onMcpsToolsChanged,
 } from "../../src/agents/ai.js";
 import type { McpsManager } from "../../src/client/index.js";
 import {
@@ -22,6 +24,7 @@ import {
   startAgentDemo,
   waitForTool,
 } from "../fixtures/agent-demo.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 type CallOptions = Parameters<MockLanguageModelV4["doGenerate"]>[0];
 type GenerateResult = Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
@@ -217,6 +220,45 @@ for (const transport of AGENT_TRANSPORTS) {
         value: [{ type: "text", text: "late_tool ran" }],
       });
       assert.equal(result.text, "done");
+    });
+
+    it("tools/list_changed in the middle: the next step has the new tool, onMcpsToolsChanged says so", async () => {
+      const changes: string[][] = [];
+      const off = onMcpsToolsChanged(mcps, (names) => changes.push(names));
+      try {
+        const { model, calls } = scripted([
+          async () => {
+            demo.sessions
+              .at(-1)
+              ?.registerTool(
+                "fresh_tool",
+                { description: "Registered while the agent runs", inputSchema: z.object({}) },
+                async () => ({ content: [{ type: "text", text: "fresh" }] }),
+              );
+            await waitForTool(mcps, "demo__fresh_tool");
+            return callTool("demo__realtime_monitor", { stream_id: "sol" });
+          },
+          () => callTool("demo__fresh_tool", {}, "call-2"),
+          () => answer("done"),
+        ]);
+        await generateText({
+          model,
+          tools: mcpsTools(mcps),
+          stopWhen: stepCountIs(4),
+          prompt: "go",
+        });
+        assert.equal(toolNames(calls[0]).includes("demo__fresh_tool"), false);
+        assert.equal(toolNames(calls[1]).includes("demo__fresh_tool"), true);
+        assert.deepEqual(toolOutput(calls[2], "call-2"), {
+          type: "content",
+          value: [{ type: "text", text: "fresh" }],
+        });
+        await waitFor(() => changes.some((names) => names.includes("demo__fresh_tool")), {
+          message: "onMcpsToolsChanged reported fresh_tool",
+        });
+      } finally {
+        off();
+      }
     });
 
     it("live events: data parts for a UI message stream, and the model sees a data_update", async () => {

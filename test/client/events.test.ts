@@ -231,14 +231,24 @@ describe("events: demo data_update, filters, batching, slow handlers, fernet", (
     }
   });
 
-  it("tools/list_changed becomes an event and refreshes the tool list", async () => {
-    const iterator = mcps.events({ server: "plain", type: "tools_list_changed" });
-    plain.addTool("late_tool");
-    const [ev] = await take(iterator, 1);
-    assert.equal(ev?.type, "tools_list_changed");
-    await waitFor(() => mcps.tools().some((t) => t.qualifiedName === "plain__late_tool"), {
-      timeout: 10_000,
+  it("tools/list_changed becomes an event, refreshes the tool list, then tools_updated says it is in place", async () => {
+    const iterator = mcps.events({
+      server: "plain",
+      type: ["tools_list_changed", "tools_updated"],
     });
+    plain.addTool("late_tool");
+    const [ev, updated] = await take(iterator, 2);
+    assert.equal(ev?.type, "tools_list_changed");
+    assert.equal(updated?.type, "tools_updated");
+    assert.equal(
+      (updated?.data as { tools?: string[] } | undefined)?.tools?.includes("late_tool"),
+      true,
+    );
+    // By the time tools_updated is delivered, tools() already lists the new tool.
+    assert.equal(
+      mcps.tools().some((t) => t.qualifiedName === "plain__late_tool"),
+      true,
+    );
     const result = await mcps.call("plain", "late_tool", {});
     assert.deepEqual(result.content, [{ type: "text", text: "late_tool" }]);
   });
