@@ -112,7 +112,7 @@ export function onMcpsToolsChanged(
  */
 export function mcpsEventStream(
   manager: McpsManager,
-  options: EventsOptions = {},
+  options: Omit<EventsOptions, "batch"> = {},
 ): ReadableStream<UIMessageChunk> {
   const events = manager.events(options);
   return new ReadableStream<UIMessageChunk>({

@@ -161,7 +161,7 @@ export function mcpsTools(
 export async function forwardMcpsEvents(
   manager: McpsManager,
   config: RunnableConfig,
-  options: EventsOptions = {},
+  options: Omit<EventsOptions, "batch"> = {},
 ): Promise<void> {
   for await (const event of manager.events(options))
     await dispatch.dispatchCustomEvent(EVENT_NAME, eventData(event), config);
