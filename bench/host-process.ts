@@ -45,7 +45,16 @@ export async function startHostProcess(
     fileURLToPath(new URL("./host-child.ts", import.meta.url)),
     [kind, JSON.stringify(options)],
     {
-      execArgv: ["--import", "tsx", "--expose-gc", "--max-old-space-size=2048"],
+      // BENCH_HOST_PROF_DIR=/tmp/prof: a CPU profile of every host process, written at exit.
+      execArgv: [
+        "--import",
+        "tsx",
+        "--expose-gc",
+        "--max-old-space-size=2048",
+        ...(process.env["BENCH_HOST_PROF_DIR"]
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_HOST_PROF_DIR"]}`]
+          : []),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
   );
