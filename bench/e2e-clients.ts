@@ -13,11 +13,32 @@ import {
   StreamableHTTPClientTransport,
   type Transport,
 } from "@modelcontextprotocol/client";
-import type { McpServer } from "@modelcontextprotocol/server";
 import { connectMcps, type McpsEvent } from "../src/client/index.js";
 import { createClientTransport } from "../src/client/transports/index.js";
 import { loadConfig } from "../src/config/index.js";
 import type { BenchHost } from "./e2e-servers.js";
+
+/**
+ * Where a bench client connects: a host in this process (`inProcess`) or in a child process
+ * (`host-process.ts`); `notify` makes session `index`'s server send one logging notification.
+ */
+export interface BenchTarget {
+  name: string;
+  origin: string;
+  notify(index: number, data: unknown): Promise<void>;
+}
+
+export function inProcess(host: BenchHost): BenchTarget {
+  return {
+    name: host.name,
+    origin: host.origin,
+    notify: async (index, data) => {
+      const server = host.sessions[index];
+      if (server === undefined) throw new Error(`${host.name}: no session ${index} (whoami)`);
+      await server.sendLoggingMessage({ level: "info", data });
+    },
+  };
+}
 
 export type WireKind = "streamable-http" | "sse";
 export type ClientKind = "sdk" | "ours" | "connectMcps";
@@ -35,11 +56,13 @@ export interface FloodData {
 export interface BenchClient {
   wire: WireKind;
   client: ClientKind;
-  host: BenchHost;
+  host: BenchTarget;
   /** Calls `echo { text }`; resolves with the echoed text. */
   echo(text: string): Promise<string>;
-  /** The `McpServer` of this client's session (to send notifications from). */
-  server: McpServer;
+  /** This client's session on the host (`whoami`). */
+  index: number;
+  /** Make this session's server send one logging notification with `data`. */
+  notify(data: unknown): Promise<void>;
   /** Start counting notifications of `round` (resets the counters). */
   expect(round: number): void;
   /** Notifications of the current round received, and the sum of their indexes. */
@@ -87,13 +110,13 @@ function firstText(result: unknown): string {
   return content?.find((c) => c.type === "text")?.text ?? "";
 }
 
-function endpoint(host: BenchHost, wire: WireKind): URL {
+function endpoint(host: BenchTarget, wire: WireKind): URL {
   return new URL(wire === "sse" ? "/sse" : "/mcp", host.origin);
 }
 
 /** Connect one client of `kind` over `wire` to `host`. */
 export async function connectBenchClient(
-  host: BenchHost,
+  host: BenchTarget,
   wire: WireKind,
   kind: ClientKind,
 ): Promise<BenchClient> {
@@ -114,7 +137,8 @@ export async function connectBenchClient(
       client: kind,
       host,
       echo: (text) => call("echo", { text }),
-      server: sessionServer(host, index),
+      index,
+      notify: (data) => host.notify(index, data),
       expect: counter.expect,
       received: counter.received,
       waitFor: counter.waitFor,
@@ -144,7 +168,8 @@ export async function connectBenchClient(
     client: kind,
     host,
     echo: (text) => call("echo", { text }),
-    server: sessionServer(host, index),
+    index,
+    notify: (data) => host.notify(index, data),
     expect: counter.expect,
     received: counter.received,
     waitFor: counter.waitFor,
@@ -153,10 +178,4 @@ export async function connectBenchClient(
       await client.close();
     },
   };
-}
-
-function sessionServer(host: BenchHost, index: number): McpServer {
-  const server = host.sessions[index];
-  if (server === undefined) throw new Error(`${host.name}: no session ${index} (whoami)`);
-  return server;
 }

@@ -118,10 +118,7 @@ export async function notificationFlood(
   client.expect(round);
   const stop = startClocks();
   for (let i = 0; i < count; i++) {
-    await client.server.sendLoggingMessage({
-      level: "info",
-      data: { round, i, text: FLOOD_TEXT },
-    });
+    await client.notify({ round, i, text: FLOOD_TEXT });
     if ((i + 1) % 64 === 0 && i + 1 - client.received().count > window)
       await client.waitFor(i + 1 - window / 2);
   }
@@ -147,10 +144,7 @@ export async function waitForServerStream(client: BenchClient, probeRound: numbe
   while (client.received().count === 0) {
     if (performance.now() > until)
       throw new Error(`${label(client)}: server-initiated stream not open after 10 s`);
-    await client.server.sendLoggingMessage({
-      level: "info",
-      data: { round: probeRound, i: 0, text: "probe" },
-    });
+    await client.notify({ round: probeRound, i: 0, text: "probe" });
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -9,7 +9,7 @@
  * wires: sequential and 32-way `tools/call`, and a notification flood. Not a bench module
  * (no `run()`, not picked up by `npm run bench`).
  */
-import { type ClientKind, connectBenchClient, type WireKind } from "./e2e-clients.js";
+import { type ClientKind, connectBenchClient, inProcess, type WireKind } from "./e2e-clients.js";
 import {
   concurrentCalls,
   notificationFlood,
@@ -25,7 +25,7 @@ let probe = -1;
 try {
   for (const wire of ["streamable-http", "sse"] as WireKind[]) {
     for (const kind of ["ours", "connectMcps"] as ClientKind[]) {
-      const client = await connectBenchClient(host, wire, kind);
+      const client = await connectBenchClient(inProcess(host), wire, kind);
       try {
         await waitForServerStream(client, probe--);
         for (let round = 0; round < ROUNDS; round++) {

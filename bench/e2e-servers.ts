@@ -14,14 +14,17 @@ import { getRequestListener } from "@hono/node-server";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { serve } from "../src/server/index.js";
+import { type ServeOptions, serve } from "../src/server/index.js";
 
 /** A running host; `sessions[i]` is the `McpServer` of the session whose `whoami` says `i`. */
 export interface BenchHost {
-  name: "ours" | "sdk";
+  name: "ours" | "sdk" | "raw";
   /** Origin, e.g. `http://127.0.0.1:41234`; endpoints `/mcp` and `/sse`. */
   origin: string;
   sessions: McpServer[];
+  /** The event feed (ours with `feed`): publish one event, and count the subscribers. */
+  publish?(event: Record<string, unknown>): void;
+  feedSubscribers?(): number;
   close(): Promise<void>;
 }
 
@@ -49,10 +52,27 @@ function createBenchServer(sessions: McpServer[]): McpServer {
 }
 
 /** The mcp-sse host with its defaults (event log, bounded buffers, security checks all on). */
-export async function startOursHost(): Promise<BenchHost> {
+export async function startOursHost(
+  options: Partial<Omit<ServeOptions, "createServer" | "port">> = {},
+): Promise<BenchHost> {
   const sessions: McpServer[] = [];
-  const handle = await serve({ createServer: () => createBenchServer(sessions), port: 0 });
-  return { name: "ours", origin: handle.url, sessions, close: () => handle.close() };
+  const handle = await serve({
+    ...options,
+    createServer: () => createBenchServer(sessions),
+    port: 0,
+  });
+  return {
+    name: "ours",
+    origin: handle.url,
+    sessions,
+    ...(options.feed === undefined
+      ? {}
+      : {
+          publish: (event) => void handle.publish(event),
+          feedSubscribers: () => handle.handler.feed?.subscriberCount ?? 0,
+        }),
+    close: () => handle.close(),
+  };
 }
 
 /** The official SDK transports on one node:http server (stateful sessions, no event store). */
@@ -121,6 +141,63 @@ export async function startSdkHost(): Promise<BenchHost> {
     close: async () => {
       await Promise.allSettled(sessions.map((s) => s.close()));
       for (const res of open) res.destroy();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The floor for an idle legacy SSE session in Node: raw `node:http`, no MCP server, no SDK.
+ * `GET /sse` sends the `endpoint` event and keeps the response; `POST /messages` answers an
+ * `initialize` on that stream (enough for a client to finish its handshake) and 202s the rest.
+ */
+export async function startRawHost(): Promise<BenchHost> {
+  const streams = new Map<string, ServerResponse>();
+  const http = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (req.method === "GET" && url.pathname === "/sse") {
+      const id = randomUUID();
+      streams.set(id, res);
+      res.on("close", () => streams.delete(id));
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write(`event: endpoint\ndata: /messages?sessionId=${id}\n\n`);
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/messages") {
+      const stream = streams.get(url.searchParams.get("sessionId") ?? "");
+      if (stream === undefined) return void res.writeHead(404).end();
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          id?: unknown;
+          method?: string;
+        };
+        if (message.method === "initialize") {
+          const result = {
+            protocolVersion: "2024-11-05",
+            capabilities: {},
+            serverInfo: { name: "raw", version: "1.0.0" },
+          };
+          stream.write(
+            `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n\n`,
+          );
+        }
+        res.writeHead(202).end("Accepted");
+      });
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    name: "raw",
+    origin: `http://127.0.0.1:${port}`,
+    sessions: [],
+    close: async () => {
+      for (const res of streams.values()) res.destroy();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -1,17 +1,16 @@
 /**
- * End to end, mcp-sse against the official MCP SDK, as ratios (docs/performance.md).
+ * End to end, mcp-sse against the official MCP SDK (docs/performance.md, "e2e").
  *
- * In one process on 127.0.0.1, the same SDK v2 `McpServer` (tools `echo`, `whoami`) is hosted
- * by the mcp-sse host (`serve()`) and by the SDK's own transports (e2e-servers.ts), and
- * called by the SDK v2 `Client` over the mcp-sse transport, over `connectMcps`, and over the
- * SDK's transports (e2e-clients.ts), on Streamable HTTP and legacy SSE. Per pair:
- * sequential `tools/call` (calls/s, p50/p99), `IN_FLIGHT`-way concurrent calls, and a flood
- * of server→client logging notifications on the standalone / legacy stream. Two mixed pairs
- * (our host + SDK client, SDK host + our client) show which half a difference comes from.
+ * Two host processes (`host-process.ts`): the mcp-sse host (`serve()`) and the SDK's own
+ * (SDK v2 Streamable HTTP behind `@hono/node-server`, SDK v1 `SSEServerTransport` for legacy
+ * SSE), both hosting the same SDK v2 `McpServer` (tools `echo`, `whoami`). The clients run in
+ * this process: the SDK v2 `Client` over the SDK's transports, or over the mcp-sse transport
+ * (`createClientTransport`). Four pairs per wire: sdk+sdk (the anchor), ours+ours, and the
+ * two mixed pairs, so that each half's share shows.
  *
- * Fairness: one connection per pair made before timing, a warm-up round, then rounds in which
- * the pairs take turns (order reversed every other round), median of rounds. Every call's
- * answer and every notification is checked, or the bench fails.
+ * Per round and pair: sequential `tools/call echo` and 64 in flight; calls/s, p99 latency,
+ * and CPU per call (this process + the host process). Rounds alternate the pair order; each
+ * row's runs are the rounds. Every echo is checked, or the bench fails.
  */
 import {
   type BenchClient,
@@ -22,200 +21,185 @@ import {
 } from "./e2e-clients.js";
 import {
   concurrentCalls,
-  median,
-  notificationFlood,
   percentile,
   type Sample,
   sequentialCalls,
-  waitForServerStream,
   withTimeout,
 } from "./e2e-measure.js";
-import { type BenchHost, startOursHost, startSdkHost } from "./e2e-servers.js";
-import type { BenchRow } from "./types.js";
+import { type HostProcess, hostTarget, startHostProcess } from "./host-process.js";
+import type { PartResult, ResultRow } from "./types.js";
 
-/** Per pair and round; rounds are short so that the pairs take turns often on a noisy machine. */
-const SEQUENTIAL_CALLS = 60;
-const CONCURRENT_CALLS = 192;
-const IN_FLIGHT = 32;
-const NOTIFICATIONS = 2_400;
-/** Notifications the sender may be ahead of the client (~60 KB, far below any buffer cap). */
-const FLOOD_WINDOW = 512;
-/** The warm-up round runs this fraction of a measured round's counts. */
-const WARMUP_SCALE = 0.4;
-const MIN_ROUNDS = 2;
-const MAX_ROUNDS = 12;
-/** No round starts that would end after this (the whole file must stay < 90 s on 2 busy cores). */
-const TIME_BUDGET_MS = 55_000;
+const SEQUENTIAL_CALLS = Number(process.env["BENCH_E2E_SEQ"] ?? 100);
+const CONCURRENT_CALLS = Number(process.env["BENCH_E2E_CONC"] ?? 640);
+const IN_FLIGHT = 64;
+const ROUNDS = Number(process.env["BENCH_RUNS"] ?? 5);
+const WARMUP_SCALE = 0.3;
 /** One scenario of one pair longer than this fails the bench (something hangs). */
-const SCENARIO_TIMEOUT_MS = 30_000;
-/** `BENCH_E2E_MIXED=1` adds our host + SDK client and SDK host + our client (≈ +70 % time). */
-const MIXED = process.env["BENCH_E2E_MIXED"] === "1";
+const SCENARIO_TIMEOUT_MS = 60_000;
 
-type PairName = "sdk" | "ours" | "connectMcps" | "oursHost+sdkClient" | "sdkHost+oursClient";
-interface PairSpec {
-  name: PairName;
-  host: "ours" | "sdk";
-  client: ClientKind;
-}
-const PAIRS: readonly PairSpec[] = [
+type PairName = "sdk" | "ours" | "oursClient+sdkHost" | "sdkClient+oursHost";
+const PAIRS: ReadonlyArray<{ name: PairName; host: "ours" | "sdk"; client: ClientKind }> = [
   { name: "sdk", host: "sdk", client: "sdk" },
   { name: "ours", host: "ours", client: "ours" },
-  { name: "connectMcps", host: "ours", client: "connectMcps" },
-  ...(MIXED
-    ? ([
-        { name: "oursHost+sdkClient", host: "ours", client: "sdk" },
-        { name: "sdkHost+oursClient", host: "sdk", client: "ours" },
-      ] as const)
-    : []),
+  { name: "oursClient+sdkHost", host: "sdk", client: "ours" },
+  { name: "sdkClient+oursHost", host: "ours", client: "sdk" },
 ];
-const WIRES: readonly WireKind[] = ["streamable-http", "sse"];
+const WIRES: ReadonlyArray<{ wire: WireKind; label: string }> = [
+  { wire: "sse", label: "legacy SSE" },
+  { wire: "streamable-http", label: "Streamable HTTP" },
+];
 
-type Scenario = "seq" | "conc" | "flood";
-const SCENARIOS: readonly Scenario[] = ["seq", "conc", "flood"];
+interface Measured {
+  calls: number;
+  elapsedMs: number;
+  latencies: number[];
+  /** Client (this process) + host process CPU, ms. */
+  cpuMs: number;
+}
 
 interface Pair {
   name: PairName;
+  wire: WireKind;
   client: BenchClient;
-  samples: Record<Scenario, Sample[]>;
+  host: HostProcess;
+  seq: Measured[];
+  conc: Measured[];
 }
 
-/** `scale` < 1 shortens the warm-up round. */
-function runScenario(
-  pair: Pair,
-  scenario: Scenario,
-  round: number,
-  scale: number,
-): Promise<Sample> {
-  const what = `${pair.name} over ${pair.client.wire}: ${scenario}`;
+async function measure(pair: Pair, kind: "seq" | "conc", round: number, scale: number) {
+  const before = await pair.host.usage();
   const n = (count: number) => Math.max(IN_FLIGHT, Math.round(count * scale));
-  const work =
-    scenario === "seq"
+  const sample: Sample = await withTimeout(
+    kind === "seq"
       ? sequentialCalls(pair.client, n(SEQUENTIAL_CALLS), round)
-      : scenario === "conc"
-        ? concurrentCalls(pair.client, n(CONCURRENT_CALLS), IN_FLIGHT, round)
-        : notificationFlood(pair.client, n(NOTIFICATIONS), FLOOD_WINDOW, round);
-  return withTimeout(work, SCENARIO_TIMEOUT_MS, what);
-}
-
-/** Scenario by scenario, every pair in turn (order reversed every other round). */
-async function measureRound(pairs: Pair[], round: number, record: boolean): Promise<void> {
-  const order = round % 2 === 0 ? pairs : [...pairs].reverse();
-  for (const scenario of SCENARIOS) {
-    for (const pair of order) {
-      const sample = await runScenario(pair, scenario, round, record ? 1 : WARMUP_SCALE);
-      if (record) pair.samples[scenario].push(sample);
-    }
-  }
-}
-
-interface Metric {
-  name: string;
-  higherIsBetter: boolean;
-  value(samples: Record<Scenario, Sample[]>): number;
-}
-
-/** Median over rounds of ops per wall-clock second. */
-const rate = (list: Sample[]) => median(list.map((s) => (s.ops / s.elapsedMs) * 1000));
-/** Latency percentile over every call of every round. */
-const latency = (list: Sample[], p: number) =>
-  percentile(
-    list.flatMap((s) => s.latencies).sort((a, b) => a - b),
-    p,
+      : concurrentCalls(pair.client, n(CONCURRENT_CALLS), IN_FLIGHT, round),
+    SCENARIO_TIMEOUT_MS,
+    `${pair.name} over ${pair.wire}: ${kind}`,
   );
-/** Process CPU (client + host, both in this process) per operation, µs, over every round. */
-const cpuPerOp = (list: Sample[]) =>
-  (list.reduce((sum, s) => sum + s.cpuMs, 0) * 1000) / list.reduce((sum, s) => sum + s.ops, 0);
-
-const METRICS: readonly Metric[] = [
-  { name: "seq calls/s", higherIsBetter: true, value: (s) => rate(s.seq) },
-  { name: "seq p50 ms", higherIsBetter: false, value: (s) => latency(s.seq, 50) },
-  { name: "seq p99 ms", higherIsBetter: false, value: (s) => latency(s.seq, 99) },
-  { name: "seq CPU µs/call", higherIsBetter: false, value: (s) => cpuPerOp(s.seq) },
-  { name: `${IN_FLIGHT}-way calls/s`, higherIsBetter: true, value: (s) => rate(s.conc) },
-  { name: `${IN_FLIGHT}-way p50 ms`, higherIsBetter: false, value: (s) => latency(s.conc, 50) },
-  { name: `${IN_FLIGHT}-way p99 ms`, higherIsBetter: false, value: (s) => latency(s.conc, 99) },
-  { name: `${IN_FLIGHT}-way CPU µs/call`, higherIsBetter: false, value: (s) => cpuPerOp(s.conc) },
-  { name: "notifications/s", higherIsBetter: true, value: (s) => rate(s.flood) },
-  { name: "CPU µs/notification", higherIsBetter: false, value: (s) => cpuPerOp(s.flood) },
-];
-
-/** How many times better than the anchor (>1: faster, lower latency, less CPU). */
-function speedup(metric: Metric, ours: number, anchor: number): string {
-  return `${(metric.higherIsBetter ? ours / anchor : anchor / ours).toFixed(2)}x`;
+  const after = await pair.host.usage();
+  return {
+    calls: sample.ops,
+    elapsedMs: sample.elapsedMs,
+    latencies: sample.latencies,
+    cpuMs: sample.cpuMs + (after.cpuMs - before.cpuMs),
+  };
 }
 
-const fmt = (n: number) => (n >= 100 ? Math.round(n) : Number(n.toFixed(2)));
-
-function table(pairs: Pair[]): BenchRow[] {
-  const rows: BenchRow[] = [];
-  for (const wire of WIRES) {
-    const of = (name: PairName) => {
-      const pair = pairs.find((p) => p.name === name && p.client.wire === wire);
-      if (pair === undefined) throw new Error(`no pair ${name} over ${wire}`);
-      return pair.samples;
-    };
-    for (const metric of METRICS) {
-      const value = (name: PairName) => metric.value(of(name));
-      const anchor = value("sdk");
-      const row: BenchRow = {
-        wire,
-        metric: metric.name,
-        sdk: fmt(anchor),
-        ours: fmt(value("ours")),
-        "ours/sdk": speedup(metric, value("ours"), anchor),
-        connectMcps: fmt(value("connectMcps")),
-        "cMcps/sdk": speedup(metric, value("connectMcps"), anchor),
-      };
-      if (MIXED) {
-        row["oursHost+sdkCli"] = speedup(metric, value("oursHost+sdkClient"), anchor);
-        row["sdkHost+oursCli"] = speedup(metric, value("sdkHost+oursClient"), anchor);
-      }
-      rows.push(row);
+async function round(pairs: Pair[], index: number, record: boolean): Promise<void> {
+  const order = index % 2 === 0 ? pairs : [...pairs].reverse();
+  for (const kind of ["seq", "conc"] as const)
+    for (const pair of order) {
+      const m = await measure(pair, kind, index, record ? 1 : WARMUP_SCALE);
+      if (record) pair[kind].push(m);
     }
-  }
-  return rows;
 }
 
-export async function run(): Promise<BenchRow[]> {
-  const hosts: BenchHost[] = [];
+const rate = (m: Measured) => (m.calls / m.elapsedMs) * 1000;
+const p99 = (m: Measured) =>
+  percentile(
+    [...m.latencies].sort((a, b) => a - b),
+    99,
+  );
+const cpuPerCall = (m: Measured) => (m.cpuMs * 1000) / m.calls;
+
+function rows(pairs: Pair[]): ResultRow[] {
+  const out: ResultRow[] = [];
+  for (const { wire, label } of WIRES) {
+    const of = (name: PairName) => {
+      const pair = pairs.find((p) => p.name === name && p.wire === wire);
+      if (pair === undefined) throw new Error(`no pair ${name} over ${wire}`);
+      return pair;
+    };
+    const sdk = of("sdk");
+    const add = (
+      name: PairName,
+      row: string,
+      metric: string,
+      better: "higher" | "lower",
+      f: (m: Measured) => number,
+      kind: "seq" | "conc",
+      goal?: number,
+    ) =>
+      out.push({
+        row: `${label}: ${row}`,
+        metric,
+        better,
+        ours: of(name)[kind].map(f),
+        sdk: sdk[kind].map(f),
+        ...(goal === undefined ? {} : { goal }),
+      });
+    const endToEndGoal = wire === "sse" ? 3 : 4;
+    add("ours", `${IN_FLIGHT} in flight`, "calls/s", "higher", rate, "conc", endToEndGoal);
+    add("ours", `${IN_FLIGHT} in flight`, "p99 ms", "lower", p99, "conc", 2);
+    add("ours", `${IN_FLIGHT} in flight`, "CPU µs/call", "lower", cpuPerCall, "conc");
+    add("ours", "sequential", "calls/s", "higher", rate, "seq");
+    add("ours", "sequential", "p99 ms", "lower", p99, "seq", 2);
+    add(
+      "oursClient+sdkHost",
+      `our client → SDK host, ${IN_FLIGHT} in flight`,
+      "calls/s",
+      "higher",
+      rate,
+      "conc",
+    );
+    add(
+      "sdkClient+oursHost",
+      `SDK client → our host, ${IN_FLIGHT} in flight`,
+      "calls/s",
+      "higher",
+      rate,
+      "conc",
+    );
+    add(
+      "oursClient+sdkHost",
+      "our client → SDK host, sequential",
+      "calls/s",
+      "higher",
+      rate,
+      "seq",
+    );
+    add(
+      "sdkClient+oursHost",
+      "SDK client → our host, sequential",
+      "calls/s",
+      "higher",
+      rate,
+      "seq",
+    );
+  }
+  return out;
+}
+
+export async function run(): Promise<PartResult> {
+  const hosts: HostProcess[] = [];
   const pairs: Pair[] = [];
   try {
-    const ours = await startOursHost();
+    const ours = await startHostProcess("ours");
     hosts.push(ours);
-    const sdk = await startSdkHost();
+    const sdk = await startHostProcess("sdk");
     hosts.push(sdk);
-    for (const wire of WIRES) {
+    for (const { wire } of WIRES)
       for (const spec of PAIRS) {
         const host = spec.host === "ours" ? ours : sdk;
         const client = await withTimeout(
-          connectBenchClient(host, wire, spec.client),
+          connectBenchClient(hostTarget(host), wire, spec.client),
           REQUEST_TIMEOUT_MS,
           `${spec.name} over ${wire}: connect`,
         );
-        pairs.push({ name: spec.name, client, samples: { seq: [], conc: [], flood: [] } });
-        await waitForServerStream(client, -1 - pairs.length);
+        pairs.push({ name: spec.name, wire, client, host, seq: [], conc: [] });
       }
-    }
-    const started = performance.now();
-    await measureRound(pairs, 0, false); // warm-up: JIT, connection pools, session state
-    let rounds = 0;
-    let longest = 0;
-    while (rounds < MAX_ROUNDS) {
-      const elapsed = performance.now() - started;
-      if (rounds >= MIN_ROUNDS && elapsed + longest > TIME_BUDGET_MS) break;
-      const roundStarted = performance.now();
-      await measureRound(pairs, rounds + 1, true);
-      longest = Math.max(longest, performance.now() - roundStarted);
-      rounds += 1;
-    }
-    const rows = table(pairs);
-    rows.push({
-      wire: `${rounds} rounds`,
-      metric: `per round: seq ${SEQUENTIAL_CALLS}, ${IN_FLIGHT}-way ${CONCURRENT_CALLS}, ${NOTIFICATIONS} notifications; Nx = N times better than sdk`,
-    });
-    return rows;
+    await round(pairs, 0, false); // warm-up: JIT, pools, session state
+    for (let i = 1; i <= ROUNDS; i++) await round(pairs, i, true);
+    return {
+      rows: rows(pairs),
+      notes: [
+        `${ROUNDS} runs; per run and pair: ${SEQUENTIAL_CALLS} sequential calls, ${CONCURRENT_CALLS} calls ${IN_FLIGHT} in flight`,
+        "hosts in child processes, clients in the bench process; CPU = both processes",
+        "ours = SDK v2 Client over the mcp-sse transport + the mcp-sse host; sdk = SDK v2 Client over the SDK transports + SDK hosts (v2 Streamable HTTP, v1 legacy SSE)",
+      ],
+    };
   } finally {
     await Promise.allSettled(pairs.map((p) => withTimeout(p.client.close(), 5_000, "close")));
-    await Promise.allSettled(hosts.map((h) => withTimeout(h.close(), 10_000, "close host")));
+    await Promise.allSettled(hosts.map((h) => h.close()));
   }
 }

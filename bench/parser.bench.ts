@@ -15,7 +15,7 @@ import { createParser as createAnchorParser } from "eventsource-parser";
 import { createParser, createPortableParser } from "../src/sse/parser.js";
 import type { BenchRow } from "./types.js";
 
-const TARGET_BYTES = 20 * 1024 * 1024;
+const TARGET_BYTES = Number(process.env["BENCH_PARSER_BYTES"] ?? 20 * 1024 * 1024);
 const WARMUP_ROUNDS = 2;
 const ROUNDS = 15;
 /** Fewest measured rounds, even over the time budget. */
@@ -71,7 +71,7 @@ function makeEvent(random: () => number, n: number, wideEvery: number): string {
   return frame + "\n";
 }
 
-interface Stream {
+export interface Stream {
   chunks: Uint8Array[];
   /** The same chunks decoded by one streaming `TextDecoder` (for the string feed path). */
   texts: string[];
@@ -79,7 +79,7 @@ interface Stream {
   events: number;
 }
 
-function makeStream(wideEvery: number): Stream {
+export function makeStream(wideEvery: number): Stream {
   const random = prng(42);
   const parts: string[] = [];
   let length = 0;

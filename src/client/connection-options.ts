@@ -44,6 +44,11 @@ export interface ConnectionOptions {
   server: ServerConfig;
   logger: Logger;
   createTransport: TransportFactory;
+  /**
+   * The fetch of an event feed's stream and RPC (the manager's shared pool). MCP connections
+   * get theirs through `createTransport`. Default: a pool of the feed's own.
+   */
+  fetch?: typeof globalThis.fetch;
   /** Receives every event of this connection (notifications, state, error), in order. */
   emit: (event: McpsEvent) => void;
   refreshToken?: RefreshToken;

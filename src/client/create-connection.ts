@@ -18,6 +18,7 @@ export function createServerConnection(options: ConnectionOptions): ServerConnec
       logger,
       emit,
       ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       ...(onReconnectAttempt === undefined ? {} : { onReconnectAttempt }),
       ...(onStreamReconnect === undefined ? {} : { onStreamReconnect }),
     });

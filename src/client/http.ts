@@ -52,12 +52,29 @@ export function createAgent(server: ServerConfig, options: FetchPoolOptions = {}
  * close must destroy them itself.
  */
 function createTrackedAgent(server: ServerConfig, options: FetchPoolOptions) {
+  const dispatchers = new Set<TrackedDispatcher>();
+  const agent = new Agent(agentOptions(server, options, dispatchers));
+  return { agent, dispatchers };
+}
+
+type TrackedDispatcher = Dispatcher & { closed: boolean; destroyed: boolean };
+
+/**
+ * The Agent options for `server` (TLS, timeouts); the Agent's per-origin pools are added to
+ * `dispatchers` so that a bounded close can reach them. `extra` adds pool options (limits).
+ */
+export function agentOptions(
+  server: ServerConfig,
+  options: FetchPoolOptions,
+  dispatchers: Set<TrackedDispatcher>,
+  extra: Pool.Options = {},
+): Agent.Options {
   const configured = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const connectTimeout =
     server.timeoutMs > 0 && configured > 0 ? Math.min(configured, server.timeoutMs) : configured;
   const tls = server.tls;
-  const dispatchers = new Set<Dispatcher & { closed: boolean; destroyed: boolean }>();
-  const agent = new Agent({
+  return {
+    ...extra,
     allowH2: true,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     // Streams are long-lived: undici's body/headers timeouts would cut an idle SSE stream.
@@ -78,8 +95,7 @@ function createTrackedAgent(server: ServerConfig, options: FetchPoolOptions) {
       dispatchers.add(dispatcher);
       return dispatcher;
     },
-  });
-  return { agent, dispatchers };
+  };
 }
 
 /** A fetch bound to its own Agent, with a disposer. Not cached: the caller owns it. */
@@ -109,7 +125,11 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
  * A TLS failure as `CLIENT_TLS` naming the server and the `tls.*` setting to fix; a peer that
  * closed an https connection unanswered keeps undici's error, with a TLS hint in its message.
  */
-function explainTls(server: ServerConfig, input: RequestInfo | URL, error: unknown): unknown {
+export function explainTls(
+  server: ServerConfig,
+  input: RequestInfo | URL,
+  error: unknown,
+): unknown {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const tls = tlsFailure(server, url, error);
   if (tls !== undefined) return tls;
@@ -121,7 +141,7 @@ function explainTls(server: ServerConfig, input: RequestInfo | URL, error: unkno
 }
 
 /** `agent.close()` for at most `graceMs`, then destroy every dispatcher it had. */
-async function closeBounded(
+export async function closeBounded(
   agent: Agent,
   dispatchers: ReadonlySet<Dispatcher>,
   graceMs: number,

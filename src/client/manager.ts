@@ -27,6 +27,7 @@ import {
   type SubscribeOptions,
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
+import { type ManagerPool, managerPool } from "./manager-pool.js";
 import {
   type Clock,
   DEFAULT_LATENCY_SAMPLES,
@@ -180,6 +181,7 @@ class Manager implements McpsManager {
   private readonly bus: EventBus;
   private readonly clock: Clock;
   private readonly intake: EventIntake;
+  private readonly pool: ManagerPool;
   /** `slow_handler_ms` by server name (looked up for every handled event). */
   private readonly slowHandlerMs = new Map<string, number>();
   private closing: Promise<void> | undefined;
@@ -195,6 +197,7 @@ class Manager implements McpsManager {
     private readonly logger: Logger,
   ) {
     this.clock = options.clock ?? defaultClock;
+    this.pool = managerPool(config);
     this.bus = new EventBus(
       {
         onDrop: (event) => this.metricsOf(event.server).eventsDropped++,
@@ -239,10 +242,14 @@ class Manager implements McpsManager {
 
   private connect(server: ServerConfig): ServerConnection {
     const metrics = this.metricsOf(server.name);
+    const createTransport = this.options.createTransport ?? createClientTransport;
+    const fetch = this.pool.fetchFor(server);
     return createServerConnection({
       server,
       logger: this.logger,
-      createTransport: this.options.createTransport ?? createClientTransport,
+      // Every HTTP request of every server through the one pool (the config's `pool:` limits).
+      createTransport: (options) => createTransport({ fetch, ...options }),
+      fetch,
       emit: (event) =>
         this.intake.receive(server, event, this.connections.get(server.name)?.secretValues() ?? []),
       onReconnectAttempt: () => metrics.reconnects++,
@@ -396,6 +403,7 @@ class Manager implements McpsManager {
       await Promise.all([...this.connections.values()].map((c) => c.close()));
       await this.intake.drain();
       this.bus.close();
+      await this.pool.close();
     })();
     return this.closing;
   }

@@ -43,3 +43,13 @@ export const DEFAULT_RATE_LIMIT_BACKOFF_S = 60;
  * warning naming the event (the guide's client warns past 1 s); 0 disables the warning.
  */
 export const DEFAULT_SLOW_HANDLER_MS = 1000;
+/**
+ * `pool.connections`: requests in flight at once over all HTTP servers of a manager (each
+ * holds one HTTP/1.1 connection); further requests wait in order. Event streams are not
+ * counted (see `pool` in docs/config.md). aiohttp's default total limit.
+ */
+export const DEFAULT_POOL_CONNECTIONS = 100;
+/** `pool.connections_per_host`: the same bound per origin; 0 = only the total applies (aiohttp's default). */
+export const DEFAULT_POOL_CONNECTIONS_PER_HOST = 0;
+/** `pool.dns_cache_ttl`: how long a resolved host name is reused, seconds; 0 disables the cache. */
+export const DEFAULT_DNS_CACHE_TTL_S = 10;

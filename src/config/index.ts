@@ -1,9 +1,12 @@
 /** The config layer: load, interpolate, validate and normalize `mcps` files and objects. */
 export {
+  DEFAULT_DNS_CACHE_TTL_S,
   DEFAULT_ENABLED,
   DEFAULT_MAX_CALL_TIME_FACTOR,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
+  DEFAULT_POOL_CONNECTIONS,
+  DEFAULT_POOL_CONNECTIONS_PER_HOST,
   DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
   DEFAULT_SERVER_KIND,
@@ -30,4 +33,11 @@ export {
   type ConfigProblem,
 } from "./problems.js";
 export { isToolAllowed, matchesToolPattern } from "./tools.js";
-export type { McpsConfig, ServerConfig, ServerKind, TlsConfig, TransportKind } from "./types.js";
+export type {
+  McpsConfig,
+  PoolConfig,
+  ServerConfig,
+  ServerKind,
+  TlsConfig,
+  TransportKind,
+} from "./types.js";

@@ -4,9 +4,12 @@
  */
 import type { Logger } from "../logger.js";
 import {
+  DEFAULT_DNS_CACHE_TTL_S,
   DEFAULT_ENABLED,
   DEFAULT_MAX_RECONNECTS,
   DEFAULT_PING_INTERVAL_S,
+  DEFAULT_POOL_CONNECTIONS,
+  DEFAULT_POOL_CONNECTIONS_PER_HOST,
   DEFAULT_RATE_LIMIT_BACKOFF_S,
   DEFAULT_RECONNECT_INTERVAL_S,
   DEFAULT_SERVER_KIND,
@@ -18,7 +21,7 @@ import {
 import type { PathSegment, ProblemList } from "./problems.js";
 import { formatPath } from "./problems.js";
 import type { RawConfig, RawMcpServersEntry, RawMcpsEntry } from "./schema.js";
-import type { McpsConfig, ServerConfig, TlsConfig, TransportKind } from "./types.js";
+import type { McpsConfig, PoolConfig, ServerConfig, TlsConfig, TransportKind } from "./types.js";
 import { entriesOf } from "./validate.js";
 
 /** PEM text read for one entry, keyed by the entry's formatted path. */
@@ -199,5 +202,19 @@ export async function normalize(
       ),
     );
   }
-  return { servers, toolSeparator: raw.tool_separator ?? DEFAULT_TOOL_SEPARATOR, source };
+  return {
+    servers,
+    toolSeparator: raw.tool_separator ?? DEFAULT_TOOL_SEPARATOR,
+    pool: poolOf(raw.pool),
+    source,
+  };
+}
+
+/** The top-level `pool:` with its defaults (all of them for `undefined`). */
+export function poolOf(raw: RawConfig["pool"]): PoolConfig {
+  return {
+    connections: raw?.connections ?? DEFAULT_POOL_CONNECTIONS,
+    connectionsPerHost: raw?.connections_per_host ?? DEFAULT_POOL_CONNECTIONS_PER_HOST,
+    dnsCacheTtlMs: ms(raw?.dns_cache_ttl ?? DEFAULT_DNS_CACHE_TTL_S),
+  };
 }

@@ -55,16 +55,32 @@ export function looksLoaded(value: object): boolean {
   );
 }
 
-function toFileEntry(server: unknown): unknown {
-  if (!isObj(server)) return server;
+/** Own keys → file keys (ms → seconds where marked); unknown keys pass through (and are reported). */
+function renameKeys(
+  value: unknown,
+  fields: Record<string, { file: string; msToSeconds?: true }>,
+): unknown {
+  if (!isObj(value)) return value;
   const entry: Obj = {};
-  for (const [key, value] of Object.entries(server)) {
-    const field = FIELDS[key];
-    if (field === undefined) entry[key] = value;
-    else if (value === undefined) continue;
-    else entry[field.file] = field.msToSeconds && typeof value === "number" ? value / 1000 : value;
+  for (const [key, v] of Object.entries(value)) {
+    const field = fields[key];
+    if (field === undefined) entry[key] = v;
+    else if (v === undefined) continue;
+    else entry[field.file] = field.msToSeconds && typeof v === "number" ? v / 1000 : v;
   }
   return entry;
+}
+
+/** `PoolConfig` key → the file's `pool:` key (`dnsCacheTtlMs` in ms → seconds). */
+const POOL_FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
+  connections: { file: "connections" },
+  connectionsPerHost: { file: "connections_per_host" },
+  dnsCacheTtlMs: { file: "dns_cache_ttl", msToSeconds: true },
+};
+const POOL_FILE_TO_OWN = new Map(Object.entries(POOL_FIELDS).map(([own, { file }]) => [file, own]));
+
+function toFileEntry(server: unknown): unknown {
+  return renameKeys(server, FIELDS);
 }
 
 function toFileShape(value: Obj): Obj {
@@ -72,6 +88,7 @@ function toFileShape(value: Obj): Obj {
   for (const [key, v] of Object.entries(value)) {
     if (key === "servers") tree["mcps"] = Array.isArray(v) ? v.map(toFileEntry) : v;
     else if (key === "toolSeparator") tree["tool_separator"] = v;
+    else if (key === "pool") tree["pool"] = renameKeys(v, POOL_FIELDS);
     else if (key !== "source") tree[key] = v;
   }
   return tree;
@@ -98,6 +115,8 @@ function inlineTls(tree: unknown, problems: ProblemList): TlsFiles {
 /** `mcps[2].timeout` → `servers[2].timeoutMs`: the problem in the object's own terms. */
 function ownPath(path: string): string {
   if (path === "tool_separator") return "toolSeparator";
+  const pool = /^pool\.([a-z_]+)(.*)$/.exec(path);
+  if (pool !== null) return `pool.${POOL_FILE_TO_OWN.get(pool[1] ?? "") ?? pool[1]}${pool[2]}`;
   const match = /^mcps(?:\[(\d+)\](?:\.([A-Za-z_]+))?)?(.*)$/.exec(path);
   if (match === null) return path;
   const [, index, key, rest] = match;

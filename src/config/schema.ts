@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { decodeBase64Url } from "../fernet/index.js";
-import { MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
+import { DEFAULT_POOL_CONNECTIONS, MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
 
 export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
 export const SERVER_KINDS = ["auto", "mcp", "feed"] as const;
@@ -137,6 +137,35 @@ const serverFields = {
     .optional(),
 };
 
+const count = (min: 0 | 1) =>
+  z.preprocess(
+    numeric,
+    z
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(min, `must be >= ${min}`),
+  );
+
+/** The top-level `pool:` (the guide's connection pool knobs), shared by every HTTP server. */
+const poolSchema = z
+  .strictObject(
+    {
+      connections: count(1).optional(),
+      connections_per_host: count(0).optional(),
+      dns_cache_ttl: seconds("nonnegative").optional(),
+    },
+    { error: "must be a map with connections, connections_per_host, dns_cache_ttl" },
+  )
+  .superRefine((pool, ctx) => {
+    const total = pool.connections ?? DEFAULT_POOL_CONNECTIONS;
+    if (pool.connections_per_host !== undefined && pool.connections_per_host > total)
+      ctx.addIssue({
+        code: "custom",
+        path: ["connections_per_host"],
+        message: `must be at most pool.connections (${total})`,
+      });
+  });
+
 const serverName = z
   .string({ error: "is required (a string)" })
   .regex(SERVER_NAME_PATTERN, "must use only letters, digits, `_`, `.` and `-`");
@@ -176,6 +205,7 @@ export const configSchema = z.strictObject(
       )
       .optional(),
     tool_separator: nonEmpty.optional(),
+    pool: poolSchema.optional(),
   },
   { error: "must be a map with `mcps:` (a list) or `mcpServers:` (a map)" },
 );

@@ -70,8 +70,23 @@ export interface ServerConfig {
   slowHandlerMs: number;
 }
 
+/** The HTTP connection pool every server of a manager shares (file: top-level `pool:`). */
+export interface PoolConfig {
+  /** Requests in flight at once over all servers (file: `connections`). Event streams are not counted. */
+  connections: number;
+  /** The same bound per origin; 0 = only the total (file: `connections_per_host`). */
+  connectionsPerHost: number;
+  /** Reuse a resolved host name this long, ms; 0 disables the cache (file: `dns_cache_ttl`, seconds). */
+  dnsCacheTtlMs: number;
+}
+
 export interface McpsConfig {
   servers: ServerConfig[];
+  /**
+   * The shared HTTP pool. `loadConfig` always sets it (defaults from `config/defaults.ts`);
+   * optional so that configs built by hand for tests stay valid (the defaults apply).
+   */
+  pool?: PoolConfig;
   /** Separator in qualified tool names (`server__tool`). */
   toolSeparator: string;
   /** Where the config came from (a path, or "<object>"), for messages. */

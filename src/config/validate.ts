@@ -10,7 +10,8 @@ import { formatPath } from "./problems.js";
 import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig, TRANSPORT_NAMES } from "./schema.js";
 
 type Obj = Record<string, unknown>;
-const TOP_LEVEL_KEYS = ["mcps", "mcpServers", "tool_separator"];
+const TOP_LEVEL_KEYS = ["mcps", "mcpServers", "tool_separator", "pool"];
+const POOL_KEYS = ["connections", "connections_per_host", "dns_cache_ttl"];
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** One server entry of either shape, as written in the file (after interpolation). */
@@ -140,9 +141,11 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
           ? ["ca", "cert", "key", "insecure", "insecure_skip_verify"]
           : last === "tools"
             ? ["allow", "deny"]
-            : path.length === 2
-              ? KNOWN_ENTRY_KEYS
-              : [];
+            : path.length === 1 && last === "pool"
+              ? POOL_KEYS
+              : path.length === 2
+                ? KNOWN_ENTRY_KEYS
+                : [];
     for (const key of issue.keys) problems.add([...path, key], unknownKeyMessage(key, known));
     return;
   }

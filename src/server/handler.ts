@@ -27,6 +27,7 @@ import type { McpHttpHandlerOptions } from "./types.js";
 import {
   DEFAULT_FEED_PATH,
   DEFAULT_FEED_RPC_PATH,
+  DEFAULT_GZIP_MIN_BYTES,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
@@ -49,6 +50,8 @@ export interface McpHttpHandler {
   readonly logger: Logger;
   /** Every path this handler serves (its configured endpoint paths, `/healthz`, `/metrics`). */
   readonly paths: readonly string[];
+  /** JSON answers this big are gzipped by the node adapter (`options.gzipMinBytes`). */
+  readonly gzipMinBytes: number;
   /** The plain event feed, when `options.feed` is given. */
   readonly feed: EventFeed | undefined;
   /**
@@ -276,6 +279,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       return sessions.size;
     },
     reapIdle: () => sessions.reapIdle(),
+    gzipMinBytes: options.gzipMinBytes ?? DEFAULT_GZIP_MIN_BYTES,
     paths: [
       mcpPath,
       ssePath,

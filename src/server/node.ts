@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
 import { redact, silentLogger } from "../logger.js";
+import { gzipJsonBody, mayGzip } from "./compress.js";
 import type { DrainOptions } from "./drain.js";
 import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
 import { requestHeadProblem } from "./request-head.js";
+import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 
 /** A request body up to this size left unread is drained to keep the connection alive. */
 const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
@@ -16,6 +18,8 @@ export type NodeHandler = Pick<McpHttpHandler, "fetch"> & {
   readonly logger?: Logger;
   /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
   readonly paths?: readonly string[];
+  /** JSON answers this big are gzipped for clients that accept it. Default `DEFAULT_GZIP_MIN_BYTES`; `0` disables. */
+  readonly gzipMinBytes?: number;
 };
 
 /** What `toMiddleware` routes for a handler that does not say (the default paths). */
@@ -157,6 +161,14 @@ async function handleNode(
   response.headers.forEach((value, name) => {
     out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
+  const gzipMinBytes = handler.gzipMinBytes ?? DEFAULT_GZIP_MIN_BYTES;
+  if (mayGzip(req.headers["accept-encoding"], response, gzipMinBytes)) {
+    const body = await gzipJsonBody(response, out, gzipMinBytes);
+    res.writeHead(response.status, out);
+    res.write(body);
+    await end();
+    return;
+  }
   res.writeHead(response.status, out);
   if (!response.body) {
     await end();

@@ -68,6 +68,12 @@ export interface McpHttpHandlerOptions {
   keepAliveMs?: number;
   /** Default `DEFAULT_MAX_BODY_BYTES`. */
   maxBodyBytes?: number;
+  /**
+   * JSON answers of at least this many bytes are gzipped when the request's `Accept-Encoding`
+   * allows it (never event streams), by the `node:http` adapter (`serve()`, `toNodeListener`,
+   * `toMiddleware`). Default `DEFAULT_GZIP_MIN_BYTES` (1 KiB); `0` disables.
+   */
+  gzipMinBytes?: number;
   /** Deepest JSON nesting a POST body may have (else 400). Default `DEFAULT_MAX_JSON_DEPTH`; `0` disables. */
   maxJsonDepth?: number;
   /** Default `DEFAULT_MAX_SESSIONS`; `0` disables. */
@@ -113,6 +119,12 @@ export interface McpHttpHandlerOptions {
    */
   feed?: FeedOptions;
 }
+
+/**
+ * `gzipMinBytes`: JSON bodies smaller than this are sent as they are: below ~1 KiB gzip's
+ * header and the CPU buy nothing (nginx and most CDNs use a similar floor).
+ */
+export const DEFAULT_GZIP_MIN_BYTES = 1024;
 
 /** Path of the plain event feed when `feed` is given without one (the guide's). */
 export const DEFAULT_FEED_PATH = "/mcp/sse";

@@ -51,6 +51,26 @@ describe("scrubEvent / scrubFailure", () => {
     assert.ok(!JSON.stringify(scrubEvent(event, secrets)).includes("tok-unit"));
   });
 
+  it("finds a secret below the plain walk's depth, in a cycle, and as a number's text", () => {
+    let deep: Record<string, unknown> = { leaf: "Bearer tok-unit-91c2e0" };
+    for (let i = 0; i < 100; i++) deep = { next: deep };
+    const deepEvent = { server: "a", type: "t", data: deep, receivedAt: 1 };
+    assert.ok(!JSON.stringify(scrubEvent(deepEvent, secrets)).includes("tok-unit"));
+
+    const cyclic: Record<string, unknown> = { text: "tok-unit-91c2e0" };
+    cyclic["self"] = cyclic;
+    const cyclicEvent = { server: "a", type: "t", data: cyclic, receivedAt: 1 };
+    assert.notEqual(scrubEvent(cyclicEvent, secrets), cyclicEvent);
+
+    const numeric = secretValuesOf({ "X-Api-Key": "8675309" });
+    const numberEvent = { server: "a", type: "t", data: { echoed: 8675309 }, receivedAt: 1 };
+    assert.notEqual(
+      scrubEvent(numberEvent, numeric),
+      numberEvent,
+      "a numeric key echoed as a number",
+    );
+  });
+
   it("scrubFailure keeps an error that mentions nothing, copies one that does (message, details, causes)", () => {
     const clean = new McpSseError("CLIENT_TIMEOUT", "slow");
     assert.equal(scrubFailure(clean, secrets), clean);

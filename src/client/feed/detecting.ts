@@ -58,6 +58,7 @@ export class DetectingConnection implements ServerConnection {
       emit,
       handoff,
       ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(this.options.fetch === undefined ? {} : { fetch: this.options.fetch }),
       ...(onReconnectAttempt === undefined ? {} : { onReconnectAttempt }),
       ...(onStreamReconnect === undefined ? {} : { onStreamReconnect }),
     });

@@ -1,0 +1,110 @@
+/**
+ * Notification fan-out to many sessions (docs/performance.md, "fanout"): the session servers
+ * of one host send logging notifications to all of their clients at once, round after round
+ * (`BENCH_FANOUT_SESSIONS` sessions, default 500, `PER_SESSION` notifications each: 10,000 in
+ * all), outside any request (legacy SSE stream / Streamable HTTP standalone stream).
+ *
+ * Host in a child process; the clients in this process, as pairs: SDK host with SDK clients
+ * (the anchor), mcp-sse host with mcp-sse transports (SDK v2 `Client` over
+ * `createClientTransport`). Time from the command to the last notification received; every
+ * notification is counted per client, or the bench fails.
+ */
+import { type BenchClient, connectBenchClient, type WireKind } from "./e2e-clients.js";
+import { withTimeout } from "./e2e-measure.js";
+import { type HostProcess, hostTarget, startHostProcess } from "./host-process.js";
+import type { PartResult, ResultRow } from "./types.js";
+
+const SESSIONS = Number(process.env["BENCH_FANOUT_SESSIONS"] ?? 500);
+const PER_SESSION = Number(process.env["BENCH_FANOUT_PER_SESSION"] ?? 20);
+const RUNS = Number(process.env["BENCH_RUNS"] ?? 5);
+const CONNECT_CONCURRENCY = 20;
+const RUN_TIMEOUT_MS = 120_000;
+const PROBE_TIMEOUT_MS = 30_000;
+
+async function connectAll(host: HostProcess, wire: WireKind): Promise<BenchClient[]> {
+  const clients: BenchClient[] = [];
+  const target = hostTarget(host);
+  const kind = host.kind === "ours" ? "ours" : "sdk";
+  let next = 0;
+  const worker = async () => {
+    while (next < SESSIONS) {
+      next += 1;
+      clients.push(await withTimeout(connectBenchClient(target, wire, kind), 30_000, "connect"));
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+  return clients;
+}
+
+/** Until every client has its server-initiated stream open (probe notifications arrive). */
+async function waitForStreams(host: HostProcess, clients: BenchClient[]): Promise<void> {
+  const round = -1;
+  for (const c of clients) c.expect(round);
+  const until = performance.now() + PROBE_TIMEOUT_MS;
+  while (clients.some((c) => c.received().count === 0)) {
+    if (performance.now() > until) throw new Error(`${host.kind}: streams not open after probes`);
+    await host.request({ op: "probe", round });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function oneRun(host: HostProcess, clients: BenchClient[], round: number): Promise<number> {
+  for (const c of clients) c.expect(round);
+  const started = performance.now();
+  const sent = host.request({ op: "fanout", rounds: PER_SESSION, round });
+  await withTimeout(
+    Promise.all([sent, ...clients.map((c) => c.waitFor(PER_SESSION))]),
+    RUN_TIMEOUT_MS,
+    `${host.kind} fan-out`,
+  );
+  const elapsed = performance.now() - started;
+  const expectedSum = (PER_SESSION * (PER_SESSION - 1)) / 2;
+  for (const c of clients) {
+    const { count, indexSum } = c.received();
+    if (count !== PER_SESSION || indexSum !== expectedSum)
+      throw new Error(`${host.kind}: a client received ${count} of ${PER_SESSION} notifications`);
+  }
+  return (SESSIONS * PER_SESSION * 1000) / elapsed;
+}
+
+async function measure(kind: "ours" | "sdk", wire: WireKind): Promise<number[]> {
+  const host = await startHostProcess(kind, kind === "ours" ? { maxSessions: 0 } : {});
+  let clients: BenchClient[] = [];
+  try {
+    clients = await connectAll(host, wire);
+    await waitForStreams(host, clients);
+    await oneRun(host, clients, 0); // warm-up
+    const rates: number[] = [];
+    for (let r = 1; r <= RUNS; r++) rates.push(await oneRun(host, clients, r));
+    return rates;
+  } finally {
+    await Promise.allSettled(clients.map((c) => withTimeout(c.close(), 5_000, "close")));
+    await host.close();
+  }
+}
+
+export async function run(): Promise<PartResult> {
+  const rows: ResultRow[] = [];
+  for (const [wire, label] of [
+    ["sse", "legacy SSE"],
+    ["streamable-http", "Streamable HTTP"],
+  ] as const) {
+    const sdk = await measure("sdk", wire);
+    const ours = await measure("ours", wire);
+    rows.push({
+      row: `${label}: fan-out to ${SESSIONS} sessions`,
+      metric: "notifications/s",
+      better: "higher",
+      ours,
+      sdk,
+      goal: 2,
+    });
+  }
+  return {
+    rows,
+    notes: [
+      `${RUNS} runs after a warm-up; per run ${SESSIONS} sessions × ${PER_SESSION} notifications = ${SESSIONS * PER_SESSION}`,
+      "host in a child process, the clients (one SDK v2 Client per session) in the bench process",
+    ],
+  };
+}

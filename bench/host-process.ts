@@ -1,0 +1,136 @@
+/**
+ * Start a bench host (`host-child.ts`) in a child process on 127.0.0.1 and talk to it over
+ * IPC. Every command has a deadline; `close()` kills the child if it does not exit in time.
+ * Not a bench module.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { BenchTarget } from "./e2e-clients.js";
+
+export type HostKind = "ours" | "sdk" | "raw";
+
+export type HostCommand =
+  | { op: "usage"; gc?: boolean }
+  | { op: "notify"; index: number; data: unknown }
+  | { op: "probe"; round: number }
+  | { op: "fanout"; rounds: number; round: number }
+  | { op: "publish"; count: number; gapMs: number; round: number }
+  | { op: "subscribers" }
+  | { op: "close" };
+
+export interface HostUsage {
+  rss: number;
+  cpuMs: number;
+  sessions: number;
+}
+
+export interface HostProcess {
+  kind: HostKind;
+  origin: string;
+  pid: number;
+  request<T = unknown>(command: HostCommand, timeoutMs?: number): Promise<T>;
+  usage(gc?: boolean): Promise<HostUsage>;
+  close(): Promise<void>;
+}
+
+/** No command may take longer (a bench that hangs is a failed bench). */
+const COMMAND_TIMEOUT_MS = 120_000;
+const START_TIMEOUT_MS = 30_000;
+
+export async function startHostProcess(
+  kind: HostKind,
+  options: Record<string, unknown> = {},
+): Promise<HostProcess> {
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL("./host-child.ts", import.meta.url)),
+    [kind, JSON.stringify(options)],
+    {
+      // BENCH_HOST_PROF_DIR=/tmp/prof: a CPU profile of every host process, written at exit.
+      execArgv: [
+        "--import",
+        "tsx",
+        "--expose-gc",
+        "--max-old-space-size=2048",
+        ...(process.env["BENCH_HOST_PROF_DIR"]
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_HOST_PROF_DIR"]}`]
+          : []),
+      ],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextId = 0;
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${kind} host: not ready after ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    child.once("exit", (code) => reject(new Error(`${kind} host exited (${code}) before ready`)));
+    child.on(
+      "message",
+      (message: { ready?: string; id?: number; result?: unknown; error?: string }) => {
+        if (message.ready !== undefined) {
+          clearTimeout(timer);
+          resolve(message.ready);
+          return;
+        }
+        const waiter = message.id === undefined ? undefined : pending.get(message.id);
+        if (waiter === undefined || message.id === undefined) return;
+        pending.delete(message.id);
+        if (message.error !== undefined) waiter.reject(new Error(`${kind} host: ${message.error}`));
+        else waiter.resolve(message.result);
+      },
+    );
+  });
+  child.on("exit", () => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`${kind} host exited`));
+    pending.clear();
+  });
+
+  const request = <T>(command: HostCommand, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${kind} host: ${command.op} took over ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      child.send({ id, command });
+    });
+
+  return {
+    kind,
+    origin,
+    pid: child.pid ?? -1,
+    request,
+    usage: (gc = false) => request<HostUsage>({ op: "usage", gc }),
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      await request({ op: "close" }, 15_000).catch(() => undefined);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The host as a bench client's target (`notify` goes over IPC: for probes, not for floods). */
+export function hostTarget(host: HostProcess): BenchTarget {
+  return {
+    name: host.kind,
+    origin: host.origin,
+    notify: async (index, data) => {
+      await host.request({ op: "notify", index, data });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * An undici interceptor that bounds the requests in flight: at most `total` over every origin
+ * it sees, and at most `perHost` to any one origin (0: no per-origin bound). GET requests —
+ * the long-lived event streams — pass uncounted (see `pool.ts`). A request over
+ * either bound waits in arrival order and is dispatched as soon as one ends (its response
+ * ended or failed). Shared by every dispatcher of a manager's pool, so the total holds across
+ * servers, TLS settings and the Agents behind them.
+ *
+ * Why requests and not sockets: undici opens a connection per request in flight (HTTP/1.1,
+ * no pipelining) and keeps it for the next one, so bounding requests bounds busy connections;
+ * undici has no total-across-origins limit of its own (`Agent({ connections })` is per origin).
+ */
+import type { Dispatcher } from "undici";
+
+type Handler = Dispatcher.DispatchHandler;
+type Dispatch = Dispatcher["dispatch"];
+
+export interface RequestLimiter {
+  interceptor: Dispatcher.DispatcherComposeInterceptor;
+  /** Requests in flight now, and waiting (for tests and metrics). */
+  stats(): { active: number; queued: number };
+}
+
+function originKey(origin: Dispatcher.DispatchOptions["origin"]): string {
+  return typeof origin === "string" ? origin : (origin?.origin ?? "");
+}
+
+/** `handler` with `done` called once, when the request stops holding its connection. */
+function releasing(handler: Handler, done: () => void): Handler {
+  return {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, status, headers, socket) => {
+      done();
+      handler.onRequestUpgrade?.(controller, status, headers, socket);
+    },
+    onResponseStart: (controller, status, headers, message) =>
+      handler.onResponseStart?.(controller, status, headers, message),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => {
+      done();
+      handler.onResponseEnd?.(controller, trailers);
+    },
+    onResponseError: (controller, error) => {
+      done();
+      handler.onResponseError?.(controller, error);
+    },
+  };
+}
+
+export function createRequestLimiter(total: number, perHost: number): RequestLimiter {
+  let active = 0;
+  const perOrigin = new Map<string, number>();
+  const queue: Array<{ origin: string; start: () => void }> = [];
+
+  const fits = (origin: string) =>
+    active < total && (perHost <= 0 || (perOrigin.get(origin) ?? 0) < perHost);
+
+  const release = (origin: string) => {
+    active -= 1;
+    const left = (perOrigin.get(origin) ?? 1) - 1;
+    if (left === 0) perOrigin.delete(origin);
+    else perOrigin.set(origin, left);
+    // First in line whose origin has room (a full origin does not block the others).
+    for (let i = 0; i < queue.length && active < total; ) {
+      const item = queue[i];
+      if (item !== undefined && fits(item.origin)) {
+        queue.splice(i, 1);
+        item.start();
+      } else i += 1;
+    }
+  };
+
+  const interceptor = (dispatch: Dispatch): Dispatch =>
+    function limitRequests(opts, handler) {
+      if (opts.method === "GET") return dispatch(opts, handler);
+      const origin = originKey(opts.origin);
+      const start = () => {
+        active += 1;
+        perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1);
+        let released = false;
+        const done = () => {
+          if (released) return;
+          released = true;
+          release(origin);
+        };
+        try {
+          return dispatch(opts, releasing(handler as Handler, done));
+        } catch (error) {
+          done();
+          (handler as Handler).onResponseError?.(null as never, error as Error);
+          return false;
+        }
+      };
+      // Whatever waits does not fit (a release starts every waiting request that does), so a
+      // request that fits now jumps no one: it is to an origin with room, under the total.
+      if (fits(origin)) return start();
+      queue.push({ origin, start });
+      return true;
+    };
+
+  return { interceptor, stats: () => ({ active, queued: queue.length }) };
+}
