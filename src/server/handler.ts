@@ -8,6 +8,7 @@ import {
   readBodyBytes,
   refuseDeclaredTooLarge,
 } from "./body.js";
+import { Cluster, DEFAULT_FORWARD_TIMEOUT_MS } from "./cluster.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
 import { EventFeed } from "./feed.js";
@@ -66,6 +67,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   const logger: Logger = options.logger ?? silentLogger;
   const metrics = createServerMetrics();
   const ownBackend = options.backend === undefined;
+  refuseUnusableOptions(options);
   const backend =
     options.backend ??
     createMemoryBackend({
@@ -82,9 +84,16 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     metrics,
     logger,
   });
+  const cluster = new Cluster({
+    sessions,
+    backend,
+    logger,
+    forwardTimeoutMs: options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS,
+  });
   const ctx: EndpointContext = {
     sessions,
     backend,
+    cluster,
     metrics,
     logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -264,6 +273,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       timeout,
     ]);
     clearTimeout(timer);
+    cluster.close();
     if (ownBackend) await backend.close();
   }
 
@@ -295,6 +305,23 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       return feed.publish(event);
     },
   };
+}
+
+/**
+ * Options that cannot work together fail at once rather than being dropped: the event log
+ * bounds belong to the backend, so with `backend` they go to the backend's own options.
+ */
+function refuseUnusableOptions(options: McpHttpHandlerOptions): void {
+  if (options.backend === undefined) return;
+  for (const name of ["eventLogSize", "eventLogBytes"] as const) {
+    if (options[name] !== undefined) {
+      throw new McpSseError(
+        "SERVER_INVALID_OPTIONS",
+        `${name} has no effect with backend: pass it to the backend (createMemoryBackend / createRedisBackend) instead`,
+        { details: { option: name } },
+      );
+    }
+  }
 }
 
 /** `HEAD` is answered like `GET` (RFC 9110 §9.3.2) on the read-only routes. */
