@@ -168,7 +168,12 @@ describe("replicas and Redis dying under load", { skip: REDIS_SKIP, timeout: 240
         { type: "text", text: "before" },
       ]);
       await redis.stop();
-      // While Redis is down a forwarded call fails, typed, within its timeout.
+      // While Redis is down the owner keeps serving its own session (degraded to local)...
+      proxy.route = () => owner;
+      const local = await mcps.call("c", "count", { n: 50 }, { timeout: 5000 });
+      assert.deepEqual(local.content, [{ type: "text", text: "counted 50" }]);
+      proxy.route = (method) => (method === "GET" ? owner : (owner + 1) % 3);
+      // ...and a call forwarded from another replica fails, typed, within its timeout.
       const during = await settle(mcps.call("c", "echo", { text: "during" }, { timeout: 3000 }));
       if ("error" in during) assert.ok(isMcpSseError(during.error), String(during.error));
       await redis.start();
