@@ -2,6 +2,7 @@ import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
+import type { ServerBackend } from "./backends/types.js";
 import {
   bodyTooLargeResponse,
   jsonTooDeepResponse,
@@ -11,7 +12,7 @@ import {
 import { Cluster, DEFAULT_FORWARD_TIMEOUT_MS } from "./cluster.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
-import { EventFeed } from "./feed.js";
+import { EventFeed, type FeedFanout } from "./feed.js";
 import { FeedRpc } from "./feed-rpc.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
@@ -124,6 +125,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
           keepAliveMs: ctx.keepAliveMs,
           maxBufferedBytes: ctx.maxBufferedBytes,
           onSlowSubscriber: () => metrics.slowClientDisconnects.inc({ transport: "feed" }),
+          ...feedFanout(backend, logger),
         });
   const feedPath = feedOptions === undefined ? undefined : (feedOptions.path ?? DEFAULT_FEED_PATH);
   const rpcPath =
@@ -322,6 +324,19 @@ function refuseUnusableOptions(options: McpHttpHandlerOptions): void {
       );
     }
   }
+}
+
+/** The feed's fan-out across replicas, when the backend is shared (it can broadcast). */
+function feedFanout(backend: ServerBackend, logger: Logger): { fanout?: FeedFanout } {
+  const { broadcast, onBroadcast } = backend;
+  if (broadcast === undefined || onBroadcast === undefined) return {};
+  return {
+    fanout: {
+      broadcast: (message) => broadcast.call(backend, message),
+      onBroadcast: (handler) => onBroadcast.call(backend, handler),
+      logger,
+    },
+  };
 }
 
 /** `HEAD` is answered like `GET` (RFC 9110 §9.3.2) on the read-only routes. */

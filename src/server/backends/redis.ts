@@ -84,6 +84,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   /** Sessions whose Redis log missed an append: dropped (then resumed) once Redis is back. */
   const brokenLogs = new Set<string>();
   let handler: ((message: string) => void) | undefined;
+  let broadcastHandler: ((message: string) => void) | undefined;
   let up = false;
   /** Connected once: from then on, losing Redis is an outage to ride out, not a startup error. */
   let started = false;
@@ -92,6 +93,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   const sessionKey = (id: string) => `${prefix}:session:${id}`;
   const logKey = (id: string) => `${prefix}:log:${id}`;
   const channelOf = (replica: string) => `${prefix}:replica:${replica}`;
+  /** The one channel every replica listens on: the event feed's fan-out. */
+  const broadcastChannel = `${prefix}:broadcast`;
 
   const connectTimeout = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
   const client = createClient({
@@ -132,6 +135,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     await client.connect();
     await subscriber.connect();
     await subscriber.subscribe(channelOf(replicaId), (message) => handler?.(message));
+    await subscriber.subscribe(broadcastChannel, (message) => broadcastHandler?.(message));
   } catch (error) {
     closed = true;
     await Promise.allSettled([client.destroy(), subscriber.destroy()]);
@@ -251,6 +255,17 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     },
     onMessage(onMessage) {
       handler = onMessage;
+    },
+    async broadcast(message) {
+      try {
+        await client.publish(broadcastChannel, message);
+      } catch (error) {
+        lost(error);
+        throw redisUnavailable("broadcasting to the replicas", error);
+      }
+    },
+    onBroadcast(onBroadcast) {
+      broadcastHandler = onBroadcast;
     },
     async close() {
       if (closed) return;

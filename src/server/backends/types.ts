@@ -74,6 +74,15 @@ export interface ServerBackend {
   send(replicaId: string, message: string): Promise<boolean>;
   /** Where this replica's messages go (one handler; a later call replaces it). */
   onMessage(handler: (message: string) => void): void;
+  /**
+   * Deliver `message` to every replica's `onBroadcast`, this one included, in one order for
+   * all (the event feed's fan-out). Absent on a one-process backend (memory), whose feed
+   * delivers directly. Rejects when the message cannot be sent (the caller then delivers
+   * locally).
+   */
+  broadcast?(message: string): Promise<void>;
+  /** Where broadcasts go on this replica (one handler; a later call replaces it). */
+  onBroadcast?(handler: (message: string) => void): void;
   close(): Promise<void>;
 }
 
