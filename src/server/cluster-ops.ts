@@ -48,6 +48,8 @@ export interface OwnerDeps {
   sessions: SessionManager;
   backend: ServerBackend;
   logger: Logger;
+  /** Each stream handed to another replica, so its holder's liveness can be checked. */
+  track?: (slot: RemoteSlot) => void;
 }
 
 /** The session an op names, as the owner holds it; else the error the asker answers with. */
@@ -91,6 +93,7 @@ export async function serveOp(deps: OwnerDeps, op: ClusterOp, from: string): Pro
       const session = sessionOf(deps, op.sid, "streamable", op.principalId);
       deps.sessions.noteClientMessages(session, op.messages);
       const slot = new RemoteSlot(from, op.sid, op.key, deps.backend, deps.logger);
+      deps.track?.(slot);
       const transport = session.transport as StreamableSessionTransport;
       const primed = await transport.openRemoteRequestStream(op.messages, slot, extraOf(op.http));
       return { primed };
@@ -98,6 +101,7 @@ export async function serveOp(deps: OwnerDeps, op: ClusterOp, from: string): Pro
     case "attach": {
       const session = sessionOf(deps, op.sid, op.kind, op.principalId);
       const slot = new RemoteSlot(from, op.sid, op.key, deps.backend, deps.logger);
+      deps.track?.(slot);
       if (op.kind === "sse") {
         (session.transport as LegacySseTransport).attachRemote(slot);
         return { complete: false };

@@ -2,7 +2,7 @@ import { isMcpSseError, McpSseError } from "../errors.js";
 import type { SessionRecord, SessionTransportKind } from "./backends/types.js";
 import type { ClusterOp, OwnerDeps } from "./cluster-ops.js";
 import { detachOp, serveOp } from "./cluster-ops.js";
-import type { HolderMessage } from "./remote-slot.js";
+import type { HolderMessage, RemoteSlot } from "./remote-slot.js";
 import type { SseStream } from "./sse-stream.js";
 import type { StreamSlot } from "./stream-slot.js";
 import type { Principal } from "./types.js";
@@ -23,7 +23,9 @@ type Wire =
   | { t: "call"; id: number; from: string; op: ClusterOp }
   | { t: "reply"; id: number; ok: true; value: unknown }
   | { t: "reply"; id: number; ok: false; code: string; message: string }
-  | { t: "detach"; sid: string; key: string; from: string };
+  | { t: "detach"; sid: string; key: string; from: string }
+  /** Owner → holder: are you there? (`send` answers false when nobody listens.) */
+  | { t: "ping" };
 
 interface Pending {
   resolve(value: unknown): void;
@@ -53,11 +55,19 @@ export class Cluster {
   readonly #o: ClusterOptions;
   readonly #pending = new Map<number, Pending>();
   readonly #held = new Map<string, Held>();
+  /** Streams this replica owns whose clients are held elsewhere. */
+  readonly #handedOut = new Set<RemoteSlot>();
   #nextId = 0;
   #ownerCheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ClusterOptions) {
-    this.#o = options;
+    this.#o = {
+      ...options,
+      track: (slot) => {
+        this.#handedOut.add(slot);
+        this.#ownerCheck ??= this.#startOwnerCheck();
+      },
+    };
     options.backend.onMessage((raw) => this.#receive(raw));
   }
 
@@ -147,6 +157,33 @@ export class Cluster {
       });
     for (const held of this.#held.values()) held.slot.close();
     this.#held.clear();
+    this.#handedOut.clear();
+  }
+
+  /** One ping per holder replica (not per stream); a holder nobody listens for is gone. */
+  #checkHolders(): void {
+    const byHolder = new Map<string, RemoteSlot[]>();
+    for (const slot of this.#handedOut) {
+      if (!slot.open) this.#handedOut.delete(slot);
+      else {
+        const slots = byHolder.get(slot.holder);
+        if (slots) slots.push(slot);
+        else byHolder.set(slot.holder, [slot]);
+      }
+    }
+    const ping = JSON.stringify({ t: "ping" } satisfies Wire);
+    for (const [holder, slots] of byHolder) {
+      this.#o.backend.send(holder, ping).then(
+        (listening) => {
+          if (listening) return;
+          for (const slot of slots) {
+            slot.detach();
+            this.#handedOut.delete(slot);
+          }
+        },
+        () => undefined, // the backend is down: its own logs say so; check again later
+      );
+    }
   }
 
   #settle(id: number, outcome: { value: unknown } | { error: Error }): void {
@@ -180,6 +217,8 @@ export class Cluster {
         return;
       case "detach":
         detachOp(this.#o, message.sid, message.key, message.from);
+        return;
+      case "ping":
         return;
       default:
         this.#toHeld(message);
@@ -219,9 +258,14 @@ export class Cluster {
     });
   }
 
-  /** End held streams whose owner no longer claims the session (it died, or Redis lost it). */
+  /**
+   * Both ways: end held streams whose owner no longer claims the session (it died, or Redis
+   * lost it), and stop sending to holders that are gone (so an idle session whose holder
+   * died can be reaped).
+   */
   #startOwnerCheck(): ReturnType<typeof setInterval> {
     const timer = setInterval(() => {
+      this.#checkHolders();
       if (this.#held.size === 0) return;
       for (const [k, held] of [...this.#held]) {
         const sid = k.slice(0, k.indexOf("\n"));
