@@ -116,6 +116,8 @@ describe("several replicas on Redis behind a balancer", { skip: REDIS_SKIP }, ()
         }
         const counted = await mcps.call("c", "count", { n: 200 });
         assert.deepEqual(counted.content, [{ type: "text", text: "counted 200" }]);
+        // Events reach listeners through the client's event queue, after the call's answer.
+        await waitFor(() => ticks.length >= 200, { message: "200 ticks" });
         assert.deepEqual(
           ticks,
           Array.from({ length: 200 }, (_, i) => i + 1),
