@@ -1,5 +1,6 @@
 import type { Logger } from "../logger.js";
 import type { ServerBackend, SessionTransportKind } from "./backends/types.js";
+import type { Cluster } from "./cluster.js";
 import { JSONRPC_SERVER_ERROR, JSONRPC_SESSION_NOT_FOUND, jsonRpcErrorResponse } from "./http.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { SessionManager } from "./sessions.js";
@@ -11,6 +12,8 @@ import { DEFAULT_RETRY_AFTER_SECONDS } from "./types.js";
 export interface EndpointContext {
   sessions: SessionManager;
   backend: ServerBackend;
+  /** Reaches sessions owned by other replicas (unused with the memory backend). */
+  cluster: Cluster;
   metrics: ServerMetrics;
   logger: Logger;
   maxBodyBytes: number;

@@ -6,6 +6,7 @@
  * per-stream buffer that cuts a slow subscriber, who may resume).
  */
 import { McpSseError } from "../errors.js";
+import type { Logger } from "../logger.js";
 import { SSE_HEADERS, SseStream } from "./sse-stream.js";
 
 /** Events kept for `Last-Event-ID` replay. */
@@ -30,10 +31,26 @@ export interface EventFeedOptions {
   maxBufferedBytes?: number;
   /** A subscriber was cut for not reading (metrics). */
   onSlowSubscriber?: () => void;
+  /**
+   * Several replicas (a shared backend): events published on any replica reach the
+   * subscribers of every replica, in one order, and each replica's log holds them all (since
+   * it started), so a subscriber may resume on any replica. See docs/scaling.md.
+   */
+  fanout?: FeedFanout;
+}
+
+/** How a feed reaches the other replicas (`ServerBackend.broadcast` / `onBroadcast`). */
+export interface FeedFanout {
+  broadcast(message: string): Promise<void>;
+  onBroadcast(handler: (message: string) => void): void;
+  /** Where a failed broadcast is reported (the event is then delivered on this replica only). */
+  logger: Logger;
 }
 
 interface Entry {
+  /** This feed's sequence number (`0` for an event another replica published). */
   seq: number;
+  id: string;
   data: string;
   bytes: number;
 }
@@ -56,6 +73,7 @@ export class EventFeed {
 
   constructor(options: EventFeedOptions = {}) {
     this.#options = options;
+    options.fanout?.onBroadcast((raw) => this.#received(raw));
   }
 
   get subscriberCount(): number {
@@ -70,11 +88,40 @@ export class EventFeed {
     if (this.#closed)
       throw new McpSseError("SERVER_FEED_CLOSED", "The event feed is closed; nothing published.");
     const data = JSON.stringify(event);
-    const entry: Entry = { seq: ++this.#seq, data, bytes: utf8.encode(data).byteLength };
+    const seq = ++this.#seq;
+    const entry: Entry = { seq, id: this.#idOf(seq), data, bytes: utf8.encode(data).byteLength };
+    const fanout = this.#options.fanout;
+    if (fanout === undefined) this.#deliver(entry);
+    else {
+      // Delivered here too when it comes back, so every replica sees one order.
+      fanout.broadcast(JSON.stringify({ id: entry.id, data })).catch((error: unknown) => {
+        fanout.logger.error(
+          { err: error, eventId: entry.id },
+          "event feed: cannot reach the other replicas; the event goes to this replica's subscribers only",
+        );
+        this.#deliver(entry);
+      });
+    }
+    return entry.id;
+  }
+
+  #deliver(entry: Entry): void {
+    if (this.#closed) return;
     this.#append(entry);
-    const id = this.#idOf(entry.seq);
-    for (const stream of this.#subscribers) stream.write({ id, data });
-    return id;
+    for (const stream of this.#subscribers) stream.write({ id: entry.id, data: entry.data });
+  }
+
+  /** An event some replica (maybe this one) published. */
+  #received(raw: string): void {
+    let message: { id?: unknown; data?: unknown };
+    try {
+      message = JSON.parse(raw) as typeof message;
+    } catch {
+      return;
+    }
+    if (typeof message.id !== "string" || typeof message.data !== "string") return;
+    const { id, data } = message;
+    this.#deliver({ seq: 0, id, data, bytes: utf8.encode(data).byteLength });
   }
 
   /**
@@ -140,6 +187,10 @@ export class EventFeed {
   /** Write what came after `lastEventId`, preceded by a gap error when some of it is gone. */
   #replay(stream: SseStream, lastEventId: string | null): void {
     if (!lastEventId) return;
+    if (this.#options.fanout !== undefined) {
+      this.#replayShared(stream, lastEventId);
+      return;
+    }
     const dot = lastEventId.lastIndexOf(".");
     const epoch = lastEventId.slice(0, dot);
     const seqText = lastEventId.slice(dot + 1);
@@ -162,8 +213,31 @@ export class EventFeed {
       });
     }
     for (const entry of this.#log) {
-      if (entry.seq > lastSeq && !stream.write({ id: this.#idOf(entry.seq), data: entry.data }))
-        return;
+      if (entry.seq > lastSeq && !stream.write({ id: entry.id, data: entry.data })) return;
+    }
+  }
+
+  /**
+   * With several replicas ids come from every replica's feed: the position is found by id.
+   * An id this replica's log does not hold (evicted, from before it started, or not one of
+   * the feed's) gets the gap error, then everything held.
+   */
+  #replayShared(stream: SseStream, lastEventId: string): void {
+    const at = this.#log.findIndex((e) => e.id === lastEventId);
+    if (at < 0) {
+      stream.write({
+        id: lastEventId,
+        data: JSON.stringify({
+          event: "error",
+          error: {
+            code: FEED_REPLAY_GAP_CODE,
+            message: `Replay gap: ${JSON.stringify(lastEventId.slice(0, 80))} is not held by this replica's replay log (evicted, from before it started, or not an id of this feed); some events may be lost.`,
+          },
+        }),
+      });
+    }
+    for (const entry of this.#log.slice(at + 1)) {
+      if (!stream.write({ id: entry.id, data: entry.data })) return;
     }
   }
 }

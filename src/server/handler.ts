@@ -2,15 +2,17 @@ import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
+import type { ServerBackend } from "./backends/types.js";
 import {
   bodyTooLargeResponse,
   jsonTooDeepResponse,
   readBodyBytes,
   refuseDeclaredTooLarge,
 } from "./body.js";
+import { Cluster, DEFAULT_FORWARD_TIMEOUT_MS } from "./cluster.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
-import { EventFeed } from "./feed.js";
+import { EventFeed, type FeedFanout } from "./feed.js";
 import { FeedRpc } from "./feed-rpc.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
@@ -69,6 +71,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   const logger: Logger = options.logger ?? silentLogger;
   const metrics = createServerMetrics();
   const ownBackend = options.backend === undefined;
+  refuseUnusableOptions(options);
   const backend =
     options.backend ??
     createMemoryBackend({
@@ -85,9 +88,16 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     metrics,
     logger,
   });
+  const cluster = new Cluster({
+    sessions,
+    backend,
+    logger,
+    forwardTimeoutMs: options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS,
+  });
   const ctx: EndpointContext = {
     sessions,
     backend,
+    cluster,
     metrics,
     logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -118,6 +128,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
           keepAliveMs: ctx.keepAliveMs,
           maxBufferedBytes: ctx.maxBufferedBytes,
           onSlowSubscriber: () => metrics.slowClientDisconnects.inc({ transport: "feed" }),
+          ...feedFanout(backend, logger),
         });
   const feedPath = feedOptions === undefined ? undefined : (feedOptions.path ?? DEFAULT_FEED_PATH);
   const rpcPath =
@@ -267,6 +278,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       timeout,
     ]);
     clearTimeout(timer);
+    cluster.close();
     if (ownBackend) await backend.close();
   }
 
@@ -297,6 +309,36 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
           "publish() needs an event feed: pass the `feed` option to serve() / createMcpHttpHandler().",
         );
       return feed.publish(event);
+    },
+  };
+}
+
+/**
+ * Options that cannot work together fail at once rather than being dropped: the event log
+ * bounds belong to the backend, so with `backend` they go to the backend's own options.
+ */
+function refuseUnusableOptions(options: McpHttpHandlerOptions): void {
+  if (options.backend === undefined) return;
+  for (const name of ["eventLogSize", "eventLogBytes"] as const) {
+    if (options[name] !== undefined) {
+      throw new McpSseError(
+        "SERVER_INVALID_OPTIONS",
+        `${name} has no effect with backend: pass it to the backend (createMemoryBackend / createRedisBackend) instead`,
+        { details: { option: name } },
+      );
+    }
+  }
+}
+
+/** The feed's fan-out across replicas, when the backend is shared (it can broadcast). */
+function feedFanout(backend: ServerBackend, logger: Logger): { fanout?: FeedFanout } {
+  const { broadcast, onBroadcast } = backend;
+  if (broadcast === undefined || onBroadcast === undefined) return {};
+  return {
+    fanout: {
+      broadcast: (message) => broadcast.call(backend, message),
+      onBroadcast: (handler) => onBroadcast.call(backend, handler),
+      logger,
     },
   };
 }

@@ -7,6 +7,7 @@ export {
   createMemoryBackend,
   DEFAULT_EVENT_LOG_BYTES,
   DEFAULT_EVENT_LOG_SIZE,
+  MEMORY_REPLICA_ID,
 } from "./backends/memory.js";
 export type {
   EventLogEntry,
@@ -16,6 +17,7 @@ export type {
   SessionTransportKind,
 } from "./backends/types.js";
 export { formatEventId, parseEventId } from "./backends/types.js";
+export { DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_OWNER_CHECK_MS } from "./cluster.js";
 export {
   createDemoServer,
   DATA_UPDATE_EVENT,

@@ -3,6 +3,7 @@ import { McpSseError } from "../errors.js";
 import type { ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
 import { replayOrGap, StreamSlot } from "./stream-slot.js";
@@ -34,6 +35,8 @@ export class LegacySseTransport implements SessionTransport {
     | undefined;
 
   readonly #slot = new StreamSlot();
+  /** The stream's client is connected to another replica (see `attachRemote`). */
+  #remote: RemoteSlot | undefined;
   readonly #deps: LegacyTransportDeps;
   #closed = false;
 
@@ -46,7 +49,7 @@ export class LegacySseTransport implements SessionTransport {
 
   /** The endpoint event's data: where to POST, with the session id. */
   get endpoint(): string {
-    return `${this.#deps.messagesPath}?sessionId=${encodeURIComponent(this.sessionId)}`;
+    return legacyEndpoint(this.#deps.messagesPath, this.sessionId);
   }
 
   /**
@@ -64,15 +67,13 @@ export class LegacySseTransport implements SessionTransport {
       stream.close();
       return 0;
     }
+    // A connection here replaces one held by another replica.
+    this.#remote?.close();
+    this.#remote = undefined;
     const replayed = await this.#slot.attach(
       stream,
       (s) => {
-        s.write({
-          id: formatEventId(this.sessionId, lastSeq),
-          event: "endpoint",
-          data: this.endpoint,
-          ...(this.#deps.retryMs !== undefined ? { retry: this.#deps.retryMs } : {}),
-        });
+        writeEndpointEvent(s, this.#deps, this.sessionId, lastSeq);
         beforeReplay?.(s);
       },
       async () => {
@@ -94,6 +95,27 @@ export class LegacySseTransport implements SessionTransport {
     this.#slot.release(stream);
   }
 
+  /**
+   * The client resumed on another replica: events go there from now on (it replays the log
+   * itself). Any connection here, or on a third replica, is ended.
+   */
+  attachRemote(slot: RemoteSlot): void {
+    if (this.#closed) {
+      slot.close();
+      return;
+    }
+    this.#slot.close();
+    this.#remote?.close();
+    this.#remote = slot;
+  }
+
+  /** The client of the remote connection held by `holder` left. */
+  detachRemote(holder: string): void {
+    if (this.#remote?.holder !== holder) return;
+    this.#remote.detach();
+    this.#remote = undefined;
+  }
+
   receive(message: JSONRPCMessage, extra: MessageExtraInfo): void {
     this.#deps.metrics.messagesIn.inc({ transport: "sse" });
     this.onmessage?.(message, extra);
@@ -112,22 +134,47 @@ export class LegacySseTransport implements SessionTransport {
       JSON.stringify(message),
     );
     this.#deps.metrics.messagesOut.inc({ transport: "sse" });
-    this.#slot.deliver(entry);
+    (this.#remote ?? this.#slot).deliver(entry);
   }
 
   hasOpenStream(): boolean {
-    return this.#slot.stream !== undefined;
+    return this.#slot.open || this.#remote?.open === true;
   }
 
   endStreams(comment: string): void {
-    this.#slot.stream?.comment(comment);
-    this.#slot.close();
+    this.#slot.end(comment);
+    this.#remote?.end(comment);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#slot.close();
+    this.#remote?.close();
     this.onclose?.();
   }
+}
+
+/** The legacy `endpoint` event's data: where to POST, with the session id. */
+export function legacyEndpoint(messagesPath: string, sessionId: string): string {
+  return `${messagesPath}?sessionId=${encodeURIComponent(sessionId)}`;
+}
+
+/**
+ * The `endpoint` event that opens (or re-opens) a legacy stream, on whichever replica holds
+ * it. It carries the id the client already holds, so its position does not move past events
+ * still to be replayed.
+ */
+export function writeEndpointEvent(
+  stream: SseStream,
+  deps: { messagesPath: string; retryMs?: number | undefined },
+  sessionId: string,
+  lastSeq: number,
+): void {
+  stream.write({
+    id: formatEventId(sessionId, lastSeq),
+    event: "endpoint",
+    data: legacyEndpoint(deps.messagesPath, sessionId),
+    ...(deps.retryMs !== undefined ? { retry: deps.retryMs } : {}),
+  });
 }

@@ -1,4 +1,5 @@
 import { isMcpSseError } from "../errors.js";
+import type { SessionRecord } from "./backends/types.js";
 import { parseEventId } from "./backends/types.js";
 import { readJsonRpcBody } from "./body.js";
 import type { EndpointContext } from "./context.js";
@@ -10,6 +11,7 @@ import {
   sessionNotFound,
   shuttingDownResponse,
 } from "./context.js";
+import { backendDown, forwardPost, resumeLegacyRemote } from "./forward.js";
 import { JSONRPC_SERVER_ERROR, jsonRpcErrorResponse } from "./http.js";
 import { LegacySseTransport } from "./legacy-transport.js";
 import type { RequestContext } from "./security.js";
@@ -29,8 +31,18 @@ export async function handleLegacyGet(
   const lastEventId = request.headers.get("last-event-id");
   if (lastEventId) {
     const parsed = parseEventId(lastEventId);
-    const session = parsed && ctx.sessions.get(parsed.sessionId, "sse", rc.principal);
-    if (!parsed || !session) return sessionNotFound();
+    if (!parsed) return sessionNotFound();
+    const session = ctx.sessions.get(parsed.sessionId, "sse", rc.principal);
+    if (!session) {
+      // Owned by another replica (the client's was lost, or the balancer moved it)?
+      let record: SessionRecord | undefined;
+      try {
+        record = await ctx.cluster.lookup(parsed.sessionId, "sse", rc.principal);
+      } catch (error) {
+        return backendDown(ctx, error);
+      }
+      return record ? resumeLegacyRemote(ctx, record, parsed.seq) : sessionNotFound();
+    }
     const transport = session.transport as LegacySseTransport;
     const stream = openStream(ctx, "sse", session.record.id, (s) => transport.release(s));
     ctx.metrics.streamReconnects.inc({ transport: "sse" });
@@ -85,10 +97,7 @@ export async function handleLegacyPost(
     );
   }
   const session = ctx.sessions.get(sessionId, "sse", rc.principal);
-  if (!session) {
-    await request.body?.cancel();
-    return sessionNotFound();
-  }
+  if (!session) return postElsewhere(ctx, request, rc, sessionId);
   const body = await readJsonRpcBody(request, ctx.maxBodyBytes, ctx.maxJsonDepth);
   if (!body.ok) return body.response;
   ctx.sessions.noteClientMessages(session, body.messages);
@@ -102,4 +111,27 @@ export async function handleLegacyPost(
     );
   }
   return new Response("Accepted", { status: 202, headers: { "content-type": "text/plain" } });
+}
+
+/** A legacy POST for a session this replica does not run: forward it to its owner, or 404. */
+async function postElsewhere(
+  ctx: EndpointContext,
+  request: Request,
+  rc: RequestContext,
+  sessionId: string,
+): Promise<Response> {
+  let record: SessionRecord | undefined;
+  try {
+    record = await ctx.cluster.lookup(sessionId, "sse", rc.principal);
+  } catch (error) {
+    await request.body?.cancel();
+    return backendDown(ctx, error);
+  }
+  if (!record) {
+    await request.body?.cancel();
+    return sessionNotFound();
+  }
+  const body = await readJsonRpcBody(request, ctx.maxBodyBytes, ctx.maxJsonDepth);
+  if (!body.ok) return body.response;
+  return forwardPost(ctx, record, request, rc, body.messages);
 }

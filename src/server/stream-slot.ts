@@ -11,11 +11,28 @@ export function frameOf(entry: EventLogEntry): { id: string; event?: string; dat
 }
 
 /**
+ * Where one logical stream's events go, as the session's transport sees it: a connection on
+ * this replica (`StreamSlot`) or one held by another replica (`RemoteSlot`, remote-slot.ts).
+ */
+export interface Slot {
+  /** A client is attached (reading, or being replayed to). */
+  readonly open: boolean;
+  /** Send a freshly logged event to the attached client (or hold it during a replay). */
+  deliver(entry: EventLogEntry): void;
+  /** End the attached connection (after a replay in progress, if any). */
+  close(): void;
+  /** SSE polling: end the connection with a `retry:` hint; false when nothing was attached. */
+  disconnect(retryMs: number): boolean;
+  /** Graceful shutdown: a final comment, then close. */
+  end(comment: string): void;
+}
+
+/**
  * Where one logical stream's events go: the currently attached `SseStream`, if any. While a
  * reconnecting client is being replayed to, live events are held and flushed after the
  * replay, so nothing is lost, duplicated or reordered.
  */
-export class StreamSlot {
+export class StreamSlot implements Slot {
   #stream: SseStream | undefined;
   #held: EventLogEntry[] | null = null;
   /** `close()` was asked for during a replay: honoured once the held events are flushed. */
@@ -26,6 +43,15 @@ export class StreamSlot {
 
   get stream(): SseStream | undefined {
     return this.#stream && !this.#stream.closed ? this.#stream : undefined;
+  }
+
+  get open(): boolean {
+    return this.stream !== undefined;
+  }
+
+  end(comment: string): void {
+    this.stream?.comment(comment);
+    this.close();
   }
 
   /** Send a freshly logged event to the attached stream (or hold it during a replay). */

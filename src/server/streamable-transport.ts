@@ -5,12 +5,14 @@ import type {
   TransportSendOptions,
 } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
-import type { ServerBackend } from "./backends/types.js";
+import type { ReadAfterResult, ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import { isRequestMessage, isResponseMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
+import { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
+import type { Slot } from "./stream-slot.js";
 import { replayOrGap, StreamSlot } from "./stream-slot.js";
 
 /** The logical stream of `GET /mcp` (server-initiated messages). */
@@ -51,7 +53,8 @@ export class StreamableSessionTransport implements SessionTransport {
   protocolVersion: string | undefined;
 
   readonly #deps: StreamableTransportDeps;
-  readonly #slots = new Map<string, StreamSlot>();
+  /** Each logical stream's connection: here (`StreamSlot`) or on another replica (`RemoteSlot`). */
+  readonly #slots = new Map<string, Slot>();
   readonly #requestStream = new Map<RequestId, string>();
   readonly #unanswered = new Map<string, Set<RequestId>>();
   /** POST streams whose every request was answered: resuming one replays then ends. */
@@ -94,6 +97,47 @@ export class StreamableSessionTransport implements SessionTransport {
   ): Promise<void> {
     if (this.#closedStream(stream)) return;
     const key = `post:${crypto.randomUUID()}`;
+    const slot = this.#localSlot(key);
+    await slot.attach(
+      stream,
+      () => {},
+      async () => [],
+    );
+    const primed = this.#primed();
+    if (primed && this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
+    await this.#dispatchRequests(messages, key, slot, extra, primed);
+  }
+
+  /**
+   * A POST carrying requests that came in on another replica (`slot.holder`), which chose
+   * the stream's `key` and writes its events. Returns whether the stream is primed (the holder
+   * then writes the `retry:` hint itself).
+   */
+  async openRemoteRequestStream(
+    messages: JSONRPCMessage[],
+    slot: RemoteSlot,
+    extra: MessageExtraInfo,
+  ): Promise<boolean> {
+    if (this.#closed) {
+      throw new McpSseError("SERVER_SESSION_CLOSED", `Session ${this.sessionId} is closed`);
+    }
+    this.#slots.set(slot.key, slot);
+    const primed = this.#primed();
+    await this.#dispatchRequests(messages, slot.key, slot, extra, primed);
+    return primed;
+  }
+
+  #primed(): boolean {
+    return (this.protocolVersion ?? "") >= PRIMING_SINCE;
+  }
+
+  async #dispatchRequests(
+    messages: JSONRPCMessage[],
+    key: string,
+    slot: Slot,
+    extra: MessageExtraInfo,
+    primed: boolean,
+  ): Promise<void> {
     const pending = new Set<RequestId>();
     for (const m of messages) {
       if (isRequestMessage(m)) {
@@ -102,18 +146,9 @@ export class StreamableSessionTransport implements SessionTransport {
       }
     }
     this.#unanswered.set(key, pending);
-    const slot = this.#slot(key);
-    await slot.attach(
-      stream,
-      () => {},
-      async () => [],
-    );
-    const primed = (this.protocolVersion ?? "") >= PRIMING_SINCE;
     if (primed) {
       // Priming event: gives the client an id to resume this stream with, before any data.
-      const priming = await this.#deps.backend.append(this.sessionId, key, "");
-      if (this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
-      slot.deliver(priming);
+      slot.deliver(await this.#deps.backend.append(this.sessionId, key, ""));
     }
     for (const m of messages) {
       this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
@@ -150,7 +185,7 @@ export class StreamableSessionTransport implements SessionTransport {
   /** `GET` without `Last-Event-ID`: (re)open the standalone stream. */
   async openStandalone(stream: SseStream): Promise<void> {
     if (this.#closedStream(stream)) return;
-    await this.#slot(STANDALONE_STREAM).attach(
+    await this.#localSlot(STANDALONE_STREAM).attach(
       stream,
       () => {},
       async () => [],
@@ -164,20 +199,10 @@ export class StreamableSessionTransport implements SessionTransport {
   async resume(stream: SseStream, lastSeq: number): Promise<number> {
     if (this.#closedStream(stream)) return 0;
     const lastEventId = formatEventId(this.sessionId, lastSeq);
-    let result = await this.#deps.backend.readAfter(this.sessionId, lastSeq);
-    let key = STANDALONE_STREAM;
-    if (result.ok) key = result.stream || STANDALONE_STREAM;
-    else if (result.reason === "evicted") {
-      // The id's own entry is gone too, so its stream is unknown: resume the standalone one.
-      if (result.stream) key = result.stream;
-      else
-        result = {
-          ...result,
-          entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM),
-        };
-    }
-    const entries = result;
-    const slot = this.#slot(key);
+    const { key, result: entries } = resumedStream(
+      await this.#deps.backend.readAfter(this.sessionId, lastSeq),
+    );
+    const slot = this.#localSlot(key);
     const replayed = await slot.attach(
       stream,
       () => {},
@@ -194,7 +219,30 @@ export class StreamableSessionTransport implements SessionTransport {
   }
 
   release(stream: SseStream): void {
-    for (const slot of this.#slots.values()) slot.release(stream);
+    for (const slot of this.#slots.values()) if (slot instanceof StreamSlot) slot.release(stream);
+  }
+
+  /**
+   * The client resumed stream `slot.key` (or opened the standalone one) on another replica,
+   * which replays the log itself: live events go there from now on. Returns whether the
+   * stream is complete (every request answered): the holder then ends it after the replay.
+   */
+  attachRemote(slot: RemoteSlot): boolean {
+    if (this.#closed || this.#complete.has(slot.key)) {
+      slot.detach();
+      return true;
+    }
+    this.#slots.get(slot.key)?.close();
+    this.#slots.set(slot.key, slot);
+    return false;
+  }
+
+  /** The client of stream `key`, connected to replica `holder`, left. */
+  detachRemote(key: string, holder: string): void {
+    const slot = this.#slots.get(key);
+    if (!(slot instanceof RemoteSlot) || slot.holder !== holder) return;
+    slot.detach();
+    this.#slots.delete(key);
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -217,15 +265,12 @@ export class StreamableSessionTransport implements SessionTransport {
   }
 
   hasOpenStream(): boolean {
-    for (const slot of this.#slots.values()) if (slot.stream) return true;
+    for (const slot of this.#slots.values()) if (slot.open) return true;
     return false;
   }
 
   endStreams(comment: string): void {
-    for (const slot of this.#slots.values()) {
-      slot.stream?.comment(comment);
-      slot.close();
-    }
+    for (const slot of this.#slots.values()) slot.end(comment);
   }
 
   async close(): Promise<void> {
@@ -247,13 +292,14 @@ export class StreamableSessionTransport implements SessionTransport {
     return this.#deps.retryMs ?? DEFAULT_POLL_RETRY_MS;
   }
 
-  #slot(key: string): StreamSlot {
-    let slot = this.#slots.get(key);
-    if (!slot) {
-      slot = new StreamSlot();
-      this.#slots.set(key, slot);
-    }
-    return slot;
+  /** The slot of stream `key` on this replica; a connection here replaces a remote one. */
+  #localSlot(key: string): StreamSlot {
+    const slot = this.#slots.get(key);
+    if (slot instanceof StreamSlot) return slot;
+    slot?.close();
+    const local = new StreamSlot();
+    this.#slots.set(key, local);
+    return local;
   }
 
   /** The last response of a POST stream ends it (spec: the server closes the stream then). */
@@ -278,4 +324,19 @@ export class StreamableSessionTransport implements SessionTransport {
       this.#complete.delete(first);
     }
   }
+}
+
+/**
+ * Which logical stream a resumption continues, from the log read after its `Last-Event-ID`
+ * (on whichever replica it lands). When the id's own entry is evicted, its stream is unknown:
+ * the standalone one is resumed.
+ */
+export function resumedStream(result: ReadAfterResult): { key: string; result: ReadAfterResult } {
+  if (result.ok) return { key: result.stream || STANDALONE_STREAM, result };
+  if (result.reason !== "evicted") return { key: STANDALONE_STREAM, result };
+  if (result.stream) return { key: result.stream, result };
+  return {
+    key: STANDALONE_STREAM,
+    result: { ...result, entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM) },
+  };
 }

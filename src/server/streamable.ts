@@ -1,6 +1,7 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 import { isMcpSseError } from "../errors.js";
+import type { SessionRecord } from "./backends/types.js";
 import { parseEventId } from "./backends/types.js";
 import { isInitializeMessage, isRequestMessage, readJsonRpcBody } from "./body.js";
 import type { EndpointContext } from "./context.js";
@@ -13,12 +14,20 @@ import {
   shuttingDownResponse,
 } from "./context.js";
 import {
+  backendDown,
+  deleteRemote,
+  forwardPost,
+  getStreamableRemote,
+  requestRemote,
+} from "./forward.js";
+import {
   accepts,
   JSONRPC_INVALID_REQUEST,
   JSONRPC_SERVER_ERROR,
   jsonRpcErrorResponse,
 } from "./http.js";
 import type { RequestContext } from "./security.js";
+import type { LocalSession } from "./sessions.js";
 import { SSE_HEADERS } from "./sse-stream.js";
 import { StreamableSessionTransport } from "./streamable-transport.js";
 
@@ -52,8 +61,23 @@ export async function handleStreamable(
   }
 }
 
-/** A session named by `Mcp-Session-Id`, or the error response to send instead. */
-function findSession(ctx: EndpointContext, request: Request, rc: RequestContext) {
+type Found =
+  | {
+      session: LocalSession;
+      transport: StreamableSessionTransport;
+      remote?: undefined;
+      response?: undefined;
+    }
+  /** Owned by another replica: forwarded there (forward.ts). */
+  | { remote: SessionRecord; session?: undefined; transport?: undefined; response?: undefined }
+  | { response: Response; session?: undefined; transport?: undefined; remote?: undefined };
+
+/** A session named by `Mcp-Session-Id` (here or on another replica), or the error response to send instead. */
+async function findSession(
+  ctx: EndpointContext,
+  request: Request,
+  rc: RequestContext,
+): Promise<Found> {
   const id = request.headers.get("mcp-session-id");
   if (!id) {
     return {
@@ -64,9 +88,6 @@ function findSession(ctx: EndpointContext, request: Request, rc: RequestContext)
       ),
     };
   }
-  const session = ctx.sessions.get(id, "streamable", rc.principal);
-  if (!session) return { response: sessionNotFound() };
-  const transport = session.transport as StreamableSessionTransport;
   // MCP-Protocol-Version: when sent it must be one we speak; absent means the negotiated one.
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -78,7 +99,14 @@ function findSession(ctx: EndpointContext, request: Request, rc: RequestContext)
       ),
     };
   }
-  return { session, transport };
+  const session = ctx.sessions.get(id, "streamable", rc.principal);
+  if (session) return { session, transport: session.transport as StreamableSessionTransport };
+  try {
+    const remote = await ctx.cluster.lookup(id, "streamable", rc.principal);
+    return remote ? { remote } : { response: sessionNotFound() };
+  } catch (error) {
+    return { response: backendDown(ctx, error) };
+  }
 }
 
 async function post(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
@@ -86,7 +114,7 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
   if (notAcceptable) return notAcceptable;
   const hasSessionHeader = request.headers.has("mcp-session-id");
   // Look the session up before reading the body: an unknown session costs nothing.
-  const found = hasSessionHeader ? findSession(ctx, request, rc) : undefined;
+  const found = hasSessionHeader ? await findSession(ctx, request, rc) : undefined;
   if (found?.response) {
     await request.body?.cancel();
     return found.response;
@@ -142,6 +170,10 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
       throw error;
     }
     transport.protocolVersion = requestedVersion;
+  } else if (found?.remote) {
+    if (!messages.some((m) => isRequestMessage(m)))
+      return forwardPost(ctx, found.remote, request, rc, messages);
+    return requestRemote(ctx, found.remote, request, rc, messages);
   } else if (found?.transport) {
     // The header was validated by findSession; priming keeps following the initialize
     // revision (see StreamableSessionTransport.protocolVersion).
@@ -167,8 +199,9 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
 async function get(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
   const notAcceptable = refuseWithoutEventStream(request);
   if (notAcceptable) return notAcceptable;
-  const found = findSession(ctx, request, rc);
+  const found = await findSession(ctx, request, rc);
   if (found.response) return found.response;
+  if (found.remote) return getElsewhere(ctx, request, found.remote);
   const { transport } = found;
   const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
   const stream = openStream(ctx, "streamable", transport.sessionId, (s) => transport.release(s));
@@ -177,11 +210,7 @@ async function get(ctx: EndpointContext, request: Request, rc: RequestContext): 
     const parsed = parseEventId(lastEventId);
     if (!parsed || parsed.sessionId !== transport.sessionId) {
       stream.close();
-      return badRequest(
-        400,
-        `Bad Request: Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 80))} is not an event of this session`,
-        "SERVER_INVALID_EVENT_ID",
-      );
+      return invalidEventId(lastEventId);
     }
     ctx.metrics.streamReconnects.inc({ transport: "streamable" });
     const replayed = await transport.resume(stream, parsed.seq);
@@ -197,8 +226,9 @@ async function get(ctx: EndpointContext, request: Request, rc: RequestContext): 
 }
 
 async function del(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
-  const found = findSession(ctx, request, rc);
+  const found = await findSession(ctx, request, rc);
   if (found.response) return found.response;
+  if (found.remote) return deleteRemote(ctx, found.remote);
   await ctx.sessions.close(found.transport.sessionId, "client DELETE");
   return new Response(null, { status: 200 });
 }
@@ -210,5 +240,27 @@ function refuseWithoutEventStream(request: Request): Response | undefined {
     406,
     "Not Acceptable: Client must accept text/event-stream",
     "SERVER_NOT_ACCEPTABLE",
+  );
+}
+
+/** `GET /mcp` for a session owned by another replica: the stream is held here. */
+function getElsewhere(
+  ctx: EndpointContext,
+  request: Request,
+  record: SessionRecord,
+): Promise<Response> {
+  const lastEventId = request.headers.get("last-event-id");
+  if (!lastEventId) return getStreamableRemote(ctx, record, undefined);
+  const parsed = parseEventId(lastEventId);
+  if (!parsed || parsed.sessionId !== record.id)
+    return Promise.resolve(invalidEventId(lastEventId));
+  return getStreamableRemote(ctx, record, parsed.seq);
+}
+
+function invalidEventId(lastEventId: string): Response {
+  return badRequest(
+    400,
+    `Bad Request: Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 80))} is not an event of this session`,
+    "SERVER_INVALID_EVENT_ID",
   );
 }

@@ -96,8 +96,18 @@ export interface McpHttpHandlerOptions {
    * `DEFAULT_EVENT_LOG_BYTES` (8 MiB); `0` disables this bound (the count bound still applies).
    */
   eventLogBytes?: number;
-  /** Default: an in-memory backend. */
+  /**
+   * Default: an in-memory backend (one process). A shared one (`createRedisBackend` from
+   * `mcp-sse/redis`) lets several replicas serve the same sessions; its event log bounds are
+   * its own options, so `eventLogSize`/`eventLogBytes` are refused with it
+   * (`SERVER_INVALID_OPTIONS`).
+   */
   backend?: ServerBackend;
+  /**
+   * With a shared backend: how long a replica waits for a session's owner to take a request
+   * forwarded to it, ms (then 504 `SERVER_OWNER_TIMEOUT`). Default `DEFAULT_FORWARD_TIMEOUT_MS`.
+   */
+  forwardTimeoutMs?: number;
   /** Default: silent. `Authorization` and other secrets are redacted. */
   logger?: Logger;
   /** Path of the Streamable HTTP endpoint. Default `/mcp`. */

@@ -234,7 +234,8 @@ describe("parseServeArgs", () => {
       [["--demo", "--max-body", "0"], /--max-body/],
       [["--demo", "--log-level", "loud"], /--log-level/],
       [["--demo", "--token-env", "MISSING"], /MISSING.*unset or empty/],
-      [["--demo", "--redis", "redis://localhost:6379"], /not available yet/],
+      [["--demo", "--redis", "http://localhost:6379"], /redis:\/\/ or rediss:\/\//],
+      [["--demo", "--redis", "not a url"], /--redis must be a URL/],
       [["--demo", "extra"], /extra|positional/i],
     ];
     for (const [argv, reason] of cases) {

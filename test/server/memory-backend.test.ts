@@ -17,19 +17,29 @@ describe("event ids", () => {
 });
 
 describe("memory backend", () => {
-  test("sessions: create, get, count, delete", async () => {
+  test("sessions: create, get, delete", async () => {
     const b = createMemoryBackend();
-    await b.createSession({ id: "s1", transport: "sse", principalId: "p", createdAt: 1 });
+    await b.createSession({
+      id: "s1",
+      transport: "sse",
+      principalId: "p",
+      createdAt: 1,
+      owner: "local",
+    });
     assert.equal((await b.getSession("s1"))?.principalId, "p");
-    assert.equal(await b.countSessions(), 1);
     await b.deleteSession("s1");
     assert.equal(await b.getSession("s1"), undefined);
-    assert.equal(await b.countSessions(), 0);
   });
 
   test("the log replays what came after an id, on that id's stream only", async () => {
     const b = createMemoryBackend();
-    await b.createSession({ id: "s", transport: "streamable", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "streamable",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     const a1 = await b.append("s", "A", "a1");
     await b.append("s", "B", "b1");
     await b.append("s", "A", "a2");
@@ -45,7 +55,13 @@ describe("memory backend", () => {
   test("a bounded log evicts the oldest, counts it, and reports the gap", async () => {
     let evicted = 0;
     const b = createMemoryBackend({ eventLogSize: 3, onEvict: (_s, n) => (evicted += n) });
-    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     for (let i = 1; i <= 10; i++) await b.append("s", "sse", `m${i}`);
     assert.equal(evicted, 7);
     const ok = await b.readAfter("s", 7, "sse");
@@ -71,7 +87,13 @@ describe("memory backend", () => {
         evicted += n;
       },
     });
-    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     for (let i = 0; i < 10; i++) await b.append("s", "sse", "é".repeat(150)); // 300 bytes
     // 300 data bytes + 3-4 id bytes each: three fit in 1000 bytes, seven were evicted.
     assert.equal(evicted, 7);
@@ -92,7 +114,13 @@ describe("memory backend", () => {
 
   test("one event larger than eventLogBytes is not kept: asking for it is a gap, not silence", async () => {
     const b = createMemoryBackend({ eventLogBytes: 100 });
-    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     await b.append("s", "sse", "small");
     await b.append("s", "sse", "x".repeat(500));
     const result = await b.readAfter("s", 1);
@@ -102,7 +130,13 @@ describe("memory backend", () => {
 
   test("append on an unknown (closed) session rejects with SERVER_SESSION_CLOSED", async () => {
     const b = createMemoryBackend();
-    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     await b.append("s", "sse", "{}");
     await b.deleteSession("s");
     await assert.rejects(b.append("s", "sse", "{}"), (e) =>
@@ -113,7 +147,13 @@ describe("memory backend", () => {
 
   test("memory stays bounded over many appends (compaction)", async () => {
     const b = createMemoryBackend({ eventLogSize: 10 });
-    await b.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await b.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     for (let i = 0; i < 10_000; i++) await b.append("s", "sse", "x");
     const r = await b.readAfter("s", 9_990, "sse");
     assert.deepEqual(
@@ -122,14 +162,15 @@ describe("memory backend", () => {
     );
   });
 
-  test("publish reaches subscribers of the channel until they unsubscribe", async () => {
+  test("send reaches this replica's handler only (one process: no other replica listens)", async () => {
     const b = createMemoryBackend();
     const got: string[] = [];
-    const off = await b.subscribe("session:s", (m) => got.push(m));
-    await b.publish("session:s", "one");
-    await b.publish("session:other", "nope");
-    await off();
-    await b.publish("session:s", "two");
+    assert.equal(await b.send(b.replicaId, "before"), false, "no handler yet");
+    b.onMessage((m) => got.push(m));
+    assert.equal(await b.send(b.replicaId, "one"), true);
+    assert.equal(await b.send("another-replica", "nope"), false);
+    await b.close();
+    assert.equal(await b.send(b.replicaId, "two"), false, "closed");
     assert.deepEqual(got, ["one"]);
   });
 });

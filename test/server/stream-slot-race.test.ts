@@ -52,7 +52,13 @@ async function drainText(stream: SseStream): Promise<string> {
 describe("overlapping resumptions with a slow backend", () => {
   test("two attaches racing on a slow backend lose no event: only the latest flushes", async () => {
     const { backend, gates } = slowReadBackend();
-    await backend.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await backend.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     const transport = new LegacySseTransport("s", {
       backend,
       metrics: createServerMetrics(),
@@ -84,7 +90,13 @@ describe("overlapping resumptions with a slow backend", () => {
 
   test("a replay that fails detaches and closes its stream", async () => {
     const { backend, failNextRead } = slowReadBackend();
-    await backend.createSession({ id: "s", transport: "sse", principalId: null, createdAt: 0 });
+    await backend.createSession({
+      id: "s",
+      transport: "sse",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
     const transport = new LegacySseTransport("s", {
       backend,
       metrics: createServerMetrics(),

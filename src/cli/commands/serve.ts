@@ -1,4 +1,5 @@
 import { createJsonLogger, type Logger } from "../../logger.js";
+import { createRedisBackend } from "../../redis/index.js";
 import { createDemoServer, startDemoFeed } from "../../server/demo.js";
 import { serve as serveHttp } from "../../server/index.js";
 import { createStdioServerFactory } from "../../server/stdio-bridge.js";
@@ -30,7 +31,8 @@ export const SERVE_USAGE = `usage: mcp-sse serve (--demo | --stdio "<command>") 
   --max-sessions N       sessions open at once (0 disables the cap)
   --handshake-timeout SECONDS  close a session whose client sent nothing after initialize for this long (default 10, 0 disables)
   --log-level LEVEL      debug | info | warn | error (default info); logs are JSON lines on stderr
-  --redis URL            share sessions between replicas through Redis (not available yet)
+  --redis URL            run as one of several replicas behind a load balancer, sharing sessions through
+                         Redis (redis:// or rediss://; a password in the URL is never printed); see docs/scaling.md
 `;
 
 /** What `serve` was asked to do, after parsing and checking the flags. */
@@ -45,6 +47,8 @@ export interface ServePlan {
   maxBodyBytes?: number;
   maxSessions?: number;
   handshakeTimeoutMs?: number;
+  /** Redis URL: share sessions with other replicas (`mcp-sse/redis`). */
+  redis?: string;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -89,9 +93,6 @@ function list(value: string | undefined): string[] | undefined {
 export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "help" {
   const { values } = parseFlags(argv, SERVE_FLAGS, SERVE_USAGE, { positionals: false });
   if (values.help) return "help";
-  if (values.redis !== undefined) {
-    throw usageError("--redis is not available yet: run one replica with the memory backend");
-  }
   if (values.demo && values.stdio !== undefined)
     throw usageError("use --demo or --stdio, not both");
   if (!values.demo && values.stdio === undefined)
@@ -128,6 +129,8 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
   const handshake = nonNegativeInt("handshake-timeout", values["handshake-timeout"]);
   if (handshake !== undefined) plan.handshakeTimeoutMs = handshake * 1000;
 
+  if (values.redis !== undefined) plan.redis = redisUrl(values.redis);
+
   const tokenEnv = values["token-env"];
   if (tokenEnv !== undefined) {
     // Tokens never appear on the command line (visible in `ps`): only the variable's name does.
@@ -138,6 +141,20 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
     plan.tokens = tokens;
   }
   return plan;
+}
+
+/** A `redis://` or `rediss://` URL; the message never repeats a password. */
+function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError("--redis must be a URL such as redis://127.0.0.1:6379");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw usageError(`--redis must be a redis:// or rediss:// URL, got '${url.protocol}'`);
+  }
+  return value;
 }
 
 /** The per-session server factory for a plan (the stdio command is checked here, once). */
@@ -195,18 +212,32 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   const demo = plan.mode.kind === "demo";
   if (demo) options.feed = {};
 
-  const running = await serveHttp(options);
+  // Several replicas: the Redis backend is connected first, so an unreachable Redis is the
+  // startup error (SERVER_REDIS_UNAVAILABLE), before anything listens.
+  const backend =
+    plan.redis === undefined ? undefined : await createRedisBackend({ url: plan.redis, logger });
+  if (backend !== undefined) options.backend = backend;
+  let running: Awaited<ReturnType<typeof serveHttp>>;
+  try {
+    running = await serveHttp(options);
+  } catch (error) {
+    await backend?.close();
+    throw error;
+  }
   const stopFeed = demo ? startDemoFeed(running.publish, { logger }) : undefined;
   const base = running.url.replace(/\/+$/, "");
   const what = demo ? "demo" : `stdio command (one process per session)`;
   io.stdout(
     `mcp-sse: serving ${what} on ${base} (legacy SSE: /sse, Streamable HTTP: /mcp, health: /healthz)\n`,
   );
+  if (backend !== undefined)
+    io.stdout(`mcp-sse: replica ${backend.replicaId}, sessions shared through Redis\n`);
   if (demo) io.stdout(`mcp-sse: event feed on ${base}/mcp/sse (tools over POST ${base}/mcp/rpc)\n`);
 
   await untilAborted(io.signal);
   io.stderr("mcp-sse: shutting down\n");
   stopFeed?.();
   await running.close();
+  await backend?.close();
   return 0;
 }

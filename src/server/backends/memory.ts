@@ -53,17 +53,21 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/** The replica id of a memory backend: there is only this one. */
+export const MEMORY_REPLICA_ID = "local";
+
 /** The single-process backend: everything in maps, bounded per session. */
 export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerBackend {
   const maxEvents = options.eventLogSize ?? DEFAULT_EVENT_LOG_SIZE;
   const maxBytes = options.eventLogBytes ?? DEFAULT_EVENT_LOG_BYTES;
   const sessions = new Map<string, SessionRecord>();
   const logs = new Map<string, SessionLog>();
-  const channels = new Map<string, Set<(message: string) => void>>();
+  let handler: ((message: string) => void) | undefined;
 
   const live = (log: SessionLog) => log.entries.length - log.head;
 
   return {
+    replicaId: MEMORY_REPLICA_ID,
     async createSession(record) {
       sessions.set(record.id, record);
       logs.set(record.id, { nextSeq: 1, entries: [], head: 0, bytes: 0 });
@@ -74,9 +78,6 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerB
     async deleteSession(id) {
       sessions.delete(id);
       logs.delete(id);
-    },
-    async countSessions() {
-      return sessions.size;
     },
     async append(sessionId, stream, data) {
       const log = logs.get(sessionId);
@@ -133,25 +134,19 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerB
       if (streamOf === null) streamOf = "";
       return { ok: true, stream: streamOf, entries };
     },
-    async publish(channel, message) {
-      for (const fn of channels.get(channel) ?? []) fn(message);
+    async send(replicaId, message) {
+      // One process: the only replica listening is this one.
+      if (replicaId !== MEMORY_REPLICA_ID || handler === undefined) return false;
+      handler(message);
+      return true;
     },
-    async subscribe(channel, onMessage) {
-      let set = channels.get(channel);
-      if (!set) {
-        set = new Set();
-        channels.set(channel, set);
-      }
-      set.add(onMessage);
-      return async () => {
-        set.delete(onMessage);
-        if (set.size === 0) channels.delete(channel);
-      };
+    onMessage(onMessage) {
+      handler = onMessage;
     },
     async close() {
       sessions.clear();
       logs.clear();
-      channels.clear();
+      handler = undefined;
     },
   };
 }

@@ -1,11 +1,15 @@
 /**
- * What a server backend stores: session records (bound to a principal), a bounded event log
- * per session for `Last-Event-ID` replay, and a publish/subscribe hook that routes a message
- * to the replica holding a session's open stream. Memory is the default (`memory.ts`); a
- * Redis backend can implement the same interface for several replicas.
+ * What a server backend does for the host, and nothing more:
+ * - session records, each naming the replica that owns it (runs its MCP server);
+ * - a bounded event log per session for `Last-Event-ID` replay;
+ * - one message channel per replica, so a request that lands on another replica reaches the
+ *   owner (`send` / `onMessage`).
+ * Memory is the default (`memory.ts`, one process: every session is local, `send` only
+ * reaches itself); Redis (`redis.ts`, the `mcp-sse/redis` export) shares them between
+ * replicas. See docs/scaling.md.
  *
- * Everything is async so that a networked backend fits; the memory backend resolves in call
- * order, which keeps a session's events in the order they were appended.
+ * Everything is async so that a networked backend fits; `append` resolves in call order,
+ * which keeps a session's events in the order they were appended.
  */
 
 /** Which wire transport opened a session. */
@@ -17,6 +21,8 @@ export interface SessionRecord {
   /** The principal id that opened the session (`null` when no auth is configured). */
   principalId: string | null;
   createdAt: number;
+  /** The replica that runs the session's MCP server (`ServerBackend.replicaId`). */
+  owner: string;
 }
 
 /** One logged outbound event. `id` is `<sessionId>:<seq>` and is written as the SSE id. */
@@ -44,10 +50,15 @@ export type ReadAfterResult =
   | { ok: false; reason: "unknown" };
 
 export interface ServerBackend {
+  /** This replica's id: the owner named in the records it creates, and its channel. */
+  readonly replicaId: string;
   createSession(record: SessionRecord): Promise<void>;
+  /**
+   * The record of session `id`, whichever replica owns it; `undefined` when it is unknown,
+   * closed, or its owner stopped renewing its claim (died).
+   */
   getSession(id: string): Promise<SessionRecord | undefined>;
   deleteSession(id: string): Promise<void>;
-  countSessions(): Promise<number>;
   /** Append an event to the session's bounded log; assigns and returns its id. */
   append(sessionId: string, stream: string, data: string): Promise<EventLogEntry>;
   /**
@@ -55,10 +66,23 @@ export interface ServerBackend {
    * narrows the search when the caller already knows it.
    */
   readAfter(sessionId: string, lastSeq: number, stream?: string): Promise<ReadAfterResult>;
-  /** Deliver `message` to whoever subscribed to `channel` (on any replica). */
-  publish(channel: string, message: string): Promise<void>;
-  /** Returns an unsubscribe function. */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Deliver `message` to replica `replicaId`'s `onMessage`. Resolves `false` when no such
+   * replica is listening (it died or never existed). Messages to one replica arrive in the
+   * order they were sent.
+   */
+  send(replicaId: string, message: string): Promise<boolean>;
+  /** Where this replica's messages go (one handler; a later call replaces it). */
+  onMessage(handler: (message: string) => void): void;
+  /**
+   * Deliver `message` to every replica's `onBroadcast`, this one included, in one order for
+   * all (the event feed's fan-out). Absent on a one-process backend (memory), whose feed
+   * delivers directly. Rejects when the message cannot be sent (the caller then delivers
+   * locally).
+   */
+  broadcast?(message: string): Promise<void>;
+  /** Where broadcasts go on this replica (one handler; a later call replaces it). */
+  onBroadcast?(handler: (message: string) => void): void;
   close(): Promise<void>;
 }
 

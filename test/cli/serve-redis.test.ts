@@ -1,0 +1,115 @@
+/**
+ * `mcp-sse serve --redis`: the CLI parses the URL and hands it to the library. Two replicas
+ * started by the CLI share a session; an unreachable Redis fails at startup with a typed
+ * error (exit 1), without printing the password.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { CliIO } from "../../src/cli/io.js";
+import { run } from "../../src/cli/main.js";
+import { freePort, REDIS_SKIP, startRedis, type TestRedis } from "../helpers/redis.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const STARTUP = /^mcp-sse: serving .+ on (http:\/\/\S+) /m;
+
+function runServe(args: string[]) {
+  const controller = new AbortController();
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: {},
+    signal: controller.signal,
+    cwd: ROOT,
+  };
+  const done = run(["serve", ...args], io);
+  return { done, stop: () => controller.abort(), out: () => stdout, err: () => stderr };
+}
+
+describe("mcp-sse serve --redis", { skip: REDIS_SKIP }, () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test("two replicas started by the CLI serve one session: a legacy POST on the other replica is forwarded", async () => {
+    const one = runServe(["--demo", "--port", "0", "--redis", redis.url, "--log-level", "warn"]);
+    const two = runServe(["--demo", "--port", "0", "--redis", redis.url, "--log-level", "warn"]);
+    try {
+      const [url1, url2] = await Promise.all(
+        [one, two].map((cli) =>
+          waitFor(() => STARTUP.exec(cli.out())?.[1], { timeout: 20_000, message: "startup" }),
+        ),
+      );
+      assert.match(one.out(), /replica \S+, sessions shared through Redis/);
+      const controller = new AbortController();
+      const stream = await fetch(`${url1}/sse`, { signal: controller.signal });
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      const endpoint = await waitFor(
+        async () => {
+          const { value } = await reader.read();
+          text += value ?? "";
+          return /data: (\/messages\?sessionId=\S+)/.exec(text)?.[1];
+        },
+        { message: "the endpoint event" },
+      );
+      const post = await fetch(`${url2}${endpoint}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2024-11-05",
+            capabilities: {},
+            clientInfo: { name: "t", version: "1" },
+          },
+        }),
+      });
+      assert.equal(post.status, 202);
+      // The answer arrives on the stream held by the first replica.
+      await waitFor(
+        async () => {
+          const { value } = await reader.read();
+          text += value ?? "";
+          return text.includes('"serverInfo"');
+        },
+        { message: "the initialize answer on the stream" },
+      );
+      controller.abort();
+    } finally {
+      one.stop();
+      two.stop();
+      assert.equal(await one.done, 0);
+      assert.equal(await two.done, 0);
+    }
+  });
+});
+
+describe("mcp-sse serve --redis, Redis unreachable", () => {
+  test("exits 1 with SERVER_REDIS_UNAVAILABLE, the URL shown without its password", async () => {
+    const port = await freePort();
+    const cli = runServe([
+      "--demo",
+      "--port",
+      "0",
+      "--redis",
+      `redis://:hunter2@127.0.0.1:${port}`,
+    ]);
+    assert.equal(await cli.done, 1);
+    assert.match(cli.err(), /Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(cli.err() + cli.out(), /hunter2/);
+    assert.doesNotMatch(cli.out(), /serving/);
+  });
+});
