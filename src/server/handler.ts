@@ -2,39 +2,27 @@ import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactHeaders, silentLogger } from "../logger.js";
 import { createMemoryBackend } from "./backends/memory.js";
-import type { ServerBackend } from "./backends/types.js";
-import {
-  bodyTooLargeResponse,
-  jsonTooDeepResponse,
-  readBodyBytes,
-  refuseDeclaredTooLarge,
-} from "./body.js";
 import { Cluster, DEFAULT_FORWARD_TIMEOUT_MS } from "./cluster.js";
 import type { EndpointContext } from "./context.js";
 import { shuttingDownResponse } from "./context.js";
-import { EventFeed, type FeedFanout } from "./feed.js";
-import { FeedRpc } from "./feed-rpc.js";
+import type { EventFeed } from "./feed.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
-import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
-import { handleLegacyGet, handleLegacyPost } from "./legacy.js";
+import { DEFAULT_MAX_JSON_DEPTH } from "./json-depth.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
 import { createModernLeg } from "./modern.js";
+import { createFeedEndpoints, createRouter, isGetOrHead } from "./router.js";
 import type { Handle, RequestContext } from "./security.js";
 import { withAuth, withHostCheck, withOriginCheck } from "./security.js";
 import { SessionManager } from "./sessions.js";
 import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
-import { handleStreamable } from "./streamable.js";
 import type { McpHttpHandlerOptions } from "./types.js";
 import {
-  DEFAULT_FEED_PATH,
-  DEFAULT_FEED_RPC_PATH,
   DEFAULT_GZIP_MIN_BYTES,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SESSIONS,
-  DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
 } from "./types.js";
 
@@ -119,82 +107,10 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
         });
   const mcpPath = options.mcpPath ?? "/mcp";
   const ssePath = options.ssePath ?? "/sse";
-  const feedOptions = options.feed;
-  const feed =
-    feedOptions === undefined
-      ? undefined
-      : new EventFeed({
-          ...feedOptions,
-          keepAliveMs: ctx.keepAliveMs,
-          maxBufferedBytes: ctx.maxBufferedBytes,
-          onSlowSubscriber: () => metrics.slowClientDisconnects.inc({ transport: "feed" }),
-          ...feedFanout(backend, logger),
-        });
-  const feedPath = feedOptions === undefined ? undefined : (feedOptions.path ?? DEFAULT_FEED_PATH);
-  const rpcPath =
-    feedOptions === undefined || feedOptions.rpcPath === false
-      ? undefined
-      : (feedOptions.rpcPath ?? DEFAULT_FEED_RPC_PATH);
-  const rpc =
-    rpcPath === undefined
-      ? undefined
-      : new FeedRpc({
-          createServer: options.createServer,
-          maxBodyBytes: ctx.maxBodyBytes,
-          maxJsonDepth: ctx.maxJsonDepth,
-          logger,
-          ...(feedOptions?.rpcTimeoutMs === undefined
-            ? {}
-            : { timeoutMs: feedOptions.rpcTimeoutMs }),
-        });
-
-  const route: Handle = async (request, rc) => {
-    const path = rc.url.pathname;
-    if (feed !== undefined && path === feedPath) {
-      return request.method === "GET"
-        ? feed.subscribe(request, DEFAULT_RETRY_AFTER_SECONDS)
-        : methodNotAllowed("GET");
-    }
-    if (rpc !== undefined && path === rpcPath) {
-      return request.method === "POST" ? rpc.handle(request) : methodNotAllowed("POST");
-    }
-    if (path === mcpPath) {
-      let mcpRequest = request;
-      if (modern && request.method === "POST" && !request.headers.has("mcp-session-id")) {
-        // Before the stateless leg, which would read the body itself and answer 413 without
-        // our code (after making a throwaway server): enforce the bound here, once.
-        const declared = await refuseDeclaredTooLarge(request, ctx.maxBodyBytes);
-        if (declared) return declared;
-        const bytes = await readBodyBytes(request, ctx.maxBodyBytes);
-        if (bytes === undefined) return bodyTooLargeResponse(ctx.maxBodyBytes);
-        if (exceedsJsonDepth(bytes, ctx.maxJsonDepth)) return jsonTooDeepResponse(ctx.maxJsonDepth);
-        mcpRequest = new Request(request.url, {
-          method: request.method,
-          headers: request.headers,
-          body: bytes as Uint8Array<ArrayBuffer>,
-          signal: request.signal,
-        });
-      }
-      const stateless = await modern?.handle(mcpRequest, rc.principal);
-      return stateless ?? handleStreamable(ctx, mcpRequest, rc);
-    }
-    if (path === ssePath) {
-      return request.method === "GET" ? handleLegacyGet(ctx, request, rc) : methodNotAllowed("GET");
-    }
-    if (path === ctx.messagesPath) {
-      return request.method === "POST"
-        ? handleLegacyPost(ctx, request, rc)
-        : methodNotAllowed("POST");
-    }
-    if (path === "/metrics" && isGetOrHead(request)) {
-      return new Response(await metrics.registry.metrics(), {
-        headers: { "content-type": metrics.registry.contentType },
-      });
-    }
-    return jsonResponse(404, {
-      error: { code: "SERVER_NOT_FOUND", message: `No route for ${path}` },
-    });
-  };
+  const feedEndpoints = createFeedEndpoints(options, ctx);
+  const feed = feedEndpoints?.feed;
+  const rpc = feedEndpoints?.rpc;
+  const route = createRouter({ ctx, mcpPath, ssePath, modern, feed: feedEndpoints });
 
   // /healthz answers without credentials (load balancers), after the Host/Origin checks.
   const authenticated = withAuth(options.auth, route);
@@ -211,55 +127,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
 
   let closing = false;
 
-  async function fetch(request: Request): Promise<Response> {
-    if (closing) return shuttingDownResponse();
-    const rc: RequestContext = { url: new URL(request.url), principal: null };
-    let response: Response;
-    try {
-      response = await pipeline(request, rc);
-    } catch (error) {
-      if (request.signal.aborted) return clientLeft(request, rc, error);
-      logger.error(
-        {
-          err: error,
-          method: request.method,
-          path: rc.url.pathname,
-          headers: redactHeaders(Object.fromEntries(request.headers)),
-        },
-        "request failed",
-      );
-      response = jsonRpcErrorResponse(500, -32603, "Internal error", {
-        code: "SERVER_INTERNAL_ERROR",
-      });
-    }
-    if (response.status >= 400) {
-      metrics.errors.inc({ code: String(response.status) });
-      // Client errors are the client's business (debug); the headers help, minus secrets.
-      logger[response.status >= 500 ? "warn" : "debug"](
-        {
-          method: request.method,
-          path: rc.url.pathname,
-          status: response.status,
-          headers: redactHeaders(Object.fromEntries(request.headers)),
-        },
-        "request rejected",
-      );
-    }
-    return request.method === "HEAD" ? withoutBody(response) : response;
-  }
-
-  /**
-   * The client went away before we answered (e.g. left mid-body, so reading it threw): its
-   * own business, not a server error. Nobody reads the answer.
-   */
-  function clientLeft(request: Request, rc: RequestContext, error: unknown): Response {
-    metrics.clientDisconnects.inc();
-    logger.debug(
-      { err: error, method: request.method, path: rc.url.pathname },
-      "client disconnected before the answer",
-    );
-    return new Response(null, { status: 499 });
-  }
+  const fetch = answering(pipeline, { logger, metrics, closing: () => closing });
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
     if (closing) return;
@@ -296,8 +164,8 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       mcpPath,
       ssePath,
       ctx.messagesPath,
-      ...(feedPath === undefined ? [] : [feedPath]),
-      ...(rpcPath === undefined ? [] : [rpcPath]),
+      ...(feedEndpoints === undefined ? [] : [feedEndpoints.feedPath]),
+      ...(feedEndpoints?.rpcPath === undefined ? [] : [feedEndpoints.rpcPath]),
       "/healthz",
       "/metrics",
     ],
@@ -330,22 +198,50 @@ function refuseUnusableOptions(options: McpHttpHandlerOptions): void {
   }
 }
 
-/** The feed's fan-out across replicas, when the backend is shared (it can broadcast). */
-function feedFanout(backend: ServerBackend, logger: Logger): { fanout?: FeedFanout } {
-  const { broadcast, onBroadcast } = backend;
-  if (broadcast === undefined || onBroadcast === undefined) return {};
-  return {
-    fanout: {
-      broadcast: (message) => broadcast.call(backend, message),
-      onBroadcast: (handler) => onBroadcast.call(backend, handler),
-      logger,
-    },
+/**
+ * The handler's `fetch`: runs the pipeline; a throw is a logged 500 (or a quiet 499 when the
+ * client left first); every answer of 400 or more is counted and logged without secrets.
+ */
+function answering(
+  pipeline: Handle,
+  deps: { logger: Logger; metrics: ServerMetrics; closing: () => boolean },
+): (request: Request) => Promise<Response> {
+  const { logger, metrics } = deps;
+  const describe = (request: Request, rc: RequestContext) => ({
+    method: request.method,
+    path: rc.url.pathname,
+    headers: redactHeaders(Object.fromEntries(request.headers)),
+  });
+  return async (request) => {
+    if (deps.closing()) return shuttingDownResponse();
+    const rc: RequestContext = { url: new URL(request.url), principal: null };
+    let response: Response;
+    try {
+      response = await pipeline(request, rc);
+    } catch (error) {
+      if (request.signal.aborted) {
+        // The client went away before we answered (e.g. left mid-body, so reading it threw):
+        // its own business, not a server error. Nobody reads the answer.
+        metrics.clientDisconnects.inc();
+        const { method, path } = describe(request, rc);
+        logger.debug({ err: error, method, path }, "client disconnected before the answer");
+        return new Response(null, { status: 499 });
+      }
+      logger.error({ err: error, ...describe(request, rc) }, "request failed");
+      response = jsonRpcErrorResponse(500, -32603, "Internal error", {
+        code: "SERVER_INTERNAL_ERROR",
+      });
+    }
+    if (response.status >= 400) {
+      metrics.errors.inc({ code: String(response.status) });
+      // Client errors are the client's business (debug); the headers help, minus secrets.
+      logger[response.status >= 500 ? "warn" : "debug"](
+        { ...describe(request, rc), status: response.status },
+        "request rejected",
+      );
+    }
+    return request.method === "HEAD" ? withoutBody(response) : response;
   };
-}
-
-/** `HEAD` is answered like `GET` (RFC 9110 §9.3.2) on the read-only routes. */
-function isGetOrHead(request: Request): boolean {
-  return request.method === "GET" || request.method === "HEAD";
 }
 
 /** The same status and headers, no body (a `HEAD` answer). */
@@ -353,14 +249,4 @@ function withoutBody(response: Response): Response {
   if (!response.body) return response;
   void response.body.cancel().catch(() => undefined); // nothing will read it
   return new Response(null, { status: response.status, headers: response.headers });
-}
-
-function methodNotAllowed(allow: string): Response {
-  return new Response(
-    JSON.stringify({ error: { code: "SERVER_METHOD_NOT_ALLOWED", message: `Use ${allow}` } }),
-    {
-      status: 405,
-      headers: { allow, "content-type": "application/json" },
-    },
-  );
 }
