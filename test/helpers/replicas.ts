@@ -20,6 +20,9 @@ export interface ReplicaProcess {
   kill(): Promise<void>;
   /** SIGTERM; resolves on exit. */
   stop(): Promise<void>;
+  /** SIGSTOP (hung: its sockets stay open, it answers nothing); `resume()` sends SIGCONT. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startReplica(
@@ -27,6 +30,8 @@ export async function startReplica(
   keyPrefix: string,
   name: string,
   claimTtlMs: number,
+  /** How long it waits for another replica that owns a session (default: the host's). */
+  forwardTimeoutMs?: number,
 ): Promise<ReplicaProcess> {
   const child = spawn(
     process.execPath,
@@ -38,6 +43,7 @@ export async function startReplica(
       keyPrefix,
       name,
       String(claimTtlMs),
+      ...(forwardTimeoutMs === undefined ? [] : [String(forwardTimeoutMs)]),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -75,6 +81,8 @@ export async function startReplica(
     log: () => stderr,
     kill: () => signal("SIGKILL"),
     stop: () => signal("SIGTERM"),
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
   };
 }
 
