@@ -18,4 +18,5 @@ export {
   DEFAULT_REDIS_KEY_PREFIX,
   REDIS_MAX_RECONNECT_DELAY_MS,
   type RedisBackendOptions,
+  type RedisTlsOptions,
 } from "../server/backends/redis.js";

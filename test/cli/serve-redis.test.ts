@@ -113,3 +113,54 @@ describe("mcp-sse serve --redis, Redis unreachable", () => {
     assert.doesNotMatch(cli.out(), /serving/);
   });
 });
+
+describe("mcp-sse serve --redis, Redis with a password", { skip: REDIS_SKIP }, () => {
+  const password = "cli-pw-91c2-do-not-print";
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis({ password });
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test("the right password: serves, rides out a Redis restart (logs name Redis without the password)", async () => {
+    const cli = runServe(["--demo", "--port", "0", "--redis", redis.url, "--log-level", "debug"]);
+    try {
+      const url = await waitFor(() => STARTUP.exec(cli.out())?.[1], {
+        timeout: 20_000,
+        message: "startup",
+      });
+      assert.match(cli.out(), /sessions shared through Redis/);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      // The outage and recovery logs carry the Redis URL: the password must not come with it.
+      await redis.stop();
+      await waitFor(() => cli.err().includes("Redis connection lost"), {
+        timeout: 20_000,
+        message: "the outage logged",
+      });
+      await redis.start();
+      await waitFor(() => cli.err().includes("Redis is back"), {
+        timeout: 20_000,
+        message: "the recovery logged (re-authenticated)",
+      });
+      assert.match(cli.err(), /"redis":"redis:\/\/127\.0\.0\.1:\d+\/?"/);
+    } finally {
+      cli.stop();
+    }
+    assert.equal(await cli.done, 0);
+    assert.doesNotMatch(cli.out() + cli.err(), new RegExp(password));
+  });
+
+  test("a wrong password: exits 1 with SERVER_REDIS_UNAVAILABLE (WRONGPASS), the password never printed", async () => {
+    const wrong = `redis://:${password}-wrong@127.0.0.1:${redis.port}`;
+    const cli = runServe(["--demo", "--port", "0", "--redis", wrong, "--log-level", "debug"]);
+    assert.equal(await cli.done, 1);
+    assert.match(
+      cli.err(),
+      /Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+\/?: WRONGPASS .*\[SERVER_REDIS_UNAVAILABLE\]/,
+    );
+    assert.doesNotMatch(cli.err() + cli.out(), new RegExp(password));
+    assert.doesNotMatch(cli.out(), /serving/);
+  });
+});

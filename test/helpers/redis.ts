@@ -1,6 +1,7 @@
 /**
  * The Redis every Redis test uses: a real `redis-server` started on a free loopback port, with
- * no persistence (`--save '' --appendonly no`), stopped by the test. When the binary is missing
+ * no persistence (`--save '' --appendonly no`), stopped by the test; optionally with a password
+ * (`--requirepass`) or TLS only (`--tls-port`, Debian's build has TLS). When the binary is missing
  * (never in CI: .ci/run installs Debian's redis-server) the tests skip with `REDIS_SKIP`, a
  * printed reason.
  */
@@ -36,7 +37,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface TestRedisOptions {
+  /** `--requirepass`: the URL carries it (`redis://:<password>@…`). */
+  password?: string;
+  /** TLS only (no plain port): the URL is `rediss://`; certificate, key and CA are PEM files. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
 export interface TestRedis {
+  /** The URL to connect with (password included when there is one). */
   url: string;
   port: number;
   /** Kill it (SIGKILL: nothing is saved anyway) and wait for the exit. */
@@ -46,17 +55,24 @@ export interface TestRedis {
 }
 
 /** Start a redis-server for one test file. Call only when `REDIS_SKIP` is false. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   if (BINARY === undefined) throw new Error(String(REDIS_SKIP));
   const binary = BINARY;
   const port = await freePort();
+  const { password, tls } = options;
+  const args = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  args.push(
+    ...(tls === undefined ? ["--port", String(port)] : ["--port", "0", "--tls-port", String(port)]),
+  );
+  if (tls !== undefined)
+    args.push(
+      ...["--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-ca-cert-file", tls.ca],
+      ...["--tls-auth-clients", "no"],
+    );
+  if (password !== undefined) args.push("--requirepass", password);
   let child: ChildProcess | undefined;
   const start = async () => {
-    const proc = spawn(
-      binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const proc = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
     let output = "";
     await new Promise<void>((resolve, reject) => {
@@ -88,5 +104,7 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  const auth = password === undefined ? "" : `:${encodeURIComponent(password)}@`;
+  const scheme = tls === undefined ? "redis" : "rediss";
+  return { url: `${scheme}://${auth}127.0.0.1:${port}`, port, stop, start };
 }

@@ -25,6 +25,12 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;
 export interface RedisBackendOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Never logged with its password. */
   url: string;
+  /**
+   * Only with a `rediss://` URL: the CA certificates to trust (PEM) instead of Node's defaults,
+   * and a client certificate and key for a Redis that asks for one. Without it, a private CA
+   * can still be trusted process-wide with `NODE_EXTRA_CA_CERTS` (what `serve --redis` uses).
+   */
+  tls?: RedisTlsOptions;
   /** Default `DEFAULT_REDIS_KEY_PREFIX`. */
   keyPrefix?: string;
   /** Events kept per session, in Redis (`MAXLEN ~`) and in the owner's memory. Default `DEFAULT_EVENT_LOG_SIZE`. */
@@ -43,6 +49,22 @@ export interface RedisBackendOptions {
   logger?: Logger;
   /** Called with how many events the owner's memory log evicted (metrics). */
   onEvict?: MemoryBackendOptions["onEvict"];
+}
+
+export interface RedisTlsOptions {
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** `tls` only makes sense with `rediss://`: refuse it otherwise instead of connecting in clear. */
+function refuseTlsWithoutRediss(options: RedisBackendOptions): void {
+  if (options.tls === undefined || /^rediss:/i.test(options.url)) return;
+  throw new McpSseError(
+    "SERVER_INVALID_OPTIONS",
+    `tls was given for ${redactUrl(options.url)}, which is not a rediss:// URL: use rediss:// or drop tls`,
+    { details: { option: "tls" } },
+  );
 }
 
 export function redisUnavailable(what: string, cause: unknown): McpSseError {
@@ -69,6 +91,7 @@ export function redisUnavailable(what: string, cause: unknown): McpSseError {
  * cannot be reached within `connectTimeoutMs`.
  */
 export async function createRedisBackend(options: RedisBackendOptions): Promise<ServerBackend> {
+  refuseTlsWithoutRediss(options);
   const logger = options.logger ?? silentLogger;
   const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   const ttl = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
@@ -103,6 +126,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     disableOfflineQueue: true,
     commandOptions: { timeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS },
     socket: {
+      ...options.tls,
       connectTimeout,
       // Never give up once running; at startup, the first failure is the answer.
       reconnectStrategy: (retries: number, cause: Error) => {
