@@ -1,17 +1,22 @@
 /**
  * `mcp-sse serve --redis`: the CLI parses the URL and hands it to the library. Two replicas
  * started by the CLI share a session; an unreachable Redis fails at startup with a typed
- * error (exit 1), without printing the password.
+ * error (exit 1), without printing the password; a password-protected Redis and a TLS-only one
+ * (rediss://, CA trusted through NODE_EXTRA_CA_CERTS) work, wrong credentials exit 1.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { CliIO } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
+import { makeTestCerts, type TestCerts } from "../client/tls-certs.js";
 import { freePort, REDIS_SKIP, startRedis, type TestRedis } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const STARTUP = /^mcp-sse: serving .+ on (http:\/\/\S+) /m;
+/** Bound on a spawned CLI (tsx start-up is slow on a busy machine). */
+const CHILD_LIMIT_MS = 60_000;
 
 function runServe(args: string[]) {
   const controller = new AbortController();
@@ -162,5 +167,67 @@ describe("mcp-sse serve --redis, Redis with a password", { skip: REDIS_SKIP }, (
     );
     assert.doesNotMatch(cli.err() + cli.out(), new RegExp(password));
     assert.doesNotMatch(cli.out(), /serving/);
+  });
+});
+
+describe("mcp-sse serve --redis rediss:// (a real process)", { skip: REDIS_SKIP }, () => {
+  let certs: TestCerts | undefined;
+  let redis: TestRedis | undefined;
+  before(async () => {
+    certs = await makeTestCerts();
+    if (certs === undefined) return;
+    const { serverCert, serverKey, ca } = certs.files;
+    redis = await startRedis({ tls: { cert: serverCert, key: serverKey, ca } });
+  });
+  after(async () => {
+    await redis?.stop();
+    await certs?.remove();
+  });
+
+  /** `node --import tsx src/cli/main.ts serve …` with `env` added; SIGKILLed if it outlives the test. */
+  function spawnServe(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "serve", ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
+    const done = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const killer = setTimeout(() => child.kill("SIGKILL"), CHILD_LIMIT_MS);
+    void done.then(() => clearTimeout(killer));
+    return { child, done, out: () => out, err: () => err };
+  }
+
+  test("trusts a private CA through NODE_EXTRA_CA_CERTS; without it, exits 1 naming the certificate", async (t) => {
+    if (certs === undefined || redis === undefined) return t.skip("openssl is not installed");
+    const args = ["--demo", "--port", "0", "--redis", redis.url, "--log-level", "warn"];
+    const trusted = spawnServe(args, { NODE_EXTRA_CA_CERTS: certs.files.ca });
+    try {
+      await waitFor(
+        () => {
+          if (trusted.child.exitCode !== null) assert.fail(`serve exited: ${trusted.err()}`);
+          return STARTUP.test(trusted.out());
+        },
+        { timeout: CHILD_LIMIT_MS, message: "startup over TLS" },
+      );
+      assert.match(trusted.out(), /sessions shared through Redis/);
+    } finally {
+      trusted.child.kill("SIGTERM");
+    }
+    assert.equal(await trusted.done, 0);
+
+    const untrusted = spawnServe(args);
+    assert.equal(await untrusted.done, 1);
+    assert.match(
+      untrusted.err(),
+      /Cannot connect to Redis at rediss:\/\/127\.0\.0\.1:\d+.*certificate.*\[SERVER_REDIS_UNAVAILABLE\]/,
+    );
   });
 });
