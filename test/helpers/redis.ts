@@ -52,6 +52,9 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Start it again on the same port (empty: there is no persistence). */
   start(): Promise<void>;
+  /** SIGSTOP: connections are still accepted (by the kernel) but nothing answers; `resume()` undoes it. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Start a redis-server for one test file. Call only when `REDIS_SKIP` is false. */
@@ -106,5 +109,13 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
   await start();
   const auth = password === undefined ? "" : `:${encodeURIComponent(password)}@`;
   const scheme = tls === undefined ? "redis" : "rediss";
-  return { url: `${scheme}://${auth}127.0.0.1:${port}`, port, stop, start };
+  const signal = (sig: NodeJS.Signals) => void child?.kill(sig);
+  return {
+    url: `${scheme}://${auth}127.0.0.1:${port}`,
+    port,
+    stop,
+    start,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The Redis backend against a real redis-server: what one replica writes, another reads
  * (records, the replay log with the memory backend's semantics, messages on its channel);
- * the log is trimmed to its bound; an unreachable Redis is a typed startup error; options
+ * the log is trimmed to its bound; an unreachable or hung Redis is a typed startup error; options
  * that cannot work with a backend are refused.
  */
 import assert from "node:assert/strict";
@@ -154,6 +154,22 @@ describe("Redis backend", { skip: REDIS_SKIP }, () => {
         error.message.includes(`127.0.0.1:${port}`) &&
         !error.message.includes("hunter2"),
     );
+  });
+
+  test("a Redis that accepts connections but never answers (SIGSTOP) is SERVER_REDIS_UNAVAILABLE within connectTimeoutMs, not a hang", async () => {
+    const hung = await startRedis();
+    hung.pause();
+    try {
+      await assert.rejects(
+        createRedisBackend({ url: hung.url, connectTimeoutMs: 500 }),
+        (error: unknown) =>
+          isMcpSseError(error, "SERVER_REDIS_UNAVAILABLE") &&
+          error.message === `Cannot connect to Redis at ${hung.url}: no answer within 500 ms`,
+      );
+    } finally {
+      hung.resume();
+      await hung.stop();
+    }
   });
 });
 

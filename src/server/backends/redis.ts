@@ -15,7 +15,10 @@ export const DEFAULT_REDIS_KEY_PREFIX = "mcp-sse";
  * dies loses its sessions within this. Heartbeats come every third of it.
  */
 export const DEFAULT_CLAIM_TTL_MS = 10_000;
-/** Bound on connecting to Redis at startup, ms (then `SERVER_REDIS_UNAVAILABLE`). */
+/**
+ * Bound on starting up (connect, authenticate, subscribe), ms; then `SERVER_REDIS_UNAVAILABLE`.
+ * It covers a Redis that accepts the connection but never answers (hung, or not Redis).
+ */
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** Bound on one Redis command, ms: a stalled Redis fails requests instead of hanging them. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2_000;
@@ -65,6 +68,22 @@ function refuseTlsWithoutRediss(options: RedisBackendOptions): void {
     `tls was given for ${redactUrl(options.url)}, which is not a rediss:// URL: use rediss:// or drop tls`,
     { details: { option: "tls" } },
   );
+}
+
+/**
+ * `work()`, or a rejection once `ms` passed: the client's own connect timeout ends at the TCP
+ * connection, and its handshake (HELLO, AUTH) has no timeout of its own.
+ */
+async function within(ms: number, work: () => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function redisUnavailable(what: string, cause: unknown): McpSseError {
@@ -156,10 +175,12 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   });
 
   try {
-    await client.connect();
-    await subscriber.connect();
-    await subscriber.subscribe(channelOf(replicaId), (message) => handler?.(message));
-    await subscriber.subscribe(broadcastChannel, (message) => broadcastHandler?.(message));
+    await within(connectTimeout, async () => {
+      await client.connect();
+      await subscriber.connect();
+      await subscriber.subscribe(channelOf(replicaId), (message) => handler?.(message));
+      await subscriber.subscribe(broadcastChannel, (message) => broadcastHandler?.(message));
+    });
   } catch (error) {
     closed = true;
     await Promise.allSettled([client.destroy(), subscriber.destroy()]);
