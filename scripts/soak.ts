@@ -169,12 +169,18 @@ async function main(): Promise<void> {
         if (s.busy) continue;
         s.busy = true;
         const roll = Math.random();
+        const op = roll < 0.6 ? "call" : roll < 0.85 ? "resume" : "drop";
+        const started = Date.now();
         try {
-          if (roll < 0.6) await call(s);
-          else if (roll < 0.85) await resume(s);
+          if (op === "call") await call(s);
+          else if (op === "resume") await resume(s);
           else await drop(pool, index);
         } catch (error) {
-          errors.push(String((error as Error).message ?? error));
+          // Which operation, after how long, at which second: enough to tell a slow machine
+          // (a timeout after REQUEST_TIMEOUT_MS under load) from a lost answer.
+          const message = String((error as Error).message ?? error);
+          const at = Math.round((started - (end - SECONDS * 1000)) / 1000);
+          errors.push(`${op} at ${at} s, after ${Date.now() - started} ms: ${message}`);
         } finally {
           s.busy = false;
         }
