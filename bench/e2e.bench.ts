@@ -44,10 +44,14 @@ const PAIRS: ReadonlyArray<{ name: PairName; host: "ours" | "sdk"; client: Clien
   { name: "oursClient+sdkHost", host: "sdk", client: "ours" },
   { name: "sdkClient+oursHost", host: "ours", client: "sdk" },
 ];
-const WIRES: ReadonlyArray<{ wire: WireKind; label: string }> = [
-  { wire: "sse", label: "legacy SSE" },
-  { wire: "streamable-http", label: "Streamable HTTP" },
-];
+/** `BENCH_E2E_WIRES=sse` (or `streamable-http`) limits the run to one wire; default both. */
+const WIRE_FILTER = process.env["BENCH_E2E_WIRES"]?.split(",").map((w) => w.trim());
+const WIRES: ReadonlyArray<{ wire: WireKind; label: string }> = (
+  [
+    { wire: "sse", label: "legacy SSE" },
+    { wire: "streamable-http", label: "Streamable HTTP" },
+  ] as const
+).filter(({ wire }) => WIRE_FILTER === undefined || WIRE_FILTER.includes(wire));
 
 interface Measured {
   calls: number;

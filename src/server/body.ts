@@ -39,6 +39,18 @@ export async function readJsonRpcBody(
   if (declaredTooLarge) return { ok: false, response: declaredTooLarge };
   const bytes = await readBodyBytes(request, maxBytes);
   if (bytes === undefined) return tooLarge(maxBytes);
+  return parseJsonRpcBytes(bytes, maxDepth);
+}
+
+/**
+ * A body already read under the size bound, as JSON-RPC: the depth bound, then JSON, then
+ * the message schema (the part of `readJsonRpcBody` after reading; the node adapter's legacy
+ * POST path reads into one Buffer itself).
+ */
+export function parseJsonRpcBytes(
+  bytes: Uint8Array,
+  maxDepth: number = DEFAULT_MAX_JSON_DEPTH,
+): ParsedBody {
   if (exceedsJsonDepth(bytes, maxDepth))
     return { ok: false, response: jsonTooDeepResponse(maxDepth) };
   const text = new TextDecoder().decode(bytes);
@@ -98,7 +110,8 @@ function fail(status: number, rpcCode: number, message: string, code: string): P
   return { ok: false, response: jsonRpcErrorResponse(status, rpcCode, message, { code }) };
 }
 
-function tooLarge(maxBytes: number): ParsedBody {
+/** The 413 answer as a `ParsedBody` failure. */
+export function tooLarge(maxBytes: number): ParsedBody {
   return fail(
     413,
     JSONRPC_SERVER_ERROR,

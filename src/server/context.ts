@@ -90,7 +90,11 @@ export function shuttingDownResponse(): Response {
 }
 
 /** Request headers that carry credentials: the MCP server never sees them. */
-const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
+export const CREDENTIAL_HEADERS: readonly string[] = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+];
 
 /**
  * The request as the MCP server sees it (SDK `ctx.http.req`): URL, method and headers minus

@@ -8,6 +8,8 @@ import { shuttingDownResponse } from "./context.js";
 import type { EventFeed } from "./feed.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH } from "./json-depth.js";
+import type { LegacyFastPost, RejectionLog } from "./legacy-fast.js";
+import { createLegacyFastPost } from "./legacy-fast.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
 import { createModernLeg } from "./modern.js";
@@ -49,6 +51,11 @@ export interface McpHttpHandler {
    * Throws `SERVER_FEED_DISABLED` without `options.feed`.
    */
   publish(event: Record<string, unknown>): string;
+  /**
+   * The node adapter's fast path for legacy `POST /messages` (see legacy-fast.ts); `undefined`
+   * when it cannot apply (an auth `verify` hook). Other runtimes use `fetch` for everything.
+   */
+  readonly legacyFastPost: LegacyFastPost | undefined;
 }
 
 /**
@@ -127,7 +134,16 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
 
   let closing = false;
 
-  const fetch = answering(pipeline, { logger, metrics, closing: () => closing });
+  const rejected = rejectionLog(logger, metrics);
+  const fetch = answering(pipeline, { logger, metrics, rejected, closing: () => closing });
+  const legacyFastPost = createLegacyFastPost({
+    ctx,
+    allowedHosts: options.allowedHosts,
+    auth: options.auth,
+    closing: () => closing,
+    rejected,
+    clientGone: () => metrics.clientDisconnects.inc(),
+  });
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
     if (closing) return;
@@ -170,6 +186,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       "/metrics",
     ],
     feed,
+    legacyFastPost,
     publish(event) {
       if (feed === undefined)
         throw new McpSseError(
@@ -204,13 +221,18 @@ function refuseUnusableOptions(options: McpHttpHandlerOptions): void {
  */
 function answering(
   pipeline: Handle,
-  deps: { logger: Logger; metrics: ServerMetrics; closing: () => boolean },
+  deps: {
+    logger: Logger;
+    metrics: ServerMetrics;
+    rejected: RejectionLog;
+    closing: () => boolean;
+  },
 ): (request: Request) => Promise<Response> {
   const { logger, metrics } = deps;
   const describe = (request: Request, rc: RequestContext) => ({
     method: request.method,
     path: rc.url.pathname,
-    headers: redactHeaders(Object.fromEntries(request.headers)),
+    headers: Object.fromEntries(request.headers),
   });
   return async (request) => {
     if (deps.closing()) return shuttingDownResponse();
@@ -223,24 +245,31 @@ function answering(
         // The client went away before we answered (e.g. left mid-body, so reading it threw):
         // its own business, not a server error. Nobody reads the answer.
         metrics.clientDisconnects.inc();
-        const { method, path } = describe(request, rc);
+        const method = request.method;
+        const path = rc.url.pathname;
         logger.debug({ err: error, method, path }, "client disconnected before the answer");
         return new Response(null, { status: 499 });
       }
-      logger.error({ err: error, ...describe(request, rc) }, "request failed");
+      const { headers, ...head } = describe(request, rc);
+      logger.error({ err: error, ...head, headers: redactHeaders(headers) }, "request failed");
       response = jsonRpcErrorResponse(500, -32603, "Internal error", {
         code: "SERVER_INTERNAL_ERROR",
       });
     }
-    if (response.status >= 400) {
-      metrics.errors.inc({ code: String(response.status) });
-      // Client errors are the client's business (debug); the headers help, minus secrets.
-      logger[response.status >= 500 ? "warn" : "debug"](
-        { ...describe(request, rc), status: response.status },
-        "request rejected",
-      );
-    }
+    if (response.status >= 400) deps.rejected(describe(request, rc), response.status);
     return request.method === "HEAD" ? withoutBody(response) : response;
+  };
+}
+
+/** Counts an answer of 400 or more and logs it, its headers without secrets. */
+function rejectionLog(logger: Logger, metrics: ServerMetrics): RejectionLog {
+  return ({ method, path, headers }, status) => {
+    metrics.errors.inc({ code: String(status) });
+    // Client errors are the client's business (debug); the headers help, minus secrets.
+    logger[status >= 500 ? "warn" : "debug"](
+      { method, path, headers: redactHeaders(headers), status },
+      "request rejected",
+    );
   };
 }
 

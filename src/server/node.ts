@@ -5,6 +5,7 @@ import { gzipJsonBody, mayGzip } from "./compress.js";
 import type { DrainOptions } from "./drain.js";
 import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
+import { readNodeBody } from "./node-body.js";
 import { requestHeadProblem } from "./request-head.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 
@@ -14,12 +15,20 @@ const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
 type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The handler as the adapter sees it: `fetch`, and its logger when it has one. */
-export type NodeHandler = Pick<McpHttpHandler, "fetch"> & {
-  readonly logger?: Logger;
-  /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
-  readonly paths?: readonly string[];
-  /** JSON answers this big are gzipped for clients that accept it. Default `DEFAULT_GZIP_MIN_BYTES`; `0` disables. */
-  readonly gzipMinBytes?: number;
+export type NodeHandler = Pick<McpHttpHandler, "fetch"> &
+  Partial<Pick<McpHttpHandler, "legacyFastPost">> & {
+    readonly logger?: Logger;
+    /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
+    readonly paths?: readonly string[];
+    /** JSON answers this big are gzipped for clients that accept it. Default `DEFAULT_GZIP_MIN_BYTES`; `0` disables. */
+    readonly gzipMinBytes?: number;
+  };
+
+/** The legacy POST's answer (the body the SDK v1 host sends too). */
+const ACCEPTED_BODY = "Accepted";
+const ACCEPTED_HEADERS = {
+  "content-type": "text/plain",
+  "content-length": String(Buffer.byteLength(ACCEPTED_BODY)),
 };
 
 /** What `toMiddleware` routes for a handler that does not say (the default paths). */
@@ -104,39 +113,74 @@ async function handleNode(
     badRequest(res, problem, drainRequest(req, drain));
     return;
   }
+  if (req.method === "POST" && handler.legacyFastPost !== undefined) {
+    const fast = await handler.legacyFastPost(
+      { target, path: pathOf(target), headers: req.headers },
+      (maxBytes) => readNodeBody(req, maxBytes),
+    );
+    if (fast === "accepted") {
+      res.writeHead(202, ACCEPTED_HEADERS).end(ACCEPTED_BODY);
+      return;
+    }
+    if (fast === "gone") return;
+    if (fast !== undefined) {
+      await send(handler, req, res, fast, logger, drain, {});
+      return;
+    }
+  }
   // Registered before the handler runs: a client that leaves while it works (a slow
   // createServer) must still cancel the body, or its stream pins the session.
   const abort = new AbortController();
-  let cancelBody: (() => void) | undefined;
+  const body: { cancel?: () => void } = {};
   res.on("close", () => {
     // A response that finished normally has nothing left to cancel: aborting it anyway built
     // a DOMException and ran the abort listeners on every request (measured hot path).
     if (res.writableFinished) return;
     abort.abort();
-    cancelBody?.();
+    body.cancel?.();
   });
   let request: Request;
   try {
-    // A string join, never `new URL(target, base)`: that would read `//evil/path` as a host.
-    const url = new URL(`http://${req.headers.host}${target}`);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else headers.set(name, value);
-    }
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    request = new Request(url, {
-      method: req.method ?? "GET",
-      headers,
-      signal: abort.signal,
-      ...(hasBody ? { body: bodyStream(req, () => abort.abort()), duplex: "half" } : {}),
-    } as RequestInit);
+    request = webRequest(req, target, abort);
   } catch (error) {
     badRequest(res, `Malformed request: ${(error as Error).message}`, drainRequest(req, drain));
     return;
   }
-  const response = await handler.fetch(request);
+  await send(handler, req, res, await handler.fetch(request), logger, drain, body);
+}
+
+function webRequest(req: IncomingMessage, target: string, abort: AbortController): Request {
+  // A string join, never `new URL(target, base)`: that would read `//evil/path` as a host.
+  const url = new URL(`http://${req.headers.host}${target}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(url, {
+    method: req.method ?? "GET",
+    headers,
+    signal: abort.signal,
+    ...(hasBody ? { body: bodyStream(req, () => abort.abort()), duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+/**
+ * Write `response` to `res`: gzipped when it may be, streamed with backpressure otherwise.
+ * `body.cancel` is set once its body is being read, for the client leaving mid-stream.
+ */
+async function send(
+  handler: NodeHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+  logger: Logger,
+  drain: DrainOptions,
+  body: { cancel?: () => void },
+): Promise<void> {
+  const target = req.url ?? "/";
   if (res.destroyed) {
     // The client is gone: release the body (an SSE stream detaches from its session).
     await response.body?.cancel().catch((error: unknown) => {
@@ -176,7 +220,7 @@ async function handleNode(
   }
   res.flushHeaders();
   const reader = response.body.getReader();
-  cancelBody = () => {
+  body.cancel = () => {
     reader.cancel().catch((error: unknown) => {
       logger.debug(redact({ err: error }), "node adapter: cancelling a body failed");
     });

@@ -28,22 +28,31 @@ function forbidden(code: string, message: string, headers: Record<string, string
  * configured hosts are served. Applies to every request, legacy `GET /sse` included.
  */
 export function withHostCheck(allowedHosts: readonly string[] | undefined, next: Handle): Handle {
-  const extra = new Set((allowedHosts ?? []).map((h) => h.toLowerCase()));
-  const any = extra.has("*");
+  const allowed = hostAllowed(allowedHosts);
   return async (request, ctx) => {
-    if (any) return next(request, ctx);
     // The raw header, not the URL: a URL can be made to name another host than the one the
     // browser sent (`GET //localhost/sse` with `Host: evil.example`). Without a header (a
     // web-standard caller building its own Request), the URL's host is all there is.
     const host = request.headers.get("host") ?? ctx.url.host;
-    const hostname = hostnameOf(host);
-    if (hostname === undefined || (!isLoopbackHost(hostname) && !extra.has(hostname))) {
+    if (!allowed(host)) {
       return forbidden(
         "SERVER_HOST_NOT_ALLOWED",
         `Host "${host.slice(0, 200)}" is not allowed; add it to allowedHosts (--allowed-hosts) to serve it`,
       );
     }
     return next(request, ctx);
+  };
+}
+
+/** Whether a `Host` value may be served: a loopback name or one of `allowedHosts` (`*`: any). */
+export function hostAllowed(
+  allowedHosts: readonly string[] | undefined,
+): (host: string) => boolean {
+  const extra = new Set((allowedHosts ?? []).map((h) => h.toLowerCase()));
+  if (extra.has("*")) return () => true;
+  return (host) => {
+    const hostname = hostnameOf(host);
+    return hostname !== undefined && (isLoopbackHost(hostname) || extra.has(hostname));
   };
 }
 
@@ -143,10 +152,17 @@ async function sha256Hex(text: string): Promise<string> {
  * principal id is a digest prefix, so logs and session records never hold the secret.
  */
 function staticTokens(tokens: readonly string[]): (request: Request) => Promise<Principal | null> {
+  const byHeader = bearerTokens(tokens);
+  return (request) => byHeader(request.headers.get("authorization") ?? undefined);
+}
+
+/** The principal an `Authorization` value names among the static `tokens`, or `null`. */
+export function bearerTokens(
+  tokens: readonly string[],
+): (authorization: string | undefined) => Promise<Principal | null> {
   const digests = Promise.all(tokens.filter((t) => t.length > 0).map(sha256Hex));
-  return async (request) => {
-    const header = request.headers.get("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return async (authorization) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match?.[1]) return null;
     const digest = await sha256Hex(match[1]);
     return (await digests).includes(digest) ? { id: `token:${digest.slice(0, 16)}` } : null;
