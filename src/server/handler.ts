@@ -142,7 +142,13 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     auth: options.auth,
     closing: () => closing,
     rejected,
-    clientGone: () => metrics.clientDisconnects.inc(),
+    clientGone: () => {
+      metrics.clientDisconnects.inc();
+      logger.debug(
+        { method: "POST", path: ctx.messagesPath },
+        "client disconnected before the answer",
+      );
+    },
   });
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
