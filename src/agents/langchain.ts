@@ -18,7 +18,7 @@ import type { EventsOptions, McpsManager } from "../client/manager.js";
 import { callForAgent } from "./call.js";
 import { type CatalogEntry, type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./events.js";
-import { type AgentToolsOptions, checkOptions } from "./options.js";
+import { type AgentToolsOptions, type CallSettings, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel, toolMetadata } from "./tool-shape.js";
 
@@ -65,7 +65,7 @@ function errorMessage(content: string, toolCallId: string, name: string): ToolMe
   return new messages.ToolMessage({ content, tool_call_id: toolCallId, name, status: "error" });
 }
 
-function toLangChainTool(manager: McpsManager, timeout: number | undefined) {
+function toLangChainTool(manager: McpsManager, settings: CallSettings) {
   return ({ name, tool }: NamedTool): DynamicStructuredTool =>
     new McpsTool({
       name,
@@ -78,7 +78,7 @@ function toLangChainTool(manager: McpsManager, timeout: number | undefined) {
         config?: ToolCallConfig,
       ): Promise<ToolMessage | string> => {
         const signal = config?.signal;
-        const outcome = await callForAgent(manager, tool, input, { timeout, signal });
+        const outcome = await callForAgent(manager, tool, input, settings, signal);
         const id = config?.toolCall?.id;
         if (outcome.ok) {
           if (id === undefined) return outcome.text;
@@ -114,7 +114,7 @@ export class McpsToolkit {
 
   constructor(manager: McpsManager, options: McpsToolkitOptions = {}) {
     const checked = checkOptions(ADAPTER, options);
-    this.catalog = new ToolCatalog(manager, checked, toLangChainTool(manager, checked.timeout));
+    this.catalog = new ToolCatalog(manager, checked, toLangChainTool(manager, checked));
   }
 
   get tools(): DynamicStructuredTool[] {
@@ -175,4 +175,5 @@ export function mcpsEventsMessage(window: EventWindow, instructions = "") {
   return new messages.SystemMessage(withEvents(instructions, window.take()));
 }
 
+export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

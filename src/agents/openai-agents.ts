@@ -14,7 +14,7 @@ import { callForAgent } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, withEvents } from "./events.js";
 import { liveArray } from "./live.js";
-import { type AgentToolsOptions, checkOptions } from "./options.js";
+import { type AgentToolsOptions, type CallSettings, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel } from "./tool-shape.js";
 
@@ -49,7 +49,7 @@ function errorText(_context: RunContext<unknown>, error: unknown): string {
   return "An error occurred while running the tool. Please try again.";
 }
 
-function toAgentsTool(manager: McpsManager, timeout: number | undefined) {
+function toAgentsTool(manager: McpsManager, settings: CallSettings) {
   return ({ name, tool }: NamedTool): McpsFunctionTool =>
     agents.tool({
       name,
@@ -58,10 +58,7 @@ function toAgentsTool(manager: McpsManager, timeout: number | undefined) {
       parameters: schemaForModel(tool.inputSchema) as unknown as NonStrictParameters,
       strict: false,
       execute: async (input, _context, details) => {
-        const outcome = await callForAgent(manager, tool, input, {
-          timeout,
-          signal: details?.signal,
-        });
+        const outcome = await callForAgent(manager, tool, input, settings, details?.signal);
         if (outcome.ok) return outcome.text;
         throw new AgentToolError(outcome.message, {
           server: tool.server,
@@ -86,7 +83,7 @@ export function mcpsTools(
   options: McpsAgentToolsOptions = {},
 ): McpsFunctionTool[] {
   const checked = checkOptions(ADAPTER, options);
-  const catalog = new ToolCatalog(manager, checked, toAgentsTool(manager, checked.timeout));
+  const catalog = new ToolCatalog(manager, checked, toAgentsTool(manager, checked));
   return liveArray(() => catalog.list(), `${ADAPTER} mcpsTools()`);
 }
 
@@ -111,4 +108,5 @@ export function mcpsEventInstructions(
   return () => withEvents(base, window.take());
 }
 
+export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };
