@@ -61,6 +61,28 @@ class McpsTool extends tools.DynamicStructuredTool {
   }
 }
 
+/** Content blocks of LangChain's v1 standard (`@langchain/core` 1.x `ContentBlock.Standard`). */
+type Block =
+  | { type: "text"; text: string }
+  | { type: "image" | "audio"; mimeType: string; data: string };
+
+/**
+ * What a ToolMessage carries for a result: its text when it is only text (what every chat model
+ * takes), else LangChain's standard content blocks — images and audio as base64 `image` /
+ * `audio` blocks, which the provider packages turn into what their model API takes (as
+ * `@langchain/mcp-adapters` does with `useStandardContentBlocks`).
+ */
+function toolMessageContent(result: CallToolResult, text: string): string | Block[] {
+  const parts = result.content ?? [];
+  if (!parts.some((p) => p.type === "image" || p.type === "audio")) return text;
+  return parts.map((part): Block => {
+    if (part.type === "text") return { type: "text", text: part.text };
+    if (part.type === "image" || part.type === "audio")
+      return { type: part.type, mimeType: part.mimeType, data: part.data };
+    return { type: "text", text: JSON.stringify(part) };
+  });
+}
+
 function errorMessage(content: string, toolCallId: string, name: string): ToolMessage {
   return new messages.ToolMessage({ content, tool_call_id: toolCallId, name, status: "error" });
 }
@@ -83,7 +105,7 @@ function toLangChainTool(manager: McpsManager, settings: CallSettings) {
         if (outcome.ok) {
           if (id === undefined) return outcome.text;
           return new messages.ToolMessage({
-            content: outcome.text,
+            content: toolMessageContent(outcome.result, outcome.text),
             artifact: outcome.result satisfies CallToolResult,
             tool_call_id: id,
             name,

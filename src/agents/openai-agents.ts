@@ -8,9 +8,11 @@
  * const result = await run(agent, "watch btc");
  * ```
  */
+
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FunctionTool, RunContext } from "@openai/agents";
 import type { McpsManager } from "../client/manager.js";
-import { callForAgent } from "./call.js";
+import { callForAgent, resultText } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, withEvents } from "./events.js";
 import { liveArray } from "./live.js";
@@ -36,8 +38,39 @@ interface NonStrictParameters {
   additionalProperties: true;
 }
 
-/** One MCP tool as an Agents SDK function tool (JSON Schema parameters, string result). */
-export type McpsFunctionTool = FunctionTool<unknown, NonStrictParameters, string>;
+/**
+ * A tool's output when its result has images: the Agents SDK's structured tool outputs
+ * (`ToolOutputText`, `ToolOutputImage`), which it sends the model as `input_text` /
+ * `input_image` items.
+ */
+export type McpsToolOutput =
+  | { type: "text"; text: string }
+  | { type: "image"; image: { data: string; mediaType: string } };
+
+/**
+ * One MCP tool as an Agents SDK function tool (JSON Schema parameters; the result's text, or
+ * text and images when it has images).
+ */
+export type McpsFunctionTool = FunctionTool<
+  unknown,
+  NonStrictParameters,
+  string | McpsToolOutput[]
+>;
+
+/**
+ * A result as a function tool's output: its text when it has no image; else text and image
+ * outputs in the result's order. Audio stays a `[audio <type>]` placeholder: the Agents SDK has
+ * no audio tool output (its `file` output is for documents).
+ */
+function toolOutput(result: CallToolResult, text: string): string | McpsToolOutput[] {
+  const parts = result.content ?? [];
+  if (!parts.some((p) => p.type === "image")) return text;
+  return parts.map((part): McpsToolOutput => {
+    if (part.type === "image")
+      return { type: "image", image: { data: part.data, mediaType: part.mimeType } };
+    return { type: "text", text: resultText({ content: [part] }) };
+  });
+}
 
 /**
  * What the model reads when a call fails. For our own failures, the server's message (or the
@@ -59,7 +92,7 @@ function toAgentsTool(manager: McpsManager, settings: CallSettings) {
       strict: false,
       execute: async (input, _context, details) => {
         const outcome = await callForAgent(manager, tool, input, settings, details?.signal);
-        if (outcome.ok) return outcome.text;
+        if (outcome.ok) return toolOutput(outcome.result, outcome.text);
         throw new AgentToolError(outcome.message, {
           server: tool.server,
           tool: tool.name,
