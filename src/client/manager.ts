@@ -87,6 +87,11 @@ export interface QualifiedTool {
   /** The server's display title and behaviour hints (`readOnlyHint`, `destructiveHint`, …). */
   title?: string;
   annotations?: Record<string, unknown>;
+  /**
+   * The JSON Schema of the tool's `structuredContent`, when the server declares one; the SDK
+   * client checks each result against it (a mismatch fails the call with `CLIENT_TOOL_ERROR`).
+   */
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface ServerStatus {
@@ -292,6 +297,8 @@ class Manager implements McpsManager {
         const title = tool.title ?? tool.annotations?.title;
         if (title !== undefined) entry.title = title;
         if (tool.annotations !== undefined) entry.annotations = { ...tool.annotations };
+        if (tool.outputSchema !== undefined)
+          entry.outputSchema = tool.outputSchema as Record<string, unknown>;
         out.push(entry);
       }
     }
