@@ -21,7 +21,7 @@ import { callForAgent } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./events.js";
 import { liveRecord } from "./live.js";
-import { type AgentToolsOptions, checkOptions } from "./options.js";
+import { type AgentToolsOptions, type CallSettings, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel, toolMetadata } from "./tool-shape.js";
 
@@ -57,14 +57,14 @@ function toModelOutput({ output }: { output: unknown }): ToolResultOutput {
   return { type: "content", value };
 }
 
-function toAiTool(manager: McpsManager, timeout: number | undefined) {
+function toAiTool(manager: McpsManager, settings: CallSettings) {
   return ({ tool }: NamedTool) =>
     ai.dynamicTool({
       ...(tool.description === undefined ? {} : { description: tool.description }),
       inputSchema: ai.jsonSchema(schemaForModel(tool.inputSchema) as JSONSchema7),
       metadata: toolMetadata(tool) as JSONObject,
       execute: async (input, { abortSignal }) => {
-        const outcome = await callForAgent(manager, tool, input, { timeout, signal: abortSignal });
+        const outcome = await callForAgent(manager, tool, input, settings, abortSignal);
         // A thrown error is how the AI SDK makes a tool-error part: the model reads the message.
         if (!outcome.ok)
           throw new AgentToolError(outcome.message, {
@@ -87,7 +87,7 @@ function toAiTool(manager: McpsManager, timeout: number | undefined) {
  */
 export function mcpsTools(manager: McpsManager, options: McpsToolsOptions = {}): ToolSet {
   const checked = checkOptions(ADAPTER, options);
-  const catalog = new ToolCatalog(manager, checked, toAiTool(manager, checked.timeout));
+  const catalog = new ToolCatalog(manager, checked, toAiTool(manager, checked));
   return liveRecord(() => catalog.record(), `${ADAPTER} mcpsTools()`) as ToolSet;
 }
 
@@ -147,4 +147,5 @@ export function mcpsEventsPrepareStep(
   return () => ({ instructions: withEvents(instructions, window.take()) });
 }
 
+export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

@@ -7,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/client";
 import { CLIENT_ABORTED } from "../client/call-errors.js";
 import type { McpsManager, QualifiedTool } from "../client/manager.js";
 import { isMcpSseError } from "../errors.js";
+import type { CallSettings } from "./options.js";
 
 export type CallOutcome =
   | { ok: true; result: CallToolResult; text: string }
@@ -34,24 +35,66 @@ function isRunAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   );
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** An interceptor answered something other than what it may: a plain failure, named. */
+function badInterceptorValue(hook: string, tool: QualifiedTool, value: unknown): Error {
+  const got = Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+  return new Error(
+    `${hook} for ${tool.qualifiedName} returned ${got}; expected ${hook === "beforeCall" ? "an object of arguments" : "a tool result object"} or undefined.`,
+  );
+}
+
+/** The call itself, between the interceptors; rejects with whatever failed. */
+async function interceptedCall(
+  manager: McpsManager,
+  tool: QualifiedTool,
+  args: Record<string, unknown>,
+  settings: CallSettings,
+  signal: AbortSignal | undefined,
+): Promise<CallToolResult> {
+  const info = { server: tool.server, tool: tool.name, qualifiedName: tool.qualifiedName };
+  let input = args;
+  if (settings.beforeCall !== undefined) {
+    const changed = await settings.beforeCall({ ...info, args: input });
+    if (changed !== undefined && !isRecord(changed))
+      throw badInterceptorValue("beforeCall", tool, changed);
+    input = changed ?? input;
+  }
+  const result = await manager.call(tool.server, tool.name, input, {
+    ...(settings.timeout === undefined ? {} : { timeout: settings.timeout }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (settings.afterCall === undefined) return result;
+  const changed = await settings.afterCall({ ...info, args: input, result });
+  if (changed !== undefined && !isRecord(changed))
+    throw badInterceptorValue("afterCall", tool, changed);
+  return changed ?? result;
+}
+
 /**
- * Calls `tool` with `args`. `isError: true` results and every call failure (timeout, lost
- * connection, not ready, JSON-RPC error) become `{ ok: false }`; an abort of `signal` is
- * rethrown as the signal's reason (what frameworks check for), else as the error.
+ * Calls `tool` with `args`, through `beforeCall` / `afterCall` when given. `isError: true`
+ * results and every failure (timeout, lost connection, not ready, JSON-RPC error, a throwing
+ * interceptor) become `{ ok: false }`; an abort of `signal` is rethrown as the signal's reason
+ * (what frameworks check for), else as the error.
  */
 export async function callForAgent(
   manager: McpsManager,
   tool: QualifiedTool,
   args: unknown,
-  options: { timeout: number | undefined; signal: AbortSignal | undefined },
+  settings: CallSettings,
+  signal: AbortSignal | undefined,
 ): Promise<CallOutcome> {
-  options.signal?.throwIfAborted();
-  const input = args !== null && typeof args === "object" ? (args as Record<string, unknown>) : {};
+  signal?.throwIfAborted();
   try {
-    const result = await manager.call(tool.server, tool.name, input, {
-      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    const result = await interceptedCall(
+      manager,
+      tool,
+      isRecord(args) ? args : {},
+      settings,
+      signal,
+    );
     const text = resultText(result);
     if (result.isError === true) {
       const message = text === "" ? `Tool ${tool.qualifiedName} failed (no message).` : text;
@@ -59,7 +102,7 @@ export async function callForAgent(
     }
     return { ok: true, result, text };
   } catch (error) {
-    if (isRunAbort(error, options.signal)) throw options.signal?.reason ?? error;
+    if (isRunAbort(error, signal)) throw signal?.reason ?? error;
     if (isMcpSseError(error))
       return { ok: false, message: `${error.code}: ${error.message}`, code: error.code };
     return {

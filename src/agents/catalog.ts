@@ -24,7 +24,14 @@ const CHANGE_EVENTS = ["state", "tools_updated"] as const;
 
 function signatureOf(entry: NamedTool): string {
   const { tool } = entry;
-  return JSON.stringify([entry.name, tool.server, tool.name, tool.description, tool.inputSchema]);
+  return JSON.stringify([
+    entry.name,
+    tool.server,
+    tool.name,
+    tool.description,
+    tool.inputSchema,
+    tool.outputSchema,
+  ]);
 }
 
 export class ToolCatalog<T> {

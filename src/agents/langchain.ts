@@ -18,7 +18,7 @@ import type { EventsOptions, McpsManager } from "../client/manager.js";
 import { callForAgent } from "./call.js";
 import { type CatalogEntry, type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./events.js";
-import { type AgentToolsOptions, checkOptions } from "./options.js";
+import { type AgentToolsOptions, type CallSettings, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel, toolMetadata } from "./tool-shape.js";
 
@@ -61,11 +61,33 @@ class McpsTool extends tools.DynamicStructuredTool {
   }
 }
 
+/** Content blocks of LangChain's v1 standard (`@langchain/core` 1.x `ContentBlock.Standard`). */
+type Block =
+  | { type: "text"; text: string }
+  | { type: "image" | "audio"; mimeType: string; data: string };
+
+/**
+ * What a ToolMessage carries for a result: its text when it is only text (what every chat model
+ * takes), else LangChain's standard content blocks — images and audio as base64 `image` /
+ * `audio` blocks, which the provider packages turn into what their model API takes (as
+ * `@langchain/mcp-adapters` does with `useStandardContentBlocks`).
+ */
+function toolMessageContent(result: CallToolResult, text: string): string | Block[] {
+  const parts = result.content ?? [];
+  if (!parts.some((p) => p.type === "image" || p.type === "audio")) return text;
+  return parts.map((part): Block => {
+    if (part.type === "text") return { type: "text", text: part.text };
+    if (part.type === "image" || part.type === "audio")
+      return { type: part.type, mimeType: part.mimeType, data: part.data };
+    return { type: "text", text: JSON.stringify(part) };
+  });
+}
+
 function errorMessage(content: string, toolCallId: string, name: string): ToolMessage {
   return new messages.ToolMessage({ content, tool_call_id: toolCallId, name, status: "error" });
 }
 
-function toLangChainTool(manager: McpsManager, timeout: number | undefined) {
+function toLangChainTool(manager: McpsManager, settings: CallSettings) {
   return ({ name, tool }: NamedTool): DynamicStructuredTool =>
     new McpsTool({
       name,
@@ -78,12 +100,12 @@ function toLangChainTool(manager: McpsManager, timeout: number | undefined) {
         config?: ToolCallConfig,
       ): Promise<ToolMessage | string> => {
         const signal = config?.signal;
-        const outcome = await callForAgent(manager, tool, input, { timeout, signal });
+        const outcome = await callForAgent(manager, tool, input, settings, signal);
         const id = config?.toolCall?.id;
         if (outcome.ok) {
           if (id === undefined) return outcome.text;
           return new messages.ToolMessage({
-            content: outcome.text,
+            content: toolMessageContent(outcome.result, outcome.text),
             artifact: outcome.result satisfies CallToolResult,
             tool_call_id: id,
             name,
@@ -114,7 +136,7 @@ export class McpsToolkit {
 
   constructor(manager: McpsManager, options: McpsToolkitOptions = {}) {
     const checked = checkOptions(ADAPTER, options);
-    this.catalog = new ToolCatalog(manager, checked, toLangChainTool(manager, checked.timeout));
+    this.catalog = new ToolCatalog(manager, checked, toLangChainTool(manager, checked));
   }
 
   get tools(): DynamicStructuredTool[] {
@@ -175,4 +197,5 @@ export function mcpsEventsMessage(window: EventWindow, instructions = "") {
   return new messages.SystemMessage(withEvents(instructions, window.take()));
 }
 
+export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

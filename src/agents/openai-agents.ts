@@ -8,13 +8,15 @@
  * const result = await run(agent, "watch btc");
  * ```
  */
+
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { FunctionTool, RunContext } from "@openai/agents";
 import type { McpsManager } from "../client/manager.js";
-import { callForAgent } from "./call.js";
+import { callForAgent, resultText } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, withEvents } from "./events.js";
 import { liveArray } from "./live.js";
-import { type AgentToolsOptions, checkOptions } from "./options.js";
+import { type AgentToolsOptions, type CallSettings, checkOptions } from "./options.js";
 import { loadPeer } from "./peer.js";
 import { AgentToolError, schemaForModel } from "./tool-shape.js";
 
@@ -36,8 +38,39 @@ interface NonStrictParameters {
   additionalProperties: true;
 }
 
-/** One MCP tool as an Agents SDK function tool (JSON Schema parameters, string result). */
-export type McpsFunctionTool = FunctionTool<unknown, NonStrictParameters, string>;
+/**
+ * A tool's output when its result has images: the Agents SDK's structured tool outputs
+ * (`ToolOutputText`, `ToolOutputImage`), which it sends the model as `input_text` /
+ * `input_image` items.
+ */
+export type McpsToolOutput =
+  | { type: "text"; text: string }
+  | { type: "image"; image: { data: string; mediaType: string } };
+
+/**
+ * One MCP tool as an Agents SDK function tool (JSON Schema parameters; the result's text, or
+ * text and images when it has images).
+ */
+export type McpsFunctionTool = FunctionTool<
+  unknown,
+  NonStrictParameters,
+  string | McpsToolOutput[]
+>;
+
+/**
+ * A result as a function tool's output: its text when it has no image; else text and image
+ * outputs in the result's order. Audio stays a `[audio <type>]` placeholder: the Agents SDK has
+ * no audio tool output (its `file` output is for documents).
+ */
+function toolOutput(result: CallToolResult, text: string): string | McpsToolOutput[] {
+  const parts = result.content ?? [];
+  if (!parts.some((p) => p.type === "image")) return text;
+  return parts.map((part): McpsToolOutput => {
+    if (part.type === "image")
+      return { type: "image", image: { data: part.data, mediaType: part.mimeType } };
+    return { type: "text", text: resultText({ content: [part] }) };
+  });
+}
 
 /**
  * What the model reads when a call fails. For our own failures, the server's message (or the
@@ -49,7 +82,7 @@ function errorText(_context: RunContext<unknown>, error: unknown): string {
   return "An error occurred while running the tool. Please try again.";
 }
 
-function toAgentsTool(manager: McpsManager, timeout: number | undefined) {
+function toAgentsTool(manager: McpsManager, settings: CallSettings) {
   return ({ name, tool }: NamedTool): McpsFunctionTool =>
     agents.tool({
       name,
@@ -58,11 +91,8 @@ function toAgentsTool(manager: McpsManager, timeout: number | undefined) {
       parameters: schemaForModel(tool.inputSchema) as unknown as NonStrictParameters,
       strict: false,
       execute: async (input, _context, details) => {
-        const outcome = await callForAgent(manager, tool, input, {
-          timeout,
-          signal: details?.signal,
-        });
-        if (outcome.ok) return outcome.text;
+        const outcome = await callForAgent(manager, tool, input, settings, details?.signal);
+        if (outcome.ok) return toolOutput(outcome.result, outcome.text);
         throw new AgentToolError(outcome.message, {
           server: tool.server,
           tool: tool.name,
@@ -86,7 +116,7 @@ export function mcpsTools(
   options: McpsAgentToolsOptions = {},
 ): McpsFunctionTool[] {
   const checked = checkOptions(ADAPTER, options);
-  const catalog = new ToolCatalog(manager, checked, toAgentsTool(manager, checked.timeout));
+  const catalog = new ToolCatalog(manager, checked, toAgentsTool(manager, checked));
   return liveArray(() => catalog.list(), `${ADAPTER} mcpsTools()`);
 }
 
@@ -111,4 +141,5 @@ export function mcpsEventInstructions(
   return () => withEvents(base, window.take());
 }
 
+export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

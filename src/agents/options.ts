@@ -4,6 +4,7 @@
  * Nothing here knows a framework.
  */
 
+import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { QualifiedTool } from "../client/manager.js";
 import { matchesToolPattern } from "../config/tools.js";
 import { McpSseError } from "../errors.js";
@@ -17,6 +18,35 @@ export type NameStyle = "qualified" | "tool";
 
 /** Default name style: the manager's qualified name (`server__tool`), unique across servers. */
 export const DEFAULT_NAME_STYLE: NameStyle = "qualified";
+
+/** The call an interceptor sees: which tool, on which server, with which arguments. */
+export interface ToolCallInfo {
+  server: string;
+  /** The tool's name on its server. */
+  tool: string;
+  /** `server` + separator + `tool` (the manager's name, whatever name the model sees). */
+  qualifiedName: string;
+  /** The arguments the model gave (after `beforeCall`, in `afterCall`). */
+  args: Record<string, unknown>;
+}
+
+/**
+ * Runs before each call: returns the arguments to send (or `undefined` to send them as they
+ * are). A throw (or rejection) stops the call: the model gets the error's message as the
+ * framework's tool error.
+ */
+export type BeforeCall = (
+  call: ToolCallInfo,
+) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
+
+/**
+ * Runs after each call that returned a result (an `isError` one too, not a failed call):
+ * returns the result the framework gets (or `undefined` to keep it). A throw becomes the
+ * framework's tool error, like a failing call.
+ */
+export type AfterCall = (
+  call: ToolCallInfo & { result: CallToolResult },
+) => CallToolResult | undefined | Promise<CallToolResult | undefined>;
 
 export interface AgentToolsOptions {
   /** Only the tools of these servers (by configured name). Default: every server. */
@@ -38,15 +68,25 @@ export interface AgentToolsOptions {
    * `timeout` from the config. Progress notifications extend it, as for `manager.call`.
    */
   timeout?: number;
+  /** Called before each call, e.g. to check, fill in or rewrite arguments. Default: none. */
+  beforeCall?: BeforeCall;
+  /** Called after each call that returned a result, e.g. to trim or redact it. Default: none. */
+  afterCall?: AfterCall;
+}
+
+/** What a call needs from the options (`callForAgent`). */
+export interface CallSettings {
+  timeout: number | undefined;
+  beforeCall: BeforeCall | undefined;
+  afterCall: AfterCall | undefined;
 }
 
 /** Options after checking: every field present or deliberately undefined. */
-export interface CheckedOptions {
+export interface CheckedOptions extends CallSettings {
   servers: readonly string[] | undefined;
   include: readonly string[] | undefined;
   exclude: readonly string[] | undefined;
   nameStyle: NameStyle;
-  timeout: number | undefined;
 }
 
 function invalid(adapter: string, option: string, why: string): McpSseError {
@@ -59,6 +99,12 @@ function checkList(adapter: string, option: string, value: unknown): readonly st
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== ""))
     throw invalid(adapter, option, "must be an array of non-empty strings");
+  return value;
+}
+
+function checkFunction<F>(adapter: string, option: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== "function")
+    throw invalid(adapter, option, "must be a function");
   return value;
 }
 
@@ -79,6 +125,8 @@ export function checkOptions(adapter: string, options: AgentToolsOptions = {}): 
     exclude: checkList(adapter, "exclude", options.exclude),
     nameStyle,
     timeout,
+    beforeCall: checkFunction(adapter, "beforeCall", options.beforeCall),
+    afterCall: checkFunction(adapter, "afterCall", options.afterCall),
   };
 }
 

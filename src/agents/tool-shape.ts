@@ -83,5 +83,6 @@ export function toolMetadata(
     qualifiedName: tool.qualifiedName,
     ...(tool.title === undefined ? {} : { title: tool.title }),
     ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+    ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema }),
   };
 }

@@ -164,6 +164,10 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     }
   }
 
+  readyClient(): Client | undefined {
+    return this.status.state === "ready" ? this.client : undefined;
+  }
+
   async close(): Promise<void> {
     if (this.status.state === "closed") return;
     this.setState("closed");

@@ -63,6 +63,12 @@ export {
 } from "./metrics.js";
 export type { ServerConnection } from "./server-connection.js";
 export {
+  CLIENT_REQUEST_FAILED,
+  type ContentRequestOptions,
+  type QualifiedPrompt,
+  type QualifiedResource,
+} from "./server-content.js";
+export {
   CLIENT_NO_ROOTS_HANDLER,
   type ServerRequestContext,
   type ServerRequestHandlers,

@@ -38,6 +38,7 @@ import {
 } from "./metrics.js";
 import { scrubErrorResult, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
+import { ServerContent, type ServerContentApi } from "./server-content.js";
 import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
 import { createClientTransport } from "./transports/index.js";
@@ -87,6 +88,11 @@ export interface QualifiedTool {
   /** The server's display title and behaviour hints (`readOnlyHint`, `destructiveHint`, …). */
   title?: string;
   annotations?: Record<string, unknown>;
+  /**
+   * The JSON Schema of the tool's `structuredContent`, when the server declares one; the SDK
+   * client checks each result against it (a mismatch fails the call with `CLIENT_TOOL_ERROR`).
+   */
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface ServerStatus {
@@ -102,7 +108,8 @@ export interface EventsOptions extends SubscribeOptions {
   batch?: BatchOptions;
 }
 
-export interface McpsManager {
+/** With `listResources`, `readResource`, `listPrompts`, `getPrompt` (server-content.ts). */
+export interface McpsManager extends ServerContentApi {
   readonly config: McpsConfig;
   tools(): QualifiedTool[];
   call(
@@ -185,6 +192,7 @@ class Manager implements McpsManager {
   /** `slow_handler_ms` by server name (looked up for every handled event). */
   private readonly slowHandlerMs = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  private readonly content: ServerContent;
   /**
    * Closes the manager when `options.signal` aborts; removed by close(): a long-lived signal
    * must not keep closed managers (and their connections) reachable.
@@ -197,6 +205,11 @@ class Manager implements McpsManager {
     private readonly logger: Logger,
   ) {
     this.clock = options.clock ?? defaultClock;
+    this.content = new ServerContent(
+      config,
+      (server) => this.connectionOf(server),
+      () => this.connections.values(),
+    );
     this.pool = managerPool(config);
     this.bus = new EventBus(
       {
@@ -292,6 +305,8 @@ class Manager implements McpsManager {
         const title = tool.title ?? tool.annotations?.title;
         if (title !== undefined) entry.title = title;
         if (tool.annotations !== undefined) entry.annotations = { ...tool.annotations };
+        if (tool.outputSchema !== undefined)
+          entry.outputSchema = tool.outputSchema as Record<string, unknown>;
         out.push(entry);
       }
     }
@@ -396,6 +411,12 @@ class Manager implements McpsManager {
       server === undefined ? [...this.connections.values()] : [this.connectionOf(server)];
     await Promise.all(targets.map((connection) => connection.notifyRootsChanged()));
   }
+
+  // Resources and prompts: routed like tools, in their own module.
+  listResources: ServerContentApi["listResources"] = (...a) => this.content.listResources(...a);
+  readResource: ServerContentApi["readResource"] = (...a) => this.content.readResource(...a);
+  listPrompts: ServerContentApi["listPrompts"] = (...a) => this.content.listPrompts(...a);
+  getPrompt: ServerContentApi["getPrompt"] = (...a) => this.content.getPrompt(...a);
 
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -4,7 +4,7 @@
  * found out on connect (`DetectingConnection`). Each emits the same `state` and `error`
  * events and follows the same state machine (`state.ts`).
  */
-import type { CallToolResult, Tool } from "@modelcontextprotocol/client";
+import type { CallToolResult, Client, Tool } from "@modelcontextprotocol/client";
 import type { CallOptions } from "./connection.js";
 import type { ConnectionState } from "./state.js";
 
@@ -25,6 +25,11 @@ export interface ServerConnection {
    * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
    */
   secretValues(): string[];
+  /**
+   * The SDK `Client` while an MCP server is ready (for resources and prompts, see
+   * `server-content.ts`); undefined otherwise, and always for an event feed (it has neither).
+   */
+  readyClient(): Client | undefined;
   /** Tell the server its roots changed, when it can hear it; failures become `error` events. */
   notifyRootsChanged(): Promise<void>;
   close(): Promise<void>;

@@ -169,6 +169,11 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   /** A feed has no roots to hear about. */
   async notifyRootsChanged(): Promise<void> {}
 
+  /** An event feed has no resources or prompts. */
+  readyClient(): undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     if (this.status.state === "closed") return;
     this.setState("closed");

@@ -81,6 +81,10 @@ export class DetectingConnection implements ServerConnection {
     return this.current.notifyRootsChanged();
   }
 
+  readyClient() {
+    return this.current.readyClient();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.current.close();
