@@ -1,10 +1,3 @@
-/**
- * `connectMcps`: many servers as one tool set for an agent. Servers connect in parallel and
- * independently (one that fails is `failed` in `servers()`, the others work); calls are
- * routed by server name or qualified tool name; every event goes through one bus with a
- * bounded queue per subscriber; metrics are kept per server.
- */
-import type { CallToolResult } from "@modelcontextprotocol/client";
 import { loadConfig } from "../config/index.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
@@ -15,7 +8,7 @@ import {
   CLIENT_UNKNOWN_TOOL,
   describe,
 } from "./call-errors.js";
-import type { CallOptions, RefreshToken, TransportFactory } from "./connection.js";
+import type { CallOptions } from "./connection.js";
 import { createServerConnection } from "./create-connection.js";
 import { EventIntake } from "./event-intake.js";
 import {
@@ -28,6 +21,13 @@ import {
 } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
 import { type ManagerPool, managerPool } from "./manager-pool.js";
+import type {
+  ConnectMcpsOptions,
+  EventsOptions,
+  McpsManager,
+  QualifiedTool,
+  ServerStatus,
+} from "./manager-types.js";
 import {
   type Clock,
   DEFAULT_LATENCY_SAMPLES,
@@ -39,104 +39,16 @@ import {
 import { scrubErrorResult, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { ServerContent, type ServerContentApi } from "./server-content.js";
-import { CLIENT_NO_ROOTS_HANDLER, type ServerRequestHandlers } from "./server-requests.js";
-import type { ConnectionState } from "./state.js";
+import { CLIENT_NO_ROOTS_HANDLER } from "./server-requests.js";
 import { createClientTransport } from "./transports/index.js";
 
-export interface ConnectMcpsOptions {
-  /** Default: silent. Header values and encryption keys are never logged. */
-  logger?: Logger;
-  /** Aborting it closes the manager. */
-  signal?: AbortSignal;
-  /** Variables for `${VAR}` in the config. Default: `process.env`. */
-  env?: Record<string, string | undefined>;
-  /** Directory a relative config path is resolved against. Default: `process.cwd()`. */
-  cwd?: string;
-  /** On HTTP 401: new headers for the server (e.g. a fresh `Authorization`), then reconnect. */
-  refreshToken?: RefreshToken;
-  /** Receives every event (off the read loop, like `on("*")`). */
-  onEvent?: EventHandler;
-  /**
-   * Events kept while servers are still connecting, for subscribers created right after
-   * `connectMcps` resolves (see docs/client.md, "No event lost at start-up"); the oldest
-   * beyond it are dropped and counted in `startupDropped`. 0 disables. Default
-   * `DEFAULT_STARTUP_BUFFER_SIZE` (1000).
-   */
-  startupBufferSize?: number;
-  /**
-   * Monotonic ms clock for handler times and connection durations in `metrics()`. Default
-   * `performance.now`; tests pass a clock they drive.
-   */
-  clock?: Clock;
-  /** Transport seam for tests and custom transports. Default `createClientTransport`. */
-  createTransport?: TransportFactory;
-  /**
-   * Answers to requests servers send to the client (elicitation, sampling, roots), each called
-   * with the asking server's name. Only the handlers given are declared as client
-   * capabilities; without any, servers are told the client offers none.
-   */
-  handlers?: ServerRequestHandlers;
-}
-
-export interface QualifiedTool {
-  server: string;
-  name: string;
-  /** `server` + separator + `name` (separator from the config, default `__`). */
-  qualifiedName: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-  /** The server's display title and behaviour hints (`readOnlyHint`, `destructiveHint`, …). */
-  title?: string;
-  annotations?: Record<string, unknown>;
-  /**
-   * The JSON Schema of the tool's `structuredContent`, when the server declares one; the SDK
-   * client checks each result against it (a mismatch fails the call with `CLIENT_TOOL_ERROR`).
-   */
-  outputSchema?: Record<string, unknown>;
-}
-
-export interface ServerStatus {
-  name: string;
-  state: ConnectionState | "disabled";
-  error?: { code: string; message: string };
-  /** ISO time the current connection became ready. */
-  connectedSince?: string;
-  toolCount: number;
-}
-
-export interface EventsOptions extends SubscribeOptions {
-  batch?: BatchOptions;
-}
-
-/** With `listResources`, `readResource`, `listPrompts`, `getPrompt` (server-content.ts). */
-export interface McpsManager extends ServerContentApi {
-  readonly config: McpsConfig;
-  tools(): QualifiedTool[];
-  call(
-    server: string,
-    tool: string,
-    args?: Record<string, unknown>,
-    options?: CallOptions,
-  ): Promise<CallToolResult>;
-  callQualified(
-    qualifiedName: string,
-    args?: Record<string, unknown>,
-    options?: CallOptions,
-  ): Promise<CallToolResult>;
-  events(options: EventsOptions & { batch: BatchOptions }): AsyncIterableIterator<McpsEvent[]>;
-  events(options?: EventsOptions): AsyncIterableIterator<McpsEvent>;
-  /** Run `handler` for events of `type` (or `"*"` for all); returns the unsubscribe function. */
-  on(type: string, handler: EventHandler, options?: SubscribeOptions): () => void;
-  metrics(): { servers: Record<string, ServerMetricsSnapshot> };
-  servers(): ServerStatus[];
-  /**
-   * Tell every ready server (or only `server`) that the roots of `handlers.roots` changed
-   * (`notifications/roots/list_changed`). Throws `CLIENT_NO_ROOTS_HANDLER` without a roots
-   * handler; a server that cannot be notified gets an `error` event.
-   */
-  notifyRootsChanged(server?: string): Promise<void>;
-  close(): Promise<void>;
-}
+export type {
+  ConnectMcpsOptions,
+  EventsOptions,
+  McpsManager,
+  QualifiedTool,
+  ServerStatus,
+} from "./manager-types.js";
 
 /** Connect to every enabled server of a config (a path, a `{ mcps: [...] }` object, or an `McpsConfig`). */
 export async function connectMcps(
