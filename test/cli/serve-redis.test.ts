@@ -213,11 +213,10 @@ describe("mcp-sse serve --redis rediss:// (a real process)", { skip: REDIS_SKIP 
       await waitFor(
         () => {
           if (trusted.child.exitCode !== null) assert.fail(`serve exited: ${trusted.err()}`);
-          return STARTUP.test(trusted.out());
+          return STARTUP.test(trusted.out()) && /sessions shared through Redis/.test(trusted.out());
         },
-        { timeout: CHILD_LIMIT_MS, message: "startup over TLS" },
+        { timeout: CHILD_LIMIT_MS, message: "startup over TLS, sessions shared through Redis" },
       );
-      assert.match(trusted.out(), /sessions shared through Redis/);
     } finally {
       trusted.child.kill("SIGTERM");
     }

@@ -227,12 +227,14 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   const stopFeed = demo ? startDemoFeed(running.publish, { logger }) : undefined;
   const base = running.url.replace(/\/+$/, "");
   const what = demo ? "demo" : `stdio command (one process per session)`;
-  io.stdout(
-    `mcp-sse: serving ${what} on ${base} (legacy SSE: /sse, Streamable HTTP: /mcp, health: /healthz)\n`,
-  );
+  // One write: whoever reads the startup lines (a supervisor, a test) gets them together.
+  const lines = [
+    `mcp-sse: serving ${what} on ${base} (legacy SSE: /sse, Streamable HTTP: /mcp, health: /healthz)`,
+  ];
   if (backend !== undefined)
-    io.stdout(`mcp-sse: replica ${backend.replicaId}, sessions shared through Redis\n`);
-  if (demo) io.stdout(`mcp-sse: event feed on ${base}/mcp/sse (tools over POST ${base}/mcp/rpc)\n`);
+    lines.push(`mcp-sse: replica ${backend.replicaId}, sessions shared through Redis`);
+  if (demo) lines.push(`mcp-sse: event feed on ${base}/mcp/sse (tools over POST ${base}/mcp/rpc)`);
+  io.stdout(`${lines.join("\n")}\n`);
 
   await untilAborted(io.signal);
   io.stderr("mcp-sse: shutting down\n");
