@@ -4,16 +4,9 @@
  * TLS probe and the HTTP checks of `diagnose()`.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { run } from "../../src/cli/main.js";
-import { createDemoServer } from "../../src/server/demo.js";
-import {
-  type HttpsHost,
-  makeTestCerts,
-  needCerts,
-  startHttpsHost,
-  type TestCerts,
-} from "../client/tls-certs.js";
+import { useDemoHttpsHost } from "../client/tls-certs.js";
 import { fakeIO } from "../fixtures/client-cli.js";
 
 /** `name → status` of every printed check line. */
@@ -27,31 +20,18 @@ function statuses(stdout: string): Record<string, string> {
 }
 
 describe("CLI doctor over HTTPS with a private CA", () => {
-  let certs: TestCerts | undefined;
-  let host: HttpsHost | undefined;
-  let url = "";
-  before(async () => {
-    certs = await makeTestCerts();
-    if (certs === undefined) return;
-    host = await startHttpsHost(certs, () => createDemoServer({ intervalMs: 50 }));
-    url = `${host.origin}/mcp`;
-  });
-  after(async () => {
-    await host?.close();
-    await certs?.remove();
-  });
-
-  const need = (t: { skip(message: string): void }) => needCerts(certs, t);
+  const suite = useDemoHttpsHost();
+  const need = suite.need;
 
   it("without --ca the TLS check fails (exit 1); with --ca every HTTP check passes (exit 0)", async (t) => {
     const c = need(t);
     if (c === undefined) return;
     const plain = fakeIO(process.cwd());
-    assert.equal(await run(["doctor", url], plain), 1);
+    assert.equal(await run(["doctor", suite.url], plain), 1);
     assert.equal(statuses(plain.stdoutText())["tls"], "fail", plain.stdoutText());
     // A relative path resolves against the working directory.
     const io = fakeIO(c.dir);
-    assert.equal(await run(["doctor", url, "--ca", "ca.pem", "--stream-wait", "5"], io), 0);
+    assert.equal(await run(["doctor", suite.url, "--ca", "ca.pem", "--stream-wait", "5"], io), 0);
     const s = statuses(io.stdoutText());
     assert.notEqual(s["tls"], "fail", io.stdoutText());
     assert.equal(s["http"], "ok", io.stdoutText());
@@ -61,7 +41,7 @@ describe("CLI doctor over HTTPS with a private CA", () => {
   it("--insecure skips verification in the probe and the pool", async (t) => {
     if (need(t) === undefined) return;
     const io = fakeIO(process.cwd());
-    await run(["doctor", url, "--insecure"], io);
+    await run(["doctor", suite.url, "--insecure"], io);
     const s = statuses(io.stdoutText());
     assert.notEqual(s["tls"], "fail", io.stdoutText());
     assert.equal(s["mcp-initialize"], "ok", io.stdoutText());

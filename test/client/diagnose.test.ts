@@ -12,13 +12,7 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/client";
 import { type Check, diagnose } from "../../src/index.js";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
-import {
-  type HttpsHost,
-  makeTestCerts,
-  needCerts,
-  startHttpsHost,
-  type TestCerts,
-} from "./tls-certs.js";
+import { useDemoHttpsHost } from "./tls-certs.js";
 
 function byName(checks: Check[]): Record<string, Check> {
   return Object.fromEntries(checks.map((c) => [c.name, c]));
@@ -95,25 +89,12 @@ describe("diagnose()", () => {
 });
 
 describe("diagnose() over HTTPS with a private CA", () => {
-  let certs: TestCerts | undefined;
-  let host: HttpsHost | undefined;
-  let url = "";
-  before(async () => {
-    certs = await makeTestCerts();
-    if (certs === undefined) return;
-    host = await startHttpsHost(certs, () => createDemoServer({ intervalMs: 50 }));
-    url = `${host.origin}/mcp`;
-  });
-  after(async () => {
-    await host?.close();
-    await certs?.remove();
-  });
-
-  const need = (t: { skip(message: string): void }) => needCerts(certs, t);
+  const suite = useDemoHttpsHost();
+  const need = suite.need;
 
   it("without the CA: the TLS check fails and names tls.ca", async (t) => {
     if (need(t) === undefined) return;
-    const c = byName(await diagnose(url));
+    const c = byName(await diagnose(suite.url));
     assert.equal(c["tls"]?.status, "fail");
     assert.match(c["tls"]?.fix ?? "", /tls\.ca/);
     assert.equal(c["http"], undefined);
@@ -122,7 +103,7 @@ describe("diagnose() over HTTPS with a private CA", () => {
   it("with tls.ca: the handshake and every HTTP check pass through the client's pool", async (t) => {
     const c = need(t);
     if (c === undefined) return;
-    const checks = byName(await diagnose(url, { tls: { ca: c.pem.ca } }));
+    const checks = byName(await diagnose(suite.url, { tls: { ca: c.pem.ca } }));
     // The handshake succeeds; the test certificates live 2 days, under CERT_WARN_DAYS.
     assert.equal(checks["tls"]?.status, "warn", JSON.stringify(checks["tls"]));
     assert.match(checks["tls"]?.detail ?? "", /certificate for server valid [0-2] more days/);

@@ -11,6 +11,8 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
+import { createDemoServer } from "../../src/server/demo.js";
 import { createMcpHttpHandler, type ServerLike, toNodeListener } from "../../src/server/index.js";
 
 export const OPENSSL = "/usr/bin/openssl";
@@ -165,4 +167,34 @@ export function needCerts(
   if (process.env["CI"]) assert.fail(reason);
   t.skip(reason);
   return undefined;
+}
+
+/** A suite's demo server over HTTPS with throwaway certificates: `url` is its `/mcp`. */
+export interface DemoHttpsSuite {
+  readonly url: string;
+  /** The certificates, or skip (fail in CI) when openssl is missing. */
+  need(t: { skip(message: string): void }): TestCerts | undefined;
+}
+
+/** Registers `before`/`after` in the calling `describe`: certificates, then the demo host. */
+export function useDemoHttpsHost(): DemoHttpsSuite {
+  let certs: TestCerts | undefined;
+  let host: HttpsHost | undefined;
+  let url = "";
+  before(async () => {
+    certs = await makeTestCerts();
+    if (certs === undefined) return;
+    host = await startHttpsHost(certs, () => createDemoServer({ intervalMs: 50 }));
+    url = `${host.origin}/mcp`;
+  });
+  after(async () => {
+    await host?.close();
+    await certs?.remove();
+  });
+  return {
+    get url() {
+      return url;
+    },
+    need: (t) => needCerts(certs, t),
+  };
 }
