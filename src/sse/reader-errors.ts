@@ -62,3 +62,14 @@ export function handlerFailedError(
     { cause, details: { handler } },
   );
 }
+
+/**
+ * The abort reason of an attempt closed by `close()`: built once, on first use, and shared.
+ * A fresh error (with its stack trace) on every normal end of a stream showed up in the
+ * profile; the reason never reaches a caller (a closed reader reports `stop`), so one will do.
+ */
+let sharedClosedReason: McpSseError | undefined;
+export function closedReason(): McpSseError {
+  sharedClosedReason ??= new McpSseError("SSE_CLOSED", "Event stream reader closed");
+  return sharedClosedReason;
+}

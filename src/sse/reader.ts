@@ -1,5 +1,6 @@
 import { isMcpSseError, McpSseError } from "../errors.js";
 import {
+  closedReason,
   connectTimeoutError,
   handlerFailedError,
   idleTimeoutError,
@@ -38,17 +39,6 @@ import type { ReaderState } from "./types.js";
  * `retry:` sets the reconnection time, 204 stops for good, a wrong content type fails.
  * Runtime-agnostic: no `node:` imports (the Node client passes undici's fetch).
  */
-
-/**
- * The abort reason of an attempt closed by `close()`: built once, on first use, and shared.
- * A fresh error (with its stack trace) on every normal end of a stream showed up in the
- * profile; the reason never reaches a caller (a closed reader reports `stop`), so one will do.
- */
-let sharedClosedReason: McpSseError | undefined;
-function closedReason(): McpSseError {
-  sharedClosedReason ??= new McpSseError("SSE_CLOSED", "Event stream reader closed");
-  return sharedClosedReason;
-}
 
 /** How one connection attempt ended. */
 type Outcome =
