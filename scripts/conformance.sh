@@ -138,7 +138,9 @@ run_server_suite() {
   } >"$yaml"
   if ! grep -q '^  - ' "$yaml"; then echo "server: []" >"$yaml"; fi
 
-  local args=(server --url "$url" --expected-failures "$yaml")
+  local results="$RUN_DIR/server-results"
+  rm -rf "$results"
+  local args=(server --url "$url" --expected-failures "$yaml" -o "$results")
   if [[ -n "${CONFORMANCE_SCENARIO:-}" ]]; then args+=(--scenario "$CONFORMANCE_SCENARIO"); fi
   if [[ -n "${CONFORMANCE_SUITE:-}" ]]; then args+=(--suite "$CONFORMANCE_SUITE"); fi
   if [[ "${CONFORMANCE_VERBOSE:-}" == "1" ]]; then args+=(--verbose); fi
@@ -150,11 +152,28 @@ run_server_suite() {
   status=${PIPESTATUS[0]}
   set -e
   stop_server
+  # The summary names a failed scenario but not why: print its failed checks' messages.
+  if [[ $status -ne 0 ]]; then print_failed_checks "$results"; fi
   SERVER_STATUS=$status
   SERVER_SUMMARY=$(grep -E '^(Total|Passed):' "$output" | tail -n 1 || true)
   if [[ -z "$SERVER_SUMMARY" ]]; then SERVER_SUMMARY="no summary line (suite exit code $status)"; fi
   if [[ $status -eq 124 ]]; then SERVER_SUMMARY="timed out (server suite bound ${SERVER_SUITE_TIMEOUT_S} s, run budget ${BUDGET_S} s); $SERVER_SUMMARY"; fi
   echo "conformance: server suite exit code $status (baseline: test/conformance/expected-failures.txt; server log: .cache/conformance-run/server.log)" >&2
+}
+
+# Each failed check under a results directory (the suite's -o): scenario, check, message.
+print_failed_checks() {
+  node -e '
+    const fs = require("node:fs"), path = require("node:path");
+    const dir = process.argv[1];
+    for (const run of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+      const file = path.join(dir, run, "checks.json");
+      if (!fs.existsSync(file)) continue;
+      for (const check of JSON.parse(fs.readFileSync(file, "utf8"))) {
+        if (check.status !== "FAILURE") continue;
+        console.error(`conformance: ${run}: ${check.id}: ${check.errorMessage ?? "(no message)"}`);
+      }
+    }' "$1" >&2 || true
 }
 
 SERVER_PID=""

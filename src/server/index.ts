@@ -53,7 +53,7 @@ export {
   type StdioSessionServer,
 } from "./stdio-bridge.js";
 export { REPLAY_GAP_CODE } from "./stream-slot.js";
-export { DEFAULT_POLL_RETRY_MS } from "./streamable-transport.js";
+export { DEFAULT_POLL_RETRY_MS, MAX_UNDELIVERED_STANDALONE } from "./streamable-transport.js";
 export type {
   AuthOptions,
   FeedOptions,

@@ -5,7 +5,7 @@ import type {
   TransportSendOptions,
 } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
-import type { ReadAfterResult, ServerBackend } from "./backends/types.js";
+import type { EventLogEntry, ReadAfterResult, ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import { isRequestMessage, isResponseMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -13,7 +13,7 @@ import { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
 import type { Slot } from "./stream-slot.js";
-import { replayOrGap, StreamSlot } from "./stream-slot.js";
+import { REPLAY_GAP_CODE, replayOrGap, StreamSlot } from "./stream-slot.js";
 
 /** The logical stream of `GET /mcp` (server-initiated messages). */
 export const STANDALONE_STREAM = "get";
@@ -24,6 +24,11 @@ const PRIMING_SINCE = "2025-11-25";
  * when the host sets no `retryMs`: how soon the client comes back with `Last-Event-ID`.
  */
 export const DEFAULT_POLL_RETRY_MS = 1000;
+/**
+ * Standalone-stream messages kept for the next `GET /mcp` while no client holds that stream
+ * (the oldest go first beyond this; the GET is then told of the gap).
+ */
+export const MAX_UNDELIVERED_STANDALONE = 1000;
 
 export interface StreamableTransportDeps {
   backend: ServerBackend;
@@ -59,6 +64,14 @@ export class StreamableSessionTransport implements SessionTransport {
   readonly #unanswered = new Map<string, Set<RequestId>>();
   /** POST streams whose every request was answered: resuming one replays then ends. */
   readonly #complete = new Set<string>();
+  /**
+   * Standalone-stream messages sent while no `GET /mcp` was attached. A server request
+   * without a related request (the SDK v2 `ctx.mcpReq.elicitInput` sends one) goes to the
+   * standalone stream; a client opens that stream only after `initialized`, so without
+   * this it was logged and never delivered, and the tool waited forever.
+   */
+  #undelivered: EventLogEntry[] = [];
+  #undeliveredDropped = 0;
   #closed = false;
 
   constructor(sessionId: string, deps: StreamableTransportDeps) {
@@ -182,14 +195,35 @@ export class StreamableSessionTransport implements SessionTransport {
     return this.#slots.get(STANDALONE_STREAM)?.disconnect(this.#pollRetryMs()) ?? false;
   }
 
-  /** `GET` without `Last-Event-ID`: (re)open the standalone stream. */
+  /**
+   * `GET` without `Last-Event-ID`: (re)open the standalone stream, first with what was sent
+   * to it while no client held it.
+   */
   async openStandalone(stream: SseStream): Promise<void> {
     if (this.#closedStream(stream)) return;
+    const { entries, dropped } = this.#takeUndelivered();
     await this.#localSlot(STANDALONE_STREAM).attach(
       stream,
-      () => {},
-      async () => [],
+      () => {
+        if (dropped > 0) writeUndeliveredGap(stream, this.sessionId, dropped);
+      },
+      async () => entries,
     );
+  }
+
+  #takeUndelivered(): { entries: EventLogEntry[]; dropped: number } {
+    const taken = { entries: this.#undelivered, dropped: this.#undeliveredDropped };
+    this.#undelivered = [];
+    this.#undeliveredDropped = 0;
+    return taken;
+  }
+
+  #keepUndelivered(entry: EventLogEntry): void {
+    this.#undelivered.push(entry);
+    if (this.#undelivered.length > MAX_UNDELIVERED_STANDALONE) {
+      this.#undelivered.shift();
+      this.#undeliveredDropped++;
+    }
   }
 
   /**
@@ -202,6 +236,8 @@ export class StreamableSessionTransport implements SessionTransport {
     const { key, result: entries } = resumedStream(
       await this.#deps.backend.readAfter(this.sessionId, lastSeq),
     );
+    // The log replay carries what the standalone stream missed (undelivered included).
+    if (key === STANDALONE_STREAM) this.#takeUndelivered();
     const slot = this.#localSlot(key);
     const replayed = await slot.attach(
       stream,
@@ -234,6 +270,10 @@ export class StreamableSessionTransport implements SessionTransport {
     }
     this.#slots.get(slot.key)?.close();
     this.#slots.set(slot.key, slot);
+    // The holder drops what its own log replay already wrote (by sequence number).
+    if (slot.key === STANDALONE_STREAM) {
+      for (const entry of this.#takeUndelivered().entries) slot.deliver(entry);
+    }
     return false;
   }
 
@@ -259,7 +299,9 @@ export class StreamableSessionTransport implements SessionTransport {
       (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
     const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
     this.#deps.metrics.messagesOut.inc({ transport: "streamable" });
-    this.#slots.get(key)?.deliver(entry);
+    const slot = this.#slots.get(key);
+    if (key === STANDALONE_STREAM && !slot?.open) this.#keepUndelivered(entry);
+    else slot?.deliver(entry);
     if (isResponse && relatedId !== undefined && key !== STANDALONE_STREAM)
       this.#answered(key, relatedId);
   }
@@ -339,4 +381,16 @@ export function resumedStream(result: ReadAfterResult): { key: string; result: R
     key: STANDALONE_STREAM,
     result: { ...result, entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM) },
   };
+}
+
+/** Tell a fresh standalone stream that messages sent before it were dropped (never silently). */
+function writeUndeliveredGap(stream: SseStream, sessionId: string, dropped: number): void {
+  stream.write({
+    event: "error",
+    data: JSON.stringify({
+      code: REPLAY_GAP_CODE,
+      message: `${dropped} server messages for session ${sessionId} were dropped while no GET stream was open (more than ${MAX_UNDELIVERED_STANDALONE} waited)`,
+      reason: "undelivered",
+    }),
+  });
 }
