@@ -18,7 +18,7 @@ const STARTUP = /^mcp-sse: serving .+ on (http:\/\/\S+) /m;
 /** Bound on a spawned CLI (tsx start-up is slow on a busy machine). */
 const CHILD_LIMIT_MS = 60_000;
 
-function runServe(args: string[]) {
+function runServe(args: string[], env: CliIO["env"] = {}) {
   const controller = new AbortController();
   let stdout = "";
   let stderr = "";
@@ -29,7 +29,7 @@ function runServe(args: string[]) {
     stderr: (t) => {
       stderr += t;
     },
-    env: {},
+    env,
     signal: controller.signal,
     cwd: ROOT,
   };
@@ -137,6 +137,7 @@ describe("mcp-sse serve --redis, Redis with a password", { skip: REDIS_SKIP }, (
         message: "startup",
       });
       assert.match(cli.out(), /sessions shared through Redis/);
+      assert.match(cli.err(), /Redis password on the command line is visible .*--redis-env/);
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       // The outage and recovery logs carry the Redis URL: the password must not come with it.
       await redis.stop();
@@ -154,6 +155,28 @@ describe("mcp-sse serve --redis, Redis with a password", { skip: REDIS_SKIP }, (
       cli.stop();
     }
     assert.equal(await cli.done, 0);
+    assert.doesNotMatch(cli.out() + cli.err(), new RegExp(password));
+  });
+
+  test("--redis-env: the URL with its password from the environment; no warning, nothing printed", async () => {
+    const cli = runServe(
+      ["--demo", "--port", "0", "--redis-env", "MCP_SSE_REDIS", "--log-level", "debug"],
+      {
+        MCP_SSE_REDIS: redis.url,
+      },
+    );
+    try {
+      const url = await waitFor(() => STARTUP.exec(cli.out())?.[1], {
+        timeout: 20_000,
+        message: "startup",
+      });
+      assert.match(cli.out(), /sessions shared through Redis/);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    } finally {
+      cli.stop();
+    }
+    assert.equal(await cli.done, 0);
+    assert.doesNotMatch(cli.err(), /warning/);
     assert.doesNotMatch(cli.out() + cli.err(), new RegExp(password));
   });
 

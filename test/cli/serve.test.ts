@@ -236,14 +236,32 @@ describe("parseServeArgs", () => {
       [["--demo", "--token-env", "MISSING"], /MISSING.*unset or empty/],
       [["--demo", "--redis", "http://localhost:6379"], /redis:\/\/ or rediss:\/\//],
       [["--demo", "--redis", "not a url"], /--redis must be a URL/],
+      [["--demo", "--redis-env", "MISSING"], /--redis-env MISSING: .*unset or empty/],
+      [["--demo", "--redis-env", "NOT_URL"], /^--redis-env NOT_URL must be a URL/],
+      [["--demo", "--redis", "redis://a", "--redis-env", "R"], /--redis or --redis-env, not both/],
       [["--demo", "extra"], /extra|positional/i],
     ];
     for (const [argv, reason] of cases) {
       assert.throws(
-        () => parseServeArgs(argv, {}),
-        (e: unknown) => isMcpSseError(e, "CLI_USAGE") && reason.test(e.message),
+        () => parseServeArgs(argv, { NOT_URL: "s3cret-not-a-url", R: "redis://b" }),
+        (e: unknown) =>
+          isMcpSseError(e, "CLI_USAGE") && reason.test(e.message) && !e.message.includes("s3cret"),
         argv.join(" "),
       );
     }
+  });
+
+  test("--redis-env: the URL comes from the environment, and no warning is due", () => {
+    const env = { REDIS_URL: " rediss://:pw@cache.internal:6380 " };
+    const plan = parseServeArgs(["--demo", "--redis-env", "REDIS_URL"], env);
+    assert.ok(plan !== "help");
+    assert.equal(plan.redis, "rediss://:pw@cache.internal:6380");
+    assert.equal(plan.redisPasswordInArgs, undefined);
+    const inArgs = parseServeArgs(["--demo", "--redis", "redis://:pw@127.0.0.1:6379"], {});
+    assert.ok(inArgs !== "help");
+    assert.equal(inArgs.redisPasswordInArgs, true);
+    const noPassword = parseServeArgs(["--demo", "--redis", "redis://127.0.0.1:6379"], {});
+    assert.ok(noPassword !== "help");
+    assert.equal(noPassword.redisPasswordInArgs, undefined);
   });
 });

@@ -33,6 +33,7 @@ export const SERVE_USAGE = `usage: mcp-sse serve (--demo | --stdio "<command>") 
   --log-level LEVEL      debug | info | warn | error (default info); logs are JSON lines on stderr
   --redis URL            run as one of several replicas behind a load balancer, sharing sessions through
                          Redis (redis:// or rediss://; a password in the URL is never printed); see docs/scaling.md
+  --redis-env NAME       the same, the URL read from env var NAME (keeps a password out of ps)
 `;
 
 /** What `serve` was asked to do, after parsing and checking the flags. */
@@ -49,6 +50,8 @@ export interface ServePlan {
   handshakeTimeoutMs?: number;
   /** Redis URL: share sessions with other replicas (`mcp-sse/redis`). */
   redis?: string;
+  /** `--redis` carried a password: it is visible to other users in `ps` (say so at startup). */
+  redisPasswordInArgs?: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -66,6 +69,7 @@ const SERVE_FLAGS = {
   "handshake-timeout": { type: "string" },
   "log-level": { type: "string" },
   redis: { type: "string" },
+  "redis-env": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -129,7 +133,12 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
   const handshake = nonNegativeInt("handshake-timeout", values["handshake-timeout"]);
   if (handshake !== undefined) plan.handshakeTimeoutMs = handshake * 1000;
 
-  if (values.redis !== undefined) plan.redis = redisUrl(values.redis);
+  const redis = redisUrlOf(values.redis, values["redis-env"], env);
+  if (redis !== undefined) {
+    plan.redis = redis;
+    if (values.redis !== undefined && new URL(redis).password !== "")
+      plan.redisPasswordInArgs = true;
+  }
 
   const tokenEnv = values["token-env"];
   if (tokenEnv !== undefined) {
@@ -143,16 +152,32 @@ export function parseServeArgs(argv: string[], env: CliIO["env"]): ServePlan | "
   return plan;
 }
 
-/** A `redis://` or `rediss://` URL; the message never repeats a password. */
-function redisUrl(value: string): string {
+/** The Redis URL from `--redis` or from the variable `--redis-env` names (not both). */
+function redisUrlOf(
+  flag: string | undefined,
+  envName: string | undefined,
+  env: CliIO["env"],
+): string | undefined {
+  if (flag !== undefined && envName !== undefined)
+    throw usageError("use --redis or --redis-env, not both");
+  if (flag !== undefined) return redisUrl(flag, "--redis");
+  if (envName === undefined) return undefined;
+  const value = env[envName]?.trim();
+  if (!value)
+    throw usageError(`--redis-env ${envName}: the environment variable is unset or empty`);
+  return redisUrl(value, `--redis-env ${envName}`);
+}
+
+/** A `redis://` or `rediss://` URL; the message never repeats a password (or the value). */
+function redisUrl(value: string, source: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw usageError("--redis must be a URL such as redis://127.0.0.1:6379");
+    throw usageError(`${source} must be a URL such as redis://127.0.0.1:6379`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw usageError(`--redis must be a redis:// or rediss:// URL, got '${url.protocol}'`);
+    throw usageError(`${source} must be a redis:// or rediss:// URL, got '${url.protocol}'`);
   }
   return value;
 }
@@ -212,6 +237,11 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   const demo = plan.mode.kind === "demo";
   if (demo) options.feed = {};
 
+  if (plan.redisPasswordInArgs) {
+    io.stderr(
+      "mcp-sse serve: warning: the Redis password on the command line is visible to other users (ps); use --redis-env NAME\n",
+    );
+  }
   // Several replicas: the Redis backend is connected first, so an unreachable Redis is the
   // startup error (SERVER_REDIS_UNAVAILABLE), before anything listens.
   const backend =
