@@ -204,19 +204,8 @@ function untilAborted(signal: AbortSignal): Promise<void> {
   );
 }
 
-export async function serve(argv: string[], io: CliIO): Promise<number> {
-  const plan = parseServeArgs(argv, io.env);
-  if (plan === "help") {
-    io.stdout(SERVE_USAGE);
-    return 0;
-  }
-  const logger = createJsonLogger(io.stderr, plan.logLevel, { component: "mcp-sse serve" });
-  if (!isLoopback(plan.host) && plan.tokens === undefined) {
-    io.stderr(
-      `mcp-sse serve: warning: listening on ${plan.host} without --token-env: anyone who can reach it can use the server\n`,
-    );
-  }
-
+/** The library's `serve()` options for a plan (the Redis backend is added by the caller). */
+function serveOptions(plan: ServePlan, logger: Logger): Parameters<typeof serveHttp>[0] {
   const options: Parameters<typeof serveHttp>[0] = {
     createServer: serverFactory(plan, logger),
     host: plan.host,
@@ -234,9 +223,25 @@ export async function serve(argv: string[], io: CliIO): Promise<number> {
   if (plan.maxSessions !== undefined) options.maxSessions = plan.maxSessions;
   if (plan.handshakeTimeoutMs !== undefined) options.handshakeTimeoutMs = plan.handshakeTimeoutMs;
   // The demo also serves the guide's plain event feed and its RPC URL (/mcp/sse, /mcp/rpc).
-  const demo = plan.mode.kind === "demo";
-  if (demo) options.feed = {};
+  if (plan.mode.kind === "demo") options.feed = {};
+  return options;
+}
 
+export async function serve(argv: string[], io: CliIO): Promise<number> {
+  const plan = parseServeArgs(argv, io.env);
+  if (plan === "help") {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const logger = createJsonLogger(io.stderr, plan.logLevel, { component: "mcp-sse serve" });
+  if (!isLoopback(plan.host) && plan.tokens === undefined) {
+    io.stderr(
+      `mcp-sse serve: warning: listening on ${plan.host} without --token-env: anyone who can reach it can use the server\n`,
+    );
+  }
+
+  const options = serveOptions(plan, logger);
+  const demo = plan.mode.kind === "demo";
   if (plan.redisPasswordInArgs) {
     io.stderr(
       "mcp-sse serve: warning: the Redis password on the command line is visible to other users (ps); use --redis-env NAME\n",
