@@ -2,6 +2,7 @@ import { loadConfig } from "../config/index.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { MAX_TIMER_MS } from "../sse/backoff.js";
 import {
   CLIENT_ABORTED,
   CLIENT_UNKNOWN_SERVER,
@@ -36,6 +37,7 @@ import {
   type ServerMetricsSnapshot,
   slowHandlerReport,
 } from "./metrics.js";
+import { ResourceSubscriptions, type ResourceSubscriptionsApi } from "./resource-subscriptions.js";
 import { scrubErrorResult, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { ServerContent, type ServerContentApi } from "./server-content.js";
@@ -105,6 +107,7 @@ class Manager implements McpsManager {
   private readonly slowHandlerMs = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly content: ServerContent;
+  private readonly subscriptions: ResourceSubscriptions;
   /**
    * Closes the manager when `options.signal` aborts; removed by close(): a long-lived signal
    * must not keep closed managers (and their connections) reachable.
@@ -121,6 +124,11 @@ class Manager implements McpsManager {
       config,
       (server) => this.connectionOf(server),
       () => this.connections.values(),
+    );
+    this.subscriptions = new ResourceSubscriptions(
+      this.content,
+      (event) => this.emitOwn(event),
+      (server) => config.servers.find((s) => s.name === server)?.timeoutMs ?? MAX_TIMER_MS,
     );
     this.pool = managerPool(config);
     this.bus = new EventBus(
@@ -178,12 +186,20 @@ class Manager implements McpsManager {
       emit: (event) =>
         this.intake.receive(server, event, this.connections.get(server.name)?.secretValues() ?? []),
       onReconnectAttempt: () => metrics.reconnects++,
+      onSessionReady: (client) => void this.subscriptions.restore(server.name, client),
       onStreamReconnect: () => metrics.streamReconnects++,
       ...(this.options.handlers === undefined ? {} : { handlers: this.options.handlers }),
       ...(this.options.refreshToken === undefined
         ? {}
         : { refreshToken: this.options.refreshToken }),
     });
+  }
+
+  /** An event the manager itself raises about a server, through the same intake. */
+  private emitOwn(event: McpsEvent): void {
+    const server = this.config.servers.find((s) => s.name === event.server);
+    const secrets = this.connections.get(event.server)?.secretValues() ?? [];
+    if (server !== undefined) this.intake.receive(server, event, secrets);
   }
 
   private metricsOf(name: string): ServerMetrics {
@@ -329,6 +345,15 @@ class Manager implements McpsManager {
   readResource: ServerContentApi["readResource"] = (...a) => this.content.readResource(...a);
   listPrompts: ServerContentApi["listPrompts"] = (...a) => this.content.listPrompts(...a);
   getPrompt: ServerContentApi["getPrompt"] = (...a) => this.content.getPrompt(...a);
+  listResourceTemplates: ServerContentApi["listResourceTemplates"] = (...a) =>
+    this.content.listResourceTemplates(...a);
+  complete: ServerContentApi["complete"] = (...a) => this.content.complete(...a);
+  subscribeResource: ResourceSubscriptionsApi["subscribeResource"] = (...a) =>
+    this.subscriptions.subscribeResource(...a);
+  unsubscribeResource: ResourceSubscriptionsApi["unsubscribeResource"] = (...a) =>
+    this.subscriptions.unsubscribeResource(...a);
+  resourceSubscriptions: ResourceSubscriptionsApi["resourceSubscriptions"] = () =>
+    this.subscriptions.resourceSubscriptions();
 
   close(): Promise<void> {
     this.closing ??= (async () => {
