@@ -38,6 +38,13 @@ export interface CallOptions {
   maxCallTime?: number;
   /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * HTTP headers for this call only, on the POST that carries it (legacy SSE, Streamable HTTP,
+   * an event feed's RPC), over a configured header of the same name. Secret-looking values are
+   * scrubbed like configured ones. Reserved names (`RESERVED_CALL_HEADERS`), invalid names or
+   * values, and any header for a stdio server are `CLIENT_INVALID_OPTION`.
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ConnectionOptions {

@@ -9,6 +9,7 @@ import {
   CLIENT_UNKNOWN_TOOL,
   describe,
 } from "./call-errors.js";
+import { callHeaderSecrets } from "./call-headers.js";
 import type { CallOptions } from "./connection.js";
 import { createServerConnection } from "./create-connection.js";
 import { EventIntake } from "./event-intake.js";
@@ -195,6 +196,10 @@ class Manager implements McpsManager {
     });
   }
 
+  private serverConfig(name: string): ServerConfig {
+    return this.config.servers.find((s) => s.name === name) as ServerConfig;
+  }
+
   /** An event the manager itself raises about a server, through the same intake. */
   private emitOwn(event: McpsEvent): void {
     const server = this.config.servers.find((s) => s.name === event.server);
@@ -250,13 +255,18 @@ class Manager implements McpsManager {
     const connection = this.connectionOf(server);
     const metrics = this.metricsOf(server);
     const started = performance.now();
+    // A call's own secret headers are scrubbed from what it hands back, as configured ones are.
+    const secrets = () => [
+      ...connection.secretValues(),
+      ...callHeaderSecrets(this.serverConfig(server), options.headers),
+    ];
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return scrubErrorResult(result, connection.secretValues());
+      return scrubErrorResult(result, secrets());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
-      throw scrubFailure(error, connection.secretValues());
+      throw scrubFailure(error, secrets());
     }
   }
 
