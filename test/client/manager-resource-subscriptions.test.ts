@@ -21,8 +21,11 @@ interface Session {
   subscribed: Set<string>;
 }
 
-/** A server with one resource; with `subscribe`, it declares and answers subscriptions. */
-function feedServer(sessions: Session[], subscribe: boolean): McpServer {
+/**
+ * A server with one resource; with `subscribe`, it declares and answers subscriptions (or, with
+ * `refuse`, declares them and answers every subscribe with a JSON-RPC error).
+ */
+function feedServer(sessions: Session[], subscribe: boolean, refuse = false): McpServer {
   const server = new McpServer({ name: "feed", version: "1.0.0" });
   server.registerResource("price", URI, { mimeType: "application/json" }, async () => ({
     contents: [{ uri: URI, text: '{"price":1}' }],
@@ -32,6 +35,7 @@ function feedServer(sessions: Session[], subscribe: boolean): McpServer {
   if (subscribe) {
     server.server.registerCapabilities({ resources: { subscribe: true } });
     server.server.setRequestHandler("resources/subscribe", async (request) => {
+      if (refuse) throw new Error("subscriptions are paused");
       session.subscribed.add(request.params.uri);
       return {};
     });
@@ -55,7 +59,8 @@ const urlOf = (transport: string, handle: ServeHandle) =>
 
 async function start(transport: string, subscribe = true) {
   const sessions: Session[] = [];
-  const createServer = () => feedServer(sessions, subscribe);
+  let refuse = false;
+  const createServer = () => feedServer(sessions, subscribe, refuse);
   let handle = await serve({ port: 0, createServer, shutdownTimeoutMs: 200 });
   const port = Number(new URL(handle.url).port);
   const mcps = await connectMcps({
@@ -79,7 +84,8 @@ async function start(transport: string, subscribe = true) {
     mcps,
     events,
     /** Stop the server (every session gone) and start a new one on the same port. */
-    async restart() {
+    async restart(options: { refuse?: boolean } = {}) {
+      refuse = options.refuse ?? false;
       await handle.close();
       handle = await serve({ port, createServer, shutdownTimeoutMs: 200 });
     },
@@ -139,6 +145,31 @@ for (const transport of ["sse", "streamable-http"]) {
 }
 
 describe("resource subscriptions: errors", () => {
+  it("renewing fails on the new session: a CLIENT_RESUBSCRIBE_FAILED error event, still remembered", async () => {
+    const s = await start("streamable-http");
+    try {
+      await s.mcps.subscribeResource("feed", URI);
+      await s.restart({ refuse: true });
+      const failed = await waitFor(
+        () =>
+          s.events.find(
+            (e) =>
+              e.type === "error" &&
+              (e.data as { code?: string }).code === "CLIENT_RESUBSCRIBE_FAILED",
+          ),
+        { timeout: 15_000, message: "CLIENT_RESUBSCRIBE_FAILED after the restart" },
+      );
+      assert.match(
+        (failed.data as { message: string }).message,
+        /^Re-subscribing to feed:\/\/btc\/price on server "feed" after it re-initialized failed: .*subscriptions are paused/,
+      );
+      assert.equal(s.events.filter((e) => e.type === "resources_resubscribed").length, 0);
+      assert.deepEqual(s.mcps.resourceSubscriptions(), { feed: [URI] }, "kept for the next one");
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a server without resources.subscribe: CLIENT_NOT_SUPPORTED, nothing sent or remembered", async () => {
     const s = await start("streamable-http", false);
     try {
