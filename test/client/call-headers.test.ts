@@ -2,7 +2,8 @@
  * Per-call headers (`manager.call(…, { headers })`): against a real SDK `McpServer` whose tool
  * reads the HTTP request that carried its call (`ctx.http.req`), over both HTTP transports,
  * the headers arrive on that call's POST and on no other; a secret-looking one the server
- * echoes is scrubbed from the result and from the logs. An event feed's RPC POST carries them
+ * echoes (in a tool result, or in the body of an HTTP error) is scrubbed from what the call
+ * hands back and from the logs. An event feed's RPC POST carries them
  * too. A stdio server, reserved names and bad names or values are `CLIENT_INVALID_OPTION`.
  */
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { z } from "zod";
 import { connectMcps, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
+import { startGatedProxy } from "../fixtures/gated-proxy.js";
 import { startPlainFeed } from "../fixtures/plain-feed-server.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -116,6 +118,44 @@ describe("per-call headers on manager.call", () => {
       invalidOption(/must be an object of header names/),
     );
   });
+});
+
+describe("per-call headers: an HTTP error page that echoes one", () => {
+  for (const transport of ["sse", "streamable-http"]) {
+    it(`${transport}: the call's error and the logs have [REDACTED] where the key was`, async () => {
+      const handle = await serve({ port: 0, createServer: headerServer, shutdownTimeoutMs: 200 });
+      // A gateway in front that refuses a POST carrying a key, quoting it back.
+      const proxy = await startGatedProxy(handle.url, {
+        answer: (req) => {
+          const key = req.headers["x-api-key"];
+          return typeof key === "string"
+            ? { status: 403, body: `key ${key} is not allowed` }
+            : undefined;
+        },
+      });
+      const logger = recordingLogger();
+      const path = transport === "sse" ? "sse" : "mcp";
+      const mcps = await connectMcps(
+        { mcps: [{ name: "gw", transport, url: `${proxy.url}${path}`, timeout: 5 }] },
+        { logger },
+      );
+      try {
+        await waitFor(() => mcps.servers()[0]?.state === "ready", { message: "ready" });
+        const headers = { "X-Api-Key": API_KEY };
+        await assert.rejects(mcps.call("gw", "whoami", {}, { headers }), (error: unknown) => {
+          assert.ok(isMcpSseError(error), String(error));
+          assert.match(error.message, /HTTP 403.*key \[REDACTED\] is not allowed/);
+          assert.ok(!JSON.stringify(error.details).includes(API_KEY), "details scrubbed");
+          return true;
+        });
+        assert.ok(!JSON.stringify(logger.lines).includes(API_KEY), "no log line has the key");
+      } finally {
+        await mcps.close();
+        await proxy.close();
+        await handle.close();
+      }
+    });
+  }
 });
 
 describe("per-call headers on an event feed's RPC", () => {
