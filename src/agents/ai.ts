@@ -147,5 +147,5 @@ export function mcpsEventsPrepareStep(
   return () => ({ instructions: withEvents(instructions, window.take()) });
 }
 
-export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
+export type { AfterCall, BeforeCall, CallChanges, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/client";
 import { CLIENT_ABORTED } from "../client/call-errors.js";
 import type { McpsManager, QualifiedTool } from "../client/manager.js";
 import { isMcpSseError } from "../errors.js";
-import type { CallSettings } from "./options.js";
+import type { CallChanges, CallSettings } from "./options.js";
 
 export type CallOutcome =
   | { ok: true; result: CallToolResult; text: string }
@@ -42,8 +42,29 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 function badInterceptorValue(hook: string, tool: QualifiedTool, value: unknown): Error {
   const got = Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
   return new Error(
-    `${hook} for ${tool.qualifiedName} returned ${got}; expected ${hook === "beforeCall" ? "an object of arguments" : "a tool result object"} or undefined.`,
+    `${hook} for ${tool.qualifiedName} returned ${got}; expected ${hook === "beforeCall" ? "{ args?, headers? }" : "a tool result object"} or undefined.`,
   );
+}
+
+/**
+ * `beforeCall`'s answer, checked: `{ args?, headers? }` or undefined. Any other key fails the
+ * call by name, so that an object of arguments (what `beforeCall` returned before it could
+ * change headers) is never read as something else.
+ */
+function checkChanges(tool: QualifiedTool, changes: unknown): CallChanges {
+  if (changes === undefined) return {};
+  if (!isRecord(changes)) throw badInterceptorValue("beforeCall", tool, changes);
+  const other = Object.keys(changes).filter((k) => k !== "args" && k !== "headers");
+  if (other.length > 0)
+    throw new Error(
+      `beforeCall for ${tool.qualifiedName} returned an object with ${other.map((k) => `"${k}"`).join(", ")}; expected { args?, headers? } (return { args } to change the arguments).`,
+    );
+  const { args, headers } = changes;
+  if (args !== undefined && !isRecord(args))
+    throw new Error(`beforeCall for ${tool.qualifiedName}: "args" must be an object.`);
+  if (headers !== undefined && !isRecord(headers))
+    throw new Error(`beforeCall for ${tool.qualifiedName}: "headers" must be an object.`);
+  return changes as CallChanges;
 }
 
 /** The call itself, between the interceptors; rejects with whatever failed. */
@@ -55,16 +76,15 @@ async function interceptedCall(
   signal: AbortSignal | undefined,
 ): Promise<CallToolResult> {
   const info = { server: tool.server, tool: tool.name, qualifiedName: tool.qualifiedName };
-  let input = args;
-  if (settings.beforeCall !== undefined) {
-    const changed = await settings.beforeCall({ ...info, args: input });
-    if (changed !== undefined && !isRecord(changed))
-      throw badInterceptorValue("beforeCall", tool, changed);
-    input = changed ?? input;
-  }
+  const changes =
+    settings.beforeCall === undefined
+      ? {}
+      : checkChanges(tool, await settings.beforeCall({ ...info, args }));
+  const input = changes.args ?? args;
   const result = await manager.call(tool.server, tool.name, input, {
     ...(settings.timeout === undefined ? {} : { timeout: settings.timeout }),
     ...(signal === undefined ? {} : { signal }),
+    ...(changes.headers === undefined ? {} : { headers: changes.headers }),
   });
   if (settings.afterCall === undefined) return result;
   const changed = await settings.afterCall({ ...info, args: input, result });

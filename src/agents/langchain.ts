@@ -197,5 +197,5 @@ export function mcpsEventsMessage(window: EventWindow, instructions = "") {
   return new messages.SystemMessage(withEvents(instructions, window.take()));
 }
 
-export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
+export type { AfterCall, BeforeCall, CallChanges, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

@@ -141,5 +141,5 @@ export function mcpsEventInstructions(
   return () => withEvents(base, window.take());
 }
 
-export type { AfterCall, BeforeCall, ToolCallInfo } from "./options.js";
+export type { AfterCall, BeforeCall, CallChanges, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

@@ -30,14 +30,26 @@ export interface ToolCallInfo {
   args: Record<string, unknown>;
 }
 
+/** What `beforeCall` may change about a call (each part optional). */
+export interface CallChanges {
+  /** The arguments to send instead of the model's (the whole object, not merged). */
+  args?: Record<string, unknown>;
+  /**
+   * HTTP headers for this call only, on the POST that carries it (`manager.call`'s
+   * `headers`: over a configured header of the same name; secret-looking values redacted;
+   * a stdio server or a reserved name fails the call with `CLIENT_INVALID_OPTION`).
+   */
+  headers?: Record<string, string>;
+}
+
 /**
- * Runs before each call: returns the arguments to send (or `undefined` to send them as they
- * are). A throw (or rejection) stops the call: the model gets the error's message as the
- * framework's tool error.
+ * Runs before each call: returns what to change (`{ args?, headers? }`), or `undefined` to
+ * send the call as it is. A throw (or rejection) stops the call: the model gets the error's
+ * message as the framework's tool error.
  */
 export type BeforeCall = (
   call: ToolCallInfo,
-) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
+) => CallChanges | undefined | Promise<CallChanges | undefined>;
 
 /**
  * Runs after each call that returned a result (an `isError` one too, not a failed call):

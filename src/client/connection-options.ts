@@ -3,7 +3,7 @@
  * `initialize` identity, the manager's reconnect schedule and the typed error of a failed
  * initialize. Kept apart from the class so that the state machine reads on its own.
  */
-import { SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import { type Client, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../config/types.js";
 import { McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -38,6 +38,13 @@ export interface CallOptions {
   maxCallTime?: number;
   /** Cancels the call: it rejects with `CLIENT_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * HTTP headers for this call only, on the POST that carries it (legacy SSE, Streamable HTTP,
+   * an event feed's RPC), over a configured header of the same name. Secret-looking values are
+   * scrubbed like configured ones. Reserved names (`RESERVED_CALL_HEADERS`), invalid names or
+   * values, and any header for a stdio server are `CLIENT_INVALID_OPTION`.
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ConnectionOptions {
@@ -66,6 +73,11 @@ export interface ConnectionOptions {
    * `connecting`, without reporting anything, for the caller to continue as a feed.
    */
   onFeedDetected?: (handoff: FeedHandoff) => void;
+  /**
+   * Each new session, once initialized and its tools listed, just before it is `ready`: the
+   * manager renews its resource subscriptions on it (resource-subscriptions.ts).
+   */
+  onSessionReady?: (client: Client) => void;
 }
 
 /**

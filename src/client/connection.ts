@@ -277,6 +277,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       throw new McpSseError(CLIENT_CLOSED, `Server "${this.name}" was closed while connecting.`);
     }
     this.liveness.start(client);
+    this.options.onSessionReady?.(client);
   }
 
   /** Lists the tools again; true when this client is still the current one (the list was set). */

@@ -24,6 +24,8 @@ export type BuiltinEventType =
   | "progress"
   | "resource_updated"
   | "resources_list_changed"
+  /** The manager renewed resource subscriptions on a new session (`data.uris`): read them again. */
+  | "resources_resubscribed"
   | "tools_list_changed"
   | "prompts_list_changed"
   | "tools_updated"

@@ -61,12 +61,22 @@ export {
   type LatencySnapshot,
   type ServerMetricsSnapshot,
 } from "./metrics.js";
+export {
+  CLIENT_RESUBSCRIBE_FAILED,
+  type ResourceSubscriptionsApi,
+} from "./resource-subscriptions.js";
 export type { ServerConnection } from "./server-connection.js";
 export {
+  CLIENT_NOT_SUPPORTED,
   CLIENT_REQUEST_FAILED,
+  type CompleteOptions,
+  type Completion,
+  type CompletionRef,
   type ContentRequestOptions,
+  expandUriTemplate,
   type QualifiedPrompt,
   type QualifiedResource,
+  type QualifiedResourceTemplate,
 } from "./server-content.js";
 export {
   CLIENT_NO_ROOTS_HANDLER,

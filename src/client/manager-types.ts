@@ -9,6 +9,7 @@ import type { CallOptions, RefreshToken, TransportFactory } from "./connection.j
 import type { BatchOptions, EventHandler, SubscribeOptions } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
 import type { Clock, ServerMetricsSnapshot } from "./metrics.js";
+import type { ResourceSubscriptionsApi } from "./resource-subscriptions.js";
 import type { ServerContentApi } from "./server-content.js";
 import type { ServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
@@ -78,8 +79,12 @@ export interface EventsOptions extends SubscribeOptions {
   batch?: BatchOptions;
 }
 
-/** With `listResources`, `readResource`, `listPrompts`, `getPrompt` (server-content.ts). */
-export interface McpsManager extends ServerContentApi {
+/**
+ * With `listResources`, `listResourceTemplates`, `readResource`, `listPrompts`, `getPrompt`,
+ * `complete` (server-content.ts) and `subscribeResource`, `unsubscribeResource`,
+ * `resourceSubscriptions` (resource-subscriptions.ts).
+ */
+export interface McpsManager extends ServerContentApi, ResourceSubscriptionsApi {
   readonly config: McpsConfig;
   tools(): QualifiedTool[];
   call(

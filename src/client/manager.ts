@@ -2,12 +2,14 @@ import { loadConfig } from "../config/index.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
+import { MAX_TIMER_MS } from "../sse/backoff.js";
 import {
   CLIENT_ABORTED,
   CLIENT_UNKNOWN_SERVER,
   CLIENT_UNKNOWN_TOOL,
   describe,
 } from "./call-errors.js";
+import { callHeaderSecrets } from "./call-headers.js";
 import type { CallOptions } from "./connection.js";
 import { createServerConnection } from "./create-connection.js";
 import { EventIntake } from "./event-intake.js";
@@ -36,6 +38,7 @@ import {
   type ServerMetricsSnapshot,
   slowHandlerReport,
 } from "./metrics.js";
+import { ResourceSubscriptions, type ResourceSubscriptionsApi } from "./resource-subscriptions.js";
 import { scrubErrorResult, scrubFailure } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { ServerContent, type ServerContentApi } from "./server-content.js";
@@ -105,6 +108,7 @@ class Manager implements McpsManager {
   private readonly slowHandlerMs = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly content: ServerContent;
+  private readonly subscriptions: ResourceSubscriptions;
   /**
    * Closes the manager when `options.signal` aborts; removed by close(): a long-lived signal
    * must not keep closed managers (and their connections) reachable.
@@ -121,6 +125,11 @@ class Manager implements McpsManager {
       config,
       (server) => this.connectionOf(server),
       () => this.connections.values(),
+    );
+    this.subscriptions = new ResourceSubscriptions(
+      this.content,
+      (event) => this.emitOwn(event),
+      (server) => config.servers.find((s) => s.name === server)?.timeoutMs ?? MAX_TIMER_MS,
     );
     this.pool = managerPool(config);
     this.bus = new EventBus(
@@ -178,12 +187,24 @@ class Manager implements McpsManager {
       emit: (event) =>
         this.intake.receive(server, event, this.connections.get(server.name)?.secretValues() ?? []),
       onReconnectAttempt: () => metrics.reconnects++,
+      onSessionReady: (client) => void this.subscriptions.restore(server.name, client),
       onStreamReconnect: () => metrics.streamReconnects++,
       ...(this.options.handlers === undefined ? {} : { handlers: this.options.handlers }),
       ...(this.options.refreshToken === undefined
         ? {}
         : { refreshToken: this.options.refreshToken }),
     });
+  }
+
+  private serverConfig(name: string): ServerConfig {
+    return this.config.servers.find((s) => s.name === name) as ServerConfig;
+  }
+
+  /** An event the manager itself raises about a server, through the same intake. */
+  private emitOwn(event: McpsEvent): void {
+    const server = this.config.servers.find((s) => s.name === event.server);
+    const secrets = this.connections.get(event.server)?.secretValues() ?? [];
+    if (server !== undefined) this.intake.receive(server, event, secrets);
   }
 
   private metricsOf(name: string): ServerMetrics {
@@ -234,13 +255,18 @@ class Manager implements McpsManager {
     const connection = this.connectionOf(server);
     const metrics = this.metricsOf(server);
     const started = performance.now();
+    // A call's own secret headers are scrubbed from what it hands back, as configured ones are.
+    const secrets = () => [
+      ...connection.secretValues(),
+      ...callHeaderSecrets(this.serverConfig(server), options.headers),
+    ];
     try {
       const result = await connection.call(tool, args, options);
       metrics.recordCall(performance.now() - started, result.isError === true);
-      return scrubErrorResult(result, connection.secretValues());
+      return scrubErrorResult(result, secrets());
     } catch (error) {
       metrics.recordCall(performance.now() - started, true);
-      throw scrubFailure(error, connection.secretValues());
+      throw scrubFailure(error, secrets());
     }
   }
 
@@ -329,6 +355,15 @@ class Manager implements McpsManager {
   readResource: ServerContentApi["readResource"] = (...a) => this.content.readResource(...a);
   listPrompts: ServerContentApi["listPrompts"] = (...a) => this.content.listPrompts(...a);
   getPrompt: ServerContentApi["getPrompt"] = (...a) => this.content.getPrompt(...a);
+  listResourceTemplates: ServerContentApi["listResourceTemplates"] = (...a) =>
+    this.content.listResourceTemplates(...a);
+  complete: ServerContentApi["complete"] = (...a) => this.content.complete(...a);
+  subscribeResource: ResourceSubscriptionsApi["subscribeResource"] = (...a) =>
+    this.subscriptions.subscribeResource(...a);
+  unsubscribeResource: ResourceSubscriptionsApi["unsubscribeResource"] = (...a) =>
+    this.subscriptions.unsubscribeResource(...a);
+  resourceSubscriptions: ResourceSubscriptionsApi["resourceSubscriptions"] = () =>
+    this.subscriptions.resourceSubscriptions();
 
   close(): Promise<void> {
     this.closing ??= (async () => {

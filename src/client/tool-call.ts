@@ -8,6 +8,7 @@ import type { CallToolResult, Client } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../config/types.js";
 import type { McpSseError } from "../errors.js";
 import { toCallError } from "./call-errors.js";
+import { checkCallHeaders } from "./call-headers.js";
 import { maxCallTimeError, resolveCallLimits } from "./call-limits.js";
 import type { CallOptions } from "./connection-options.js";
 import type { McpsEvent } from "./events.js";
@@ -31,6 +32,7 @@ export async function runToolCall(
   const server = context.server.name;
   const limits = resolveCallLimits(context.server, tool, options);
   const { timeoutMs } = limits;
+  const headers = checkCallHeaders(context.server, tool, options.headers);
   try {
     const result = await client.callTool(
       { name: tool, arguments: args },
@@ -48,6 +50,8 @@ export async function runToolCall(
             receivedAt: Date.now(),
           }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        // The SDK hands them to the transport with this one request (`send(…, { headers })`).
+        ...(headers === undefined ? {} : { headers }),
       },
     );
     return result as CallToolResult;

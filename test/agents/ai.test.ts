@@ -5,9 +5,8 @@
  * timeout, an aborted run and a reconnect in the middle each end as the AI SDK expects.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createUIMessageStream, generateText, stepCountIs } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
 import { z } from "zod";
 import {
   EventWindow,
@@ -17,80 +16,28 @@ import {
   onMcpsToolsChanged,
 } from "../../src/agents/ai.js";
 import type { McpsManager } from "../../src/client/index.js";
-import {
-  AGENT_TRANSPORTS,
-  type AgentDemo,
-  connectDemo,
-  startAgentDemo,
-  waitForTool,
-} from "../fixtures/agent-demo.js";
+import { AGENT_TRANSPORTS, type AgentDemo, waitForTool } from "../fixtures/agent-demo.js";
 import { waitFor } from "../helpers/wait-for.js";
+import {
+  type AiCallOptions,
+  aiAnswer as answer,
+  aiToolCall as callTool,
+  nextEvent,
+  aiScripted as scripted,
+  aiToolOutput as toolOutput,
+  useAgentDemo,
+} from "./helpers.js";
 
-type CallOptions = Parameters<MockLanguageModelV4["doGenerate"]>[0];
-type GenerateResult = Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
-
-const USAGE = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: 1, reasoning: undefined },
-};
-
-function callTool(toolName: string, input: unknown, id = "call-1"): GenerateResult {
-  return {
-    content: [{ type: "tool-call", toolCallId: id, toolName, input: JSON.stringify(input) }],
-    finishReason: { unified: "tool-calls", raw: undefined },
-    usage: USAGE,
-    warnings: [],
-  };
-}
-
-function answer(text: string): GenerateResult {
-  return {
-    content: [{ type: "text", text }],
-    finishReason: { unified: "stop", raw: undefined },
-    usage: USAGE,
-    warnings: [],
-  };
-}
-
-/** A mock model that runs `steps[i]` for its i-th call and records what each call was given. */
-function scripted(steps: ((options: CallOptions) => GenerateResult | Promise<GenerateResult>)[]) {
-  const calls: CallOptions[] = [];
-  const model = new MockLanguageModelV4({
-    doGenerate: async (options) => {
-      calls.push(options);
-      const step = steps[calls.length - 1];
-      assert.ok(step, `the model was called ${calls.length} times, scripted for ${steps.length}`);
-      return step(options);
-    },
-  });
-  return { model, calls };
-}
-
-/** The tool-result output the model was sent for `toolCallId`, from a call's prompt. */
-function toolOutput(options: CallOptions | undefined, toolCallId = "call-1"): unknown {
-  for (const message of options?.prompt ?? []) {
-    if (message.role !== "tool") continue;
-    for (const part of message.content)
-      if (part.type === "tool-result" && part.toolCallId === toolCallId) return part.output;
-  }
-  return undefined;
-}
-
-const toolNames = (options: CallOptions | undefined) =>
+const toolNames = (options: AiCallOptions | undefined) =>
   (options?.tools ?? []).map((t) => t.name).sort();
 
 for (const transport of AGENT_TRANSPORTS) {
   describe(`mcp-sse/ai over ${transport}`, () => {
     let demo: AgentDemo;
     let mcps: McpsManager;
-
-    before(async () => {
-      demo = await startAgentDemo();
-      mcps = await connectDemo(demo, transport);
-    });
-    after(async () => {
-      await mcps?.close();
-      await demo?.close();
+    useAgentDemo(transport, (d, m) => {
+      demo = d;
+      mcps = m;
     });
 
     it("the model calls a tool, the demo server runs it, the result reaches the next step", async () => {
@@ -281,12 +228,7 @@ for (const transport of AGENT_TRANSPORTS) {
       try {
         const { model, calls } = scripted([
           async () => {
-            await new Promise<void>((resolve) => {
-              const off = mcps.on("data_update", () => {
-                off();
-                resolve();
-              });
-            });
+            await nextEvent(mcps, "data_update");
             return callTool("demo__realtime_monitor", { stream_id: "eth" });
           },
           () => answer("seen"),

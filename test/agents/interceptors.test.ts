@@ -1,94 +1,28 @@
 /**
  * The adapters' `beforeCall` / `afterCall` interceptors against the real demo server: the
- * arguments `beforeCall` returns are what the server runs, the result `afterCall` returns is
- * what the framework gets, and a throwing interceptor is each framework's tool error. The AI
+ * arguments `beforeCall` returns are what the server runs, the headers it returns go on that
+ * call's HTTP request (over both transports: a tool reads them back), the result `afterCall`
+ * returns is what the framework gets, and a throwing interceptor is each framework's tool
+ * error, as is a `beforeCall` answer of the wrong shape (an object of arguments). The AI
  * SDK runs with its mock model; LangChain and OpenAI Agents tools are invoked as their agent
  * loops invoke them (a tool call; `invoke(runContext, json, details)`).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { ToolMessage } from "@langchain/core/messages";
+import { describe, it } from "node:test";
 import type { CallToolResult } from "@modelcontextprotocol/client";
-import { RunContext } from "@openai/agents";
-import { generateText, stepCountIs } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { AfterCall, BeforeCall, ToolCallInfo } from "../../src/agents/ai.js";
 import * as aiAdapter from "../../src/agents/ai.js";
 import * as langchainAdapter from "../../src/agents/langchain.js";
 import * as agentsAdapter from "../../src/agents/openai-agents.js";
 import type { McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
-import { type AgentDemo, connectDemo, startAgentDemo } from "../fixtures/agent-demo.js";
+import { AGENT_TRANSPORTS } from "../fixtures/agent-demo.js";
+import { agentsInvoke, aiStep, langchainInvoke, useAgentDemo } from "./helpers.js";
 
-const USAGE = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: 1, reasoning: undefined },
-};
-
-/** One AI SDK step: the mock model calls `toolName(input)`; answers what the model read next. */
-async function aiStep(
-  mcps: McpsManager,
-  options: aiAdapter.McpsToolsOptions,
-  toolName: string,
-  input: unknown,
-): Promise<unknown> {
-  let seen: unknown;
-  let step = 0;
-  const model = new MockLanguageModelV4({
-    doGenerate: async (call) => {
-      step += 1;
-      if (step === 1)
-        return {
-          content: [
-            { type: "tool-call", toolCallId: "c1", toolName, input: JSON.stringify(input) },
-          ],
-          finishReason: { unified: "tool-calls", raw: undefined },
-          usage: USAGE,
-          warnings: [],
-        };
-      for (const message of call.prompt)
-        if (message.role === "tool")
-          for (const part of message.content) if (part.type === "tool-result") seen = part.output;
-      return {
-        content: [{ type: "text", text: "ok" }],
-        finishReason: { unified: "stop", raw: undefined },
-        usage: USAGE,
-        warnings: [],
-      };
-    },
-  });
-  await generateText({
-    model,
-    tools: aiAdapter.mcpsTools(mcps, options),
-    stopWhen: stepCountIs(3),
-    prompt: "go",
-  });
-  return seen;
-}
-
-/** A LangChain tool invoked with a tool call, as an agent loop (or LangGraph's ToolNode) does. */
-async function langchainCall(
-  mcps: McpsManager,
-  options: langchainAdapter.McpsToolkitOptions,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<ToolMessage> {
-  const tool = langchainAdapter.mcpsToolkit(mcps, options).toolByName(name);
-  assert.ok(tool, `toolkit has ${name}`);
-  return (await tool.invoke({ type: "tool_call", id: "c1", name, args })) as ToolMessage;
-}
-
-/** An Agents SDK function tool invoked as its runner does; answers the model-visible output. */
-async function agentsCall(
-  mcps: McpsManager,
-  options: agentsAdapter.McpsAgentToolsOptions,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<unknown> {
-  const tool = agentsAdapter.mcpsTools(mcps, options).find((t) => t.name === name);
-  assert.ok(tool, `tools have ${name}`);
-  return tool.invoke(new RunContext(), JSON.stringify(args));
-}
+/** The model-visible output of one AI SDK run that calls `toolName(input)`. */
+const aiOutput = async (...a: Parameters<typeof aiStep>) => (await aiStep(...a)).output;
 
 /** Rewrites the stream id, and records what each hook saw. */
 function recordingHooks() {
@@ -98,7 +32,7 @@ function recordingHooks() {
   };
   const beforeCall: BeforeCall = async (call) => {
     seen.before.push(call);
-    return { ...call.args, stream_id: `${String(call.args["stream_id"])}-usd` };
+    return { args: { ...call.args, stream_id: `${String(call.args["stream_id"])}-usd` } };
   };
   const afterCall: AfterCall = async (call) => {
     seen.after.push(call);
@@ -115,22 +49,16 @@ const refuse: BeforeCall = () => {
 const brokenAfter: AfterCall = () => Promise.reject(new Error("the result could not be redacted"));
 
 describe("call interceptors (beforeCall / afterCall), every adapter, against the demo server", () => {
-  let demo: AgentDemo;
   let mcps: McpsManager;
   const callCount = () => mcps.metrics().servers["demo"]?.calls.count ?? 0;
 
-  before(async () => {
-    demo = await startAgentDemo();
-    mcps = await connectDemo(demo, "streamable-http");
-  });
-  after(async () => {
-    await mcps?.close();
-    await demo?.close();
+  useAgentDemo("streamable-http", (_demo, m) => {
+    mcps = m;
   });
 
   it("AI SDK: the server runs beforeCall's arguments; the model reads afterCall's result", async () => {
     const hooks = recordingHooks();
-    const output = await aiStep(mcps, hooks, "demo__realtime_monitor", { stream_id: "btc" });
+    const output = await aiOutput(mcps, hooks, "demo__realtime_monitor", { stream_id: "btc" });
     assert.deepEqual(output, {
       type: "content",
       value: [{ type: "text", text: "Started monitoring stream: btc-usd (checked)" }],
@@ -152,7 +80,7 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
 
   it("AI SDK: a throwing beforeCall is a tool-error with its message, and nothing is sent", async () => {
     const calls = callCount();
-    const output = await aiStep(mcps, { beforeCall: refuse }, "demo__realtime_monitor", {
+    const output = await aiOutput(mcps, { beforeCall: refuse }, "demo__realtime_monitor", {
       stream_id: "btc",
     });
     assert.deepEqual(output, {
@@ -164,7 +92,7 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
 
   it("AI SDK: a rejecting afterCall is a tool-error after the server ran the call", async () => {
     const calls = callCount();
-    const output = await aiStep(mcps, { afterCall: brokenAfter }, "demo__weather_monitor", {
+    const output = await aiOutput(mcps, { afterCall: brokenAfter }, "demo__weather_monitor", {
       location: "Paris",
     });
     assert.deepEqual(output, { type: "error-text", value: "the result could not be redacted" });
@@ -172,7 +100,7 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
   });
 
   it("AI SDK: afterCall sees isError results too, and may turn them into answers", async () => {
-    const output = await aiStep(
+    const output = await aiOutput(
       mcps,
       {
         afterCall: ({ result }) => ({
@@ -190,7 +118,7 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
 
   it("LangChain: the ToolMessage carries afterCall's result for beforeCall's arguments", async () => {
     const hooks = recordingHooks();
-    const message = await langchainCall(mcps, hooks, "demo__realtime_monitor", {
+    const message = await langchainInvoke(mcps, hooks, "demo__realtime_monitor", {
       stream_id: "eth",
     });
     assert.equal(message.status, "success");
@@ -199,40 +127,45 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
   });
 
   it("LangChain: a throwing interceptor is a ToolMessage with status error and its message", async () => {
-    const refused = await langchainCall(mcps, { beforeCall: refuse }, "demo__weather_monitor", {
+    const refused = await langchainInvoke(mcps, { beforeCall: refuse }, "demo__weather_monitor", {
       location: "Oslo",
     });
     assert.equal(refused.status, "error");
     assert.equal(refused.content, "calls to this tool are not allowed today");
-    const broken = await langchainCall(mcps, { afterCall: brokenAfter }, "demo__weather_monitor", {
-      location: "Oslo",
-    });
+    const broken = await langchainInvoke(
+      mcps,
+      { afterCall: brokenAfter },
+      "demo__weather_monitor",
+      {
+        location: "Oslo",
+      },
+    );
     assert.equal(broken.status, "error");
     assert.equal(broken.content, "the result could not be redacted");
   });
 
   it("OpenAI Agents: the output is afterCall's text for beforeCall's arguments", async () => {
     const hooks = recordingHooks();
-    const output = await agentsCall(mcps, hooks, "demo__realtime_monitor", { stream_id: "sol" });
+    const output = await agentsInvoke(mcps, hooks, "demo__realtime_monitor", { stream_id: "sol" });
     assert.equal(output, "Started monitoring stream: sol-usd (checked)");
     assert.equal(hooks.seen.before[0]?.qualifiedName, "demo__realtime_monitor");
   });
 
   it("OpenAI Agents: a throwing interceptor's message is the function call's output", async () => {
     const calls = callCount();
-    const refused = await agentsCall(mcps, { beforeCall: refuse }, "demo__weather_monitor", {
+    const refused = await agentsInvoke(mcps, { beforeCall: refuse }, "demo__weather_monitor", {
       location: "Rome",
     });
     assert.equal(refused, "calls to this tool are not allowed today");
     assert.equal(callCount(), calls);
-    const broken = await agentsCall(mcps, { afterCall: brokenAfter }, "demo__weather_monitor", {
+    const broken = await agentsInvoke(mcps, { afterCall: brokenAfter }, "demo__weather_monitor", {
       location: "Rome",
     });
     assert.equal(broken, "the result could not be redacted");
   });
 
   it("an interceptor answering something other than an object is a tool error naming the hook", async () => {
-    const message = await langchainCall(
+    const message = await langchainInvoke(
       mcps,
       { beforeCall: (() => "stream_id=btc") as unknown as BeforeCall },
       "demo__realtime_monitor",
@@ -241,9 +174,9 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
     assert.equal(message.status, "error");
     assert.match(
       String(message.content),
-      /^beforeCall for demo__realtime_monitor returned string; expected an object of arguments/,
+      /^beforeCall for demo__realtime_monitor returned string; expected \{ args\?, headers\? \} or undefined/,
     );
-    const output = await agentsCall(
+    const output = await agentsInvoke(
       mcps,
       { afterCall: (() => [1]) as unknown as AfterCall },
       "demo__realtime_monitor",
@@ -266,3 +199,68 @@ describe("call interceptors (beforeCall / afterCall), every adapter, against the
       });
   });
 });
+
+/** `whoami` answers the `X-Tenant` header of the HTTP request that carried its call. */
+function registerWhoami(server: McpServer): void {
+  server.registerTool("whoami", { inputSchema: z.object({}) }, async (_args, ctx) => ({
+    content: [{ type: "text", text: `tenant=${ctx.http?.req?.headers.get("x-tenant")}` }],
+  }));
+}
+
+const asTenant =
+  (tenant: string): BeforeCall =>
+  () => ({ headers: { "X-Tenant": tenant } });
+
+for (const transport of AGENT_TRANSPORTS) {
+  describe(`beforeCall headers, every adapter, over ${transport}`, () => {
+    let mcps: McpsManager;
+    useAgentDemo(
+      transport,
+      (_demo, m) => {
+        mcps = m;
+      },
+      { register: registerWhoami },
+    );
+
+    it("AI SDK: the tool's HTTP request carries beforeCall's headers", async () => {
+      const output = await aiOutput(mcps, { beforeCall: asTenant("acme") }, "demo__whoami", {});
+      assert.deepEqual(output, { type: "content", value: [{ type: "text", text: "tenant=acme" }] });
+      const plain = await aiOutput(mcps, {}, "demo__whoami", {});
+      assert.deepEqual(plain, { type: "content", value: [{ type: "text", text: "tenant=null" }] });
+    });
+
+    it("LangChain: the tool's HTTP request carries beforeCall's headers", async () => {
+      const message = await langchainInvoke(
+        mcps,
+        { beforeCall: asTenant("globex") },
+        "demo__whoami",
+        {},
+      );
+      assert.equal(message.status, "success");
+      assert.equal(message.content, "tenant=globex");
+    });
+
+    it("OpenAI Agents: args and headers together; an object of arguments is refused by name", async () => {
+      const both: BeforeCall = ({ args }) => ({
+        args: { ...args, stream_id: "eth" },
+        headers: { "X-Tenant": "initech" },
+      });
+      assert.equal(
+        await agentsInvoke(mcps, { beforeCall: both }, "demo__whoami", {}),
+        "tenant=initech",
+      );
+      const sent = await agentsInvoke(mcps, { beforeCall: both }, "demo__realtime_monitor", {
+        stream_id: "btc",
+      });
+      assert.equal(sent, "Started monitoring stream: eth");
+      const oldShape = (({ args }: ToolCallInfo) => ({ ...args, user: "u1" })) as BeforeCall;
+      const refused = await agentsInvoke(mcps, { beforeCall: oldShape }, "demo__realtime_monitor", {
+        stream_id: "btc",
+      });
+      assert.equal(
+        refused,
+        'beforeCall for demo__realtime_monitor returned an object with "stream_id", "user"; expected { args?, headers? } (return { args } to change the arguments).',
+      );
+    });
+  });
+}

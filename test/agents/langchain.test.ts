@@ -6,7 +6,7 @@
  * the model (its callbacks record what it was given).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { BaseMessage } from "@langchain/core/messages";
 import { AIMessage, AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { RunnableLambda } from "@langchain/core/runnables";
@@ -19,13 +19,8 @@ import {
   mcpsToolkit,
 } from "../../src/agents/langchain.js";
 import type { McpsManager } from "../../src/client/index.js";
-import {
-  AGENT_TRANSPORTS,
-  type AgentDemo,
-  connectDemo,
-  startAgentDemo,
-  waitForTool,
-} from "../fixtures/agent-demo.js";
+import { AGENT_TRANSPORTS, type AgentDemo, waitForTool } from "../fixtures/agent-demo.js";
+import { nextEvent, useAgentDemo } from "./helpers.js";
 
 interface StepResult {
   /** What the model was given on its second call (after the tool results). */
@@ -73,14 +68,9 @@ for (const transport of AGENT_TRANSPORTS) {
   describe(`mcp-sse/langchain over ${transport}`, () => {
     let demo: AgentDemo;
     let mcps: McpsManager;
-
-    before(async () => {
-      demo = await startAgentDemo();
-      mcps = await connectDemo(demo, transport);
-    });
-    after(async () => {
-      await mcps?.close();
-      await demo?.close();
+    useAgentDemo(transport, (d, m) => {
+      demo = d;
+      mcps = m;
     });
 
     it("the model calls a tool, the demo server runs it, the ToolMessage reaches the model", async () => {
@@ -190,12 +180,7 @@ for (const transport of AGENT_TRANSPORTS) {
 
       const window = new EventWindow(mcps, { type: "data_update" });
       try {
-        await new Promise<void>((resolve) => {
-          const off = mcps.on("data_update", () => {
-            off();
-            resolve();
-          });
-        });
+        await nextEvent(mcps, "data_update");
         await new Promise((resolve) => setTimeout(resolve, 0));
         const system = mcpsEventsMessage(window, "You watch markets.");
         const step = await agentStep(

@@ -5,7 +5,7 @@
  * SDK's model an `input_image` (audio stays a text placeholder there).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   AIMessage,
   AIMessageChunk,
@@ -14,29 +14,13 @@ import {
 } from "@langchain/core/messages";
 import { FakeStreamingChatModel } from "@langchain/core/utils/testing";
 import type { McpServer } from "@modelcontextprotocol/server";
-import {
-  Agent,
-  type AgentInputItem,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-  run,
-  setTracingDisabled,
-  Usage,
-} from "@openai/agents";
-import { generateText, stepCountIs } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
+import { Agent, type AgentInputItem, run, setTracingDisabled } from "@openai/agents";
 import { z } from "zod";
-import * as aiAdapter from "../../src/agents/ai.js";
 import * as langchainAdapter from "../../src/agents/langchain.js";
 import * as agentsAdapter from "../../src/agents/openai-agents.js";
 import type { McpsManager } from "../../src/client/index.js";
-import {
-  AGENT_TRANSPORTS,
-  type AgentDemo,
-  connectDemo,
-  startAgentDemo,
-} from "../fixtures/agent-demo.js";
+import { AGENT_TRANSPORTS } from "../fixtures/agent-demo.js";
+import { agentsAnswer, agentsToolCall, aiStep, ScriptedModel, useAgentDemo } from "./helpers.js";
 
 setTracingDisabled(true);
 
@@ -59,104 +43,30 @@ function registerSnapshot(server: McpServer): void {
   );
 }
 
-const USAGE = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: 1, reasoning: undefined },
-};
-
-/** The AI SDK mock model calls `snapshot`; answers the tool-result output of the next step. */
-async function aiSnapshot(mcps: McpsManager): Promise<unknown> {
-  let output: unknown;
-  const model = new MockLanguageModelV4({
-    doGenerate: async ({ prompt }) => {
-      const tool = prompt.find((m) => m.role === "tool");
-      if (tool === undefined)
-        return {
-          content: [
-            { type: "tool-call", toolCallId: "c1", toolName: "demo__snapshot", input: "{}" },
-          ],
-          finishReason: { unified: "tool-calls", raw: undefined },
-          usage: USAGE,
-          warnings: [],
-        };
-      for (const part of tool.content) if (part.type === "tool-result") output = part.output;
-      return {
-        content: [{ type: "text", text: "seen" }],
-        finishReason: { unified: "stop", raw: undefined },
-        usage: USAGE,
-        warnings: [],
-      };
-    },
-  });
-  await generateText({
-    model,
-    tools: aiAdapter.mcpsTools(mcps),
-    stopWhen: stepCountIs(3),
-    prompt: "look",
-  });
-  return output;
-}
-
-/** The Agents SDK's `Model` interface, scripted: a function call, then an answer. */
-class SnapshotModel implements Model {
-  readonly requests: ModelRequest[] = [];
-  async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    this.requests.push(request);
-    if (this.requests.length === 1)
-      return {
-        usage: new Usage(),
-        output: [
-          {
-            type: "function_call",
-            callId: "c1",
-            name: "demo__snapshot",
-            arguments: "{}",
-            status: "completed",
-          },
-        ],
-      };
-    return {
-      usage: new Usage(),
-      output: [
-        {
-          type: "message",
-          role: "assistant",
-          status: "completed",
-          content: [{ type: "output_text", text: "seen" }],
-        },
-      ],
-    };
-  }
-  // biome-ignore lint/correctness/useYield: the agent runs without streaming
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error("SnapshotModel does not stream");
-  }
-}
-
 for (const transport of AGENT_TRANSPORTS) {
   describe(`images and audio in results, over ${transport}`, () => {
-    let demo: AgentDemo;
     let mcps: McpsManager;
-
-    before(async () => {
-      demo = await startAgentDemo({ register: registerSnapshot });
-      mcps = await connectDemo(demo, transport);
-    });
-    after(async () => {
-      await mcps?.close();
-      await demo?.close();
-    });
+    useAgentDemo(
+      transport,
+      (_demo, m) => {
+        mcps = m;
+      },
+      { register: registerSnapshot },
+    );
 
     it("AI SDK: the model gets the text, and the image and the audio as files", async () => {
       // (The AI SDK adds undefined `filename` / `providerOptions` keys: compared as JSON.)
-      assert.deepEqual(JSON.parse(JSON.stringify(await aiSnapshot(mcps))), {
-        type: "content",
-        value: [
-          { type: "text", text: "btc chart" },
-          { type: "file", mediaType: "image/png", data: { type: "data", data: PNG } },
-          { type: "file", mediaType: "audio/wav", data: { type: "data", data: WAV } },
-        ],
-      });
+      assert.deepEqual(
+        JSON.parse(JSON.stringify((await aiStep(mcps, {}, "demo__snapshot", {})).output)),
+        {
+          type: "content",
+          value: [
+            { type: "text", text: "btc chart" },
+            { type: "file", mediaType: "image/png", data: { type: "data", data: PNG } },
+            { type: "file", mediaType: "audio/wav", data: { type: "data", data: WAV } },
+          ],
+        },
+      );
     });
 
     it("LangChain: the ToolMessage holds standard image and audio content blocks the model reads", async () => {
@@ -196,7 +106,10 @@ for (const transport of AGENT_TRANSPORTS) {
     });
 
     it("OpenAI Agents: the function call's output is the text and an input_image; audio a placeholder", async () => {
-      const model = new SnapshotModel();
+      const model = new ScriptedModel([
+        () => agentsToolCall("demo__snapshot", {}),
+        () => agentsAnswer("seen"),
+      ]);
       const agent = new Agent({
         name: "viewer",
         instructions: "",

@@ -7,82 +7,21 @@
  * network.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import {
-  Agent,
-  type AgentInputItem,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-  run,
-  setTracingDisabled,
-  Usage,
-} from "@openai/agents";
+import { describe, it } from "node:test";
+import { Agent, type Model, type ModelRequest, run, setTracingDisabled } from "@openai/agents";
 import { EventWindow, mcpsEventInstructions, mcpsTools } from "../../src/agents/openai-agents.js";
 import type { McpsManager } from "../../src/client/index.js";
+import { AGENT_TRANSPORTS, type AgentDemo, waitForTool } from "../fixtures/agent-demo.js";
 import {
-  AGENT_TRANSPORTS,
-  type AgentDemo,
-  connectDemo,
-  startAgentDemo,
-  waitForTool,
-} from "../fixtures/agent-demo.js";
+  agentsAnswer as answer,
+  agentsToolCall as callTool,
+  nextEvent,
+  ScriptedModel,
+  agentsToolOutput as toolOutput,
+  useAgentDemo,
+} from "./helpers.js";
 
 setTracingDisabled(true);
-
-function callTool(name: string, args: unknown, callId = "call-1"): ModelResponse {
-  return {
-    usage: new Usage(),
-    output: [
-      { type: "function_call", callId, name, arguments: JSON.stringify(args), status: "completed" },
-    ],
-  };
-}
-
-function answer(text: string): ModelResponse {
-  return {
-    usage: new Usage(),
-    output: [
-      {
-        type: "message",
-        role: "assistant",
-        status: "completed",
-        content: [{ type: "output_text", text }],
-      },
-    ],
-  };
-}
-
-/** A `Model` that runs `steps[i]` for its i-th request and records every request. */
-class ScriptedModel implements Model {
-  readonly requests: ModelRequest[] = [];
-  constructor(
-    private readonly steps: ((r: ModelRequest) => ModelResponse | Promise<ModelResponse>)[],
-  ) {}
-
-  async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    this.requests.push(request);
-    const step = this.steps[this.requests.length - 1];
-    assert.ok(step, `the model was asked ${this.requests.length} times`);
-    return step(request);
-  }
-
-  // biome-ignore lint/correctness/useYield: these tests run the agent without streaming
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error("ScriptedModel does not stream");
-  }
-}
-
-/** The output the model was sent for `callId`, as text. */
-function toolOutput(request: ModelRequest | undefined, callId = "call-1"): string | undefined {
-  const input = (request?.input ?? []) as AgentInputItem[];
-  for (const item of input) {
-    if (item.type !== "function_call_result" || item.callId !== callId) continue;
-    const output = item.output as string | { type: string; text?: string };
-    return typeof output === "string" ? output : output.text;
-  }
-  return undefined;
-}
 
 const toolNames = (request: ModelRequest | undefined) =>
   (request?.tools ?? []).map((t) => t.name).sort();
@@ -91,14 +30,9 @@ for (const transport of AGENT_TRANSPORTS) {
   describe(`mcp-sse/openai-agents over ${transport}`, () => {
     let demo: AgentDemo;
     let mcps: McpsManager;
-
-    before(async () => {
-      demo = await startAgentDemo();
-      mcps = await connectDemo(demo, transport);
-    });
-    after(async () => {
-      await mcps?.close();
-      await demo?.close();
+    useAgentDemo(transport, (d, m) => {
+      demo = d;
+      mcps = m;
     });
 
     const agentWith = (
@@ -177,12 +111,7 @@ for (const transport of AGENT_TRANSPORTS) {
       try {
         const model = new ScriptedModel([
           async () => {
-            await new Promise<void>((resolve) => {
-              const off = mcps.on("data_update", () => {
-                off();
-                resolve();
-              });
-            });
+            await nextEvent(mcps, "data_update");
             return callTool("demo__realtime_monitor", { stream_id: "eth" });
           },
           () => answer("seen"),

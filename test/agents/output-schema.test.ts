@@ -7,24 +7,14 @@
  * framework's tool error, never a result the agent trusts.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { ToolMessage } from "@langchain/core/messages";
+import { describe, it } from "node:test";
 import type { McpServer } from "@modelcontextprotocol/server";
-import { RunContext } from "@openai/agents";
-import { generateText, stepCountIs } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
 import { z } from "zod";
 import * as aiAdapter from "../../src/agents/ai.js";
-import * as langchainAdapter from "../../src/agents/langchain.js";
-import * as agentsAdapter from "../../src/agents/openai-agents.js";
 import type { McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
-import {
-  AGENT_TRANSPORTS,
-  type AgentDemo,
-  connectDemo,
-  startAgentDemo,
-} from "../fixtures/agent-demo.js";
+import { AGENT_TRANSPORTS } from "../fixtures/agent-demo.js";
+import { agentsInvoke, aiStep, langchainInvoke, useAgentDemo } from "./helpers.js";
 
 const READING_SCHEMA = {
   type: "object",
@@ -62,68 +52,25 @@ function registerReading(server: McpServer): void {
   );
 }
 
-const USAGE = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 1, text: 1, reasoning: undefined },
-};
-
-/** The AI SDK mock model calls `reading(kind)`; answers the step's tool result or error. */
-async function aiReading(mcps: McpsManager, kind: string) {
-  let step = 0;
-  const model = new MockLanguageModelV4({
-    doGenerate: async () => {
-      step += 1;
-      const call = {
-        type: "tool-call" as const,
-        toolCallId: "c1",
-        toolName: "demo__reading",
-        input: JSON.stringify({ kind }),
-      };
-      return {
-        content: step === 1 ? [call] : [{ type: "text" as const, text: "ok" }],
-        finishReason: { unified: step === 1 ? "tool-calls" : "stop", raw: undefined },
-        usage: USAGE,
-        warnings: [],
-      } as Awaited<ReturnType<MockLanguageModelV4["doGenerate"]>>;
-    },
-  });
-  const result = await generateText({
-    model,
-    tools: aiAdapter.mcpsTools(mcps),
-    stopWhen: stepCountIs(3),
-    prompt: "read",
-  });
-  return result.steps[0]?.content.find((p) => p.type === "tool-result" || p.type === "tool-error");
-}
-
-async function langchainReading(mcps: McpsManager, kind: string): Promise<ToolMessage> {
-  const tool = langchainAdapter.mcpsToolkit(mcps).toolByName("demo__reading");
-  assert.ok(tool);
-  const args = { kind };
-  return (await tool.invoke({ type: "tool_call", id: "c1", name: tool.name, args })) as ToolMessage;
-}
-
-async function agentsReading(mcps: McpsManager, kind: string): Promise<unknown> {
-  const tool = agentsAdapter.mcpsTools(mcps).find((t) => t.name === "demo__reading");
-  assert.ok(tool);
-  return tool.invoke(new RunContext(), JSON.stringify({ kind }));
-}
+const aiReading = async (mcps: McpsManager, kind: string) =>
+  (await aiStep(mcps, {}, "demo__reading", { kind })).part;
+const langchainReading = (mcps: McpsManager, kind: string) =>
+  langchainInvoke(mcps, {}, "demo__reading", { kind });
+const agentsReading = (mcps: McpsManager, kind: string) =>
+  agentsInvoke(mcps, {}, "demo__reading", { kind });
 
 const MISMATCH = /Structured content does not match the tool's output schema/;
 
 for (const transport of AGENT_TRANSPORTS) {
   describe(`tools with an outputSchema, over ${transport}`, () => {
-    let demo: AgentDemo;
     let mcps: McpsManager;
-
-    before(async () => {
-      demo = await startAgentDemo({ register: registerReading });
-      mcps = await connectDemo(demo, transport);
-    });
-    after(async () => {
-      await mcps?.close();
-      await demo?.close();
-    });
+    useAgentDemo(
+      transport,
+      (_demo, m) => {
+        mcps = m;
+      },
+      { register: registerReading },
+    );
 
     it("the manager lists the schema; a call checks structuredContent against it", async () => {
       const tool = mcps.tools().find((t) => t.qualifiedName === "demo__reading");

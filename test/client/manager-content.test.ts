@@ -1,14 +1,17 @@
 /**
  * The manager's resources and prompts (`listResources`, `readResource`, `listPrompts`,
  * `getPrompt`), routed per server like tools, against real SDK `McpServer`s served by `serve()`:
- * `docs` (resources and prompts, over legacy SSE) and `plain` (tools only, over Streamable
- * HTTP). Failures are typed: unknown server, a JSON-RPC error, a timeout, an abort, a bad option.
+ * `docs` (resources, a resource template and prompts, over legacy SSE) and `plain` (tools only,
+ * over Streamable HTTP). Resource templates are listed and a URI expanded from one is read;
+ * completions of a template variable and of a prompt argument come from the server. Failures
+ * are typed: unknown server, a JSON-RPC error, a timeout, an abort, a bad option, a capability
+ * the server does not declare.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { McpServer } from "@modelcontextprotocol/server";
+import { completable, McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { connectMcps, type McpsManager } from "../../src/client/index.js";
+import { connectMcps, expandUriTemplate, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -29,9 +32,26 @@ function docsServer(): McpServer {
     { mimeType: "text/plain" },
     () => new Promise(() => {}),
   );
+  const topics = ["btc", "eth", "weather"];
+  server.registerResource(
+    "topic-readme",
+    new ResourceTemplate("docs://{topic}/readme", {
+      list: undefined,
+      complete: { topic: (value) => topics.filter((t) => t.startsWith(value)) },
+    }),
+    { title: "A topic's read me", mimeType: "text/markdown" },
+    async (uri, { topic }) => ({
+      contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# About ${String(topic)}` }],
+    }),
+  );
   server.registerPrompt(
     "summarize",
-    { description: "Summarize a stream", argsSchema: z.object({ topic: z.string() }) },
+    {
+      description: "Summarize a stream",
+      argsSchema: z.object({
+        topic: completable(z.string(), (value) => topics.filter((t) => t.startsWith(value))),
+      }),
+    },
     async ({ topic }) => ({
       messages: [
         { role: "user", content: { type: "text", text: `Summarize the ${topic} stream.` } },
@@ -105,6 +125,50 @@ describe("manager: resources and prompts of the configured servers", () => {
     assert.deepEqual(result.contents, [
       { uri: "docs://readme", mimeType: "text/markdown", text: "# The btc feed" },
     ]);
+  });
+
+  it("listResourceTemplates() and a URI expanded from a template, read like any resource", async () => {
+    const templates = await mcps.listResourceTemplates();
+    assert.deepEqual(templates, [
+      {
+        server: "docs",
+        uriTemplate: "docs://{topic}/readme",
+        name: "topic-readme",
+        title: "A topic's read me",
+        mimeType: "text/markdown",
+      },
+    ]);
+    assert.deepEqual(await mcps.listResourceTemplates("plain"), []);
+    const uri = expandUriTemplate(templates[0]?.uriTemplate ?? "", { topic: "eth" });
+    assert.equal(uri, "docs://eth/readme");
+    const { contents } = await mcps.readResource("docs", uri);
+    assert.deepEqual(contents, [{ uri, mimeType: "text/markdown", text: "# About eth" }]);
+    assert.throws(
+      () => expandUriTemplate("docs://{topic/readme", { topic: "x" }),
+      expectCode("CLIENT_INVALID_OPTION", /not a URI template/),
+    );
+  });
+
+  it("complete(): the server's suggestions for a template variable and a prompt argument", async () => {
+    const variable = await mcps.complete(
+      "docs",
+      { type: "ref/resource", uri: "docs://{topic}/readme" },
+      { name: "topic", value: "e" },
+    );
+    assert.deepEqual(variable.values, ["eth"]);
+    const argument = await mcps.complete(
+      "docs",
+      { type: "ref/prompt", name: "summarize" },
+      { name: "topic", value: "" },
+    );
+    assert.deepEqual(argument.values, ["btc", "eth", "weather"]);
+    await assert.rejects(
+      mcps.complete("plain", { type: "ref/prompt", name: "x" }, { name: "a", value: "" }),
+      expectCode(
+        "CLIENT_NOT_SUPPORTED",
+        /completion\/complete prompt x a on server "plain".*"completions"/,
+      ),
+    );
   });
 
   it("listPrompts() and getPrompt(): qualified names, arguments, the rendered messages", async () => {

@@ -15,6 +15,7 @@ import { openEventStream } from "../../sse/reader.js";
 import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
 import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
+import { checkCallHeaders } from "../call-headers.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
 import { ConnectionStatus } from "../connection-status.js";
 import { ErrorEventPolicy, type ErrorEventTarget } from "../error-events.js";
@@ -149,8 +150,9 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       tools: this._tools,
     };
     checkCall(at, tool, timeoutMs);
+    const headers = checkCallHeaders(this.options.server, tool, options.headers);
     try {
-      return await this.rpc.callTool(tool, args, timeoutMs, admitted.signal);
+      return await this.rpc.callTool(tool, args, timeoutMs, admitted.signal, headers);
     } catch (error) {
       throw toCallError(error, {
         server: this.name,

@@ -113,11 +113,14 @@ export class FeedRpc {
     args: Record<string, unknown>,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    /** This call's own headers (checked: call-headers.ts). */
+    headers?: Record<string, string>,
   ): Promise<CallToolResult> {
     const where = `tool "${tool}" on server "${this.options.server.name}"`;
     let answer: Answer;
     try {
-      answer = await this.request("tools/call", { name: tool, arguments: args }, timeoutMs, signal);
+      const params = { name: tool, arguments: args };
+      answer = await this.request("tools/call", params, timeoutMs, signal, headers);
     } catch (error) {
       throw this.callError(error, tool, timeoutMs);
     }
@@ -170,12 +173,13 @@ export class FeedRpc {
     params: Record<string, unknown>,
     timeoutMs: number,
     signal?: AbortSignal,
+    headers?: Record<string, string>,
   ): Promise<Answer> {
     try {
-      return await this.post(method, params, timeoutMs, signal);
+      return await this.post(method, params, timeoutMs, signal, headers);
     } catch (error) {
       if (!isUnauthorized(error) || !(await this.options.refresh())) throw error;
-      return await this.post(method, params, timeoutMs, signal);
+      return await this.post(method, params, timeoutMs, signal, headers);
     }
   }
 
@@ -184,6 +188,7 @@ export class FeedRpc {
     params: Record<string, unknown>,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    headers: Record<string, string> = {},
   ): Promise<Answer> {
     const { server } = this.options;
     const url = this.url as string;
@@ -192,7 +197,7 @@ export class FeedRpc {
       fetch: this.options.fetch,
       url,
       serverName: server.name,
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { ...headers, "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
       timeoutMs,
       fallbackDelayMs: server.reconnectIntervalMs,

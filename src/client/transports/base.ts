@@ -10,6 +10,7 @@ import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
 import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../sse/backoff.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
+import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
 import { type HeaderSource, scrub, scrubError } from "./request.js";
@@ -189,6 +190,22 @@ export abstract class ClientTransportBase {
     const extra = await resolveHeaderSource(this.getHeaders, this.server.name);
     this.rememberSecrets(Object.values(extra));
     return mergeHeaders(extra, own);
+  }
+
+  /**
+   * The headers the SDK passed with one message (`send(message, { headers })`: a call's own,
+   * see call-headers.ts), without those the transport owns. They go on that message's POST,
+   * over a configured header of the same name; secret-looking values are remembered, so this
+   * transport's errors and logs are scrubbed of them as of the configured ones.
+   */
+  protected messageHeaders(
+    headers: Readonly<Record<string, string>> | undefined,
+  ): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers ?? {}))
+      if (!RESERVED_CALL_HEADERS.includes(name.toLowerCase())) out[name] = value;
+    this.rememberSecrets(callHeaderSecrets(this.server, out));
+    return out;
   }
 
   private rememberSecrets(values: readonly string[]): void {

@@ -13,7 +13,7 @@
  * the open stream is handed over to an event-feed connection and `start()` rejects with the
  * internal `CLIENT_FEED_DETECTED`. Without the option, behaviour is unchanged.
  */
-import type { JSONRPCMessage } from "@modelcontextprotocol/client";
+import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
@@ -118,14 +118,15 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
     });
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const endpoint = this.endpoint;
     if (this.closed || endpoint === undefined) throw notConnected(this.server.name, this.closed);
     const request = await postWithBackoff({
       fetch: this.fetch,
       url: endpoint.href,
       serverName: this.server.name,
-      headers: { "Content-Type": "application/json" },
+      // A call's own headers (`call(…, { headers })`) go on the POST that carries it.
+      headers: { ...this.messageHeaders(options?.headers), "Content-Type": "application/json" },
       body: JSON.stringify(message),
       timeoutMs: this.server.timeoutMs,
       fallbackDelayMs: this.server.reconnectIntervalMs,

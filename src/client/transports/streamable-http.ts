@@ -89,7 +89,7 @@ export class StreamableHttpClientTransport
     }
     const initialize = isInitializeRequest(message);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(options?.headers ?? {}))
+    for (const [name, value] of Object.entries(this.messageHeaders(options?.headers)))
       if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
     Object.assign(headers, this.sessionHeaders(!initialize), {
       "Content-Type": "application/json",
