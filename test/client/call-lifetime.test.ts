@@ -78,9 +78,11 @@ describe("call lifetime: progress cannot keep a call alive forever", () => {
 
   it("by default the cap is DEFAULT_MAX_CALL_TIME_FACTOR × the call's timeout (regression: { timeout: 2000 } pending past 20 s)", async () => {
     await withChatty({}, async (mcps) => {
-      const error = await settle(mcps.call("s", "chatty", {}, { timeout: 500 }));
+      // Progress comes every 20 ms: 1 s between two is a stall only a very busy machine makes
+      // (which would end the call by its timeout, not by the cap this test is about).
+      const error = await settle(mcps.call("s", "chatty", {}, { timeout: 1000 }));
       assert.ok(isMcpSseError(error, "CLIENT_TIMEOUT"), String(error));
-      assert.equal(error.details.maxCallTimeMs, 500 * DEFAULT_MAX_CALL_TIME_FACTOR);
+      assert.equal(error.details.maxCallTimeMs, 1000 * DEFAULT_MAX_CALL_TIME_FACTOR);
     });
   });
 
@@ -97,10 +99,11 @@ describe("call lifetime: progress cannot keep a call alive forever", () => {
       const result = await mcps.call(
         "s",
         "slow",
-        { steps: 3, gapMs: 100 },
-        { timeout: 250, maxCallTime: 5000 },
+        // 1.5 s in all, past the 1 s timeout; each 300 ms gap leaves 700 ms for a busy machine.
+        { steps: 5, gapMs: 300 },
+        { timeout: 1000, maxCallTime: 5000 },
       );
-      assert.deepEqual(result.content, [{ type: "text", text: "done after 3 steps" }]);
+      assert.deepEqual(result.content, [{ type: "text", text: "done after 5 steps" }]);
     });
   });
 
