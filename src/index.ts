@@ -22,8 +22,11 @@ export {
   diagnose,
 } from "./client/diagnose/index.js";
 export {
+  type AuthProviderOption,
   type CallOptions,
   CLIENT_ABORTED,
+  CLIENT_AUTH_FAILED,
+  CLIENT_AUTH_REQUIRED,
   CLIENT_CLOSED,
   CLIENT_CONNECTION_LOST,
   CLIENT_ERROR_EVENTS,
@@ -64,6 +67,7 @@ export {
   type ResourceSubscriptionsApi,
   type ServerConnection,
   type ServerMetricsSnapshot,
+  type ServerOAuth,
   type ServerRequestContext,
   type ServerRequestHandlers,
   type ServerStatus,

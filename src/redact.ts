@@ -35,7 +35,7 @@ export function isSecretName(name: string, extra: readonly string[] = []): boole
   return (
     SECRET_HEADER_NAMES.includes(lower) ||
     extra.includes(lower) ||
-    /token|secret|password|api[-_]?key|encryption[-_]?key/.test(lower)
+    /token|secret|password|api[-_]?key|encryption[-_]?key|private[-_]?key/.test(lower)
   );
 }
 

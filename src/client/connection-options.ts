@@ -3,7 +3,12 @@
  * `initialize` identity, the manager's reconnect schedule and the typed error of a failed
  * initialize. Kept apart from the class so that the state machine reads on its own.
  */
-import { type Client, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import {
+  type Client,
+  type OAuthClientProvider,
+  SdkError,
+  SdkErrorCode,
+} from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../config/types.js";
 import { McpSseError, redactUrl } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -59,6 +64,11 @@ export interface ConnectionOptions {
   /** Receives every event of this connection (notifications, state, error), in order. */
   emit: (event: McpsEvent) => void;
   refreshToken?: RefreshToken;
+  /**
+   * OAuth 2.1 for this server's HTTP requests (the SDK's `OAuthClientProvider`): bearer token
+   * on every request, the authorization flow on 401 (see `src/client/auth/server-oauth.ts`).
+   */
+  authProvider?: OAuthClientProvider;
   /** Random source for jitter (tests pass their own). Default `Math.random`. */
   random?: () => number;
   /** Called on every reconnect attempt (for metrics). */

@@ -11,6 +11,8 @@ import { isMcpSseError, McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { sleep } from "../sse/backoff.js";
 import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
+import { finishServerAuth } from "./auth/finish.js";
+import { CLIENT_AUTH_REQUIRED, oauthOf, type ServerOAuth } from "./auth/server-oauth.js";
 import {
   CLIENT_CLOSED,
   CLIENT_NOT_READY,
@@ -66,13 +68,22 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   private readonly log: Logger;
   /** The guide's error events (AUTHENTICATION_FAILED, RATE_LIMITED, …): see error-events.ts. */
   private readonly errorEvents: ErrorEventPolicy;
+  /** OAuth state shared by every transport of this server (`options.authProvider`). */
+  private readonly oauth: ServerOAuth | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.server.name;
     this.secretsOf = headerSecrets(options.server.headers);
+    this.oauth = oauthOf(options);
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
-    // Every line of this server (its transport's too) is redacted with its secret_headers.
-    this.log = redactingLogger(log, options.server.secretHeaders, () => this.headers());
+    // Every line of this server (its transport's too) is redacted with its secret_headers
+    // and OAuth tokens.
+    this.log = redactingLogger(
+      log,
+      options.server.secretHeaders,
+      () => this.headers(),
+      () => this.oauth?.secretValues() ?? [],
+    );
     this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
     this.liveness = new Liveness({
       intervalMs: options.server.pingIntervalMs,
@@ -99,7 +110,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
    * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
    */
   secretValues(): string[] {
-    return this.secretsOf(this.refreshedHeaders);
+    const values = this.secretsOf(this.refreshedHeaders);
+    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
   }
   /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {
@@ -220,6 +232,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       server,
       logger: this.log,
       getHeaders: () => this.headers(),
+      ...(this.oauth === undefined ? {} : { oauth: this.oauth }),
       onStreamState: (change) => {
         if (!current()) return;
         this.log.debug({ stream: change.stream, state: change.state }, "stream state");
@@ -310,7 +323,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   private async reconnect(cause: unknown): Promise<void> {
     const { maxReconnects, reconnectIntervalMs } = this.options.server;
     let last = cause;
-    for (let attempt = 1; attempt <= maxReconnects; attempt += 1) {
+    // Only the user can authorize (finishAuth): reconnecting would open the page again.
+    for (let attempt = 1; attempt <= maxReconnects && !authRequired(last); attempt += 1) {
       // Quick losses pace the backoff, they do not count towards max_reconnects: a server
       // that drops every session at once is re-initialized on the schedule, not in a loop.
       const delayMs = reconnectDelay(
@@ -336,6 +350,27 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       }
     }
     if (this.status.state === "reconnecting") this.setState("failed", last);
+  }
+
+  /**
+   * Complete an OAuth authorization the server was waiting for (`CLIENT_AUTH_REQUIRED`):
+   * exchange the code, then connect again at once if the server had failed for want of it.
+   */
+  async finishAuth(authorizationCode: string, iss?: string): Promise<void> {
+    await finishServerAuth(this.oauth, this.options, authorizationCode, iss);
+    if (this.status.state !== "failed" || this.lifetime.signal.aborted) return;
+    this.setState("reconnecting");
+    // Read through a call: the state may have changed (close) while this awaited.
+    const reconnecting = () => this.state === "reconnecting";
+    try {
+      await this.openWithAuth(undefined);
+      if (reconnecting()) this.setState("ready");
+    } catch (error) {
+      if (!reconnecting()) return;
+      this.reportError(error);
+      this.setState("failed", error);
+      throw error;
+    }
   }
 
   /** Connected: ready, or paused by a RATE_LIMITED error event. */
@@ -398,4 +433,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     // fast with CLIENT_NOT_READY meanwhile); a failed one has none.
     if (this.status.set(to, error) && to === "failed") this._tools = [];
   }
+}
+
+function authRequired(error: unknown): boolean {
+  return isMcpSseError(error, CLIENT_AUTH_REQUIRED);
 }

@@ -12,12 +12,14 @@ import type { ServerConnection } from "./server-connection.js";
 export function createServerConnection(options: ConnectionOptions): ServerConnection {
   const { server } = options;
   if (server.kind === "feed") {
-    const { logger, emit, refreshToken, onReconnectAttempt, onStreamReconnect } = options;
+    const { logger, emit, refreshToken, authProvider, onReconnectAttempt, onStreamReconnect } =
+      options;
     return new FeedConnection({
       server,
       logger,
       emit,
       ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(authProvider === undefined ? {} : { authProvider }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       ...(onReconnectAttempt === undefined ? {} : { onReconnectAttempt }),
       ...(onStreamReconnect === undefined ? {} : { onStreamReconnect }),

@@ -1,5 +1,16 @@
 /** The agent-facing client: `connectMcps` and the types of its tools, events and metrics. */
 export {
+  type AuthProviderOption,
+  clientCredentialsProvider,
+  OAUTH_CLIENT_NAME,
+} from "./auth/providers.js";
+export {
+  CLIENT_AUTH_FAILED,
+  CLIENT_AUTH_REQUIRED,
+  ServerOAuth,
+  type ServerOAuthOptions,
+} from "./auth/server-oauth.js";
+export {
   CLIENT_ABORTED,
   CLIENT_CLOSED,
   CLIENT_CONNECTION_LOST,

@@ -5,6 +5,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/client";
 import type { McpsConfig } from "../config/types.js";
 import type { Logger } from "../logger.js";
+import type { AuthProviderOption } from "./auth/providers.js";
 import type { CallOptions, RefreshToken, TransportFactory } from "./connection.js";
 import type { BatchOptions, EventHandler, SubscribeOptions } from "./event-queue.js";
 import type { McpsEvent } from "./events.js";
@@ -25,6 +26,13 @@ export interface ConnectMcpsOptions {
   cwd?: string;
   /** On HTTP 401: new headers for the server (e.g. a fresh `Authorization`), then reconnect. */
   refreshToken?: RefreshToken;
+  /**
+   * OAuth 2.1 per server (the SDK's `OAuthClientProvider`): a map by server name, or a
+   * function of the name. Every HTTP request of that server carries the provider's bearer
+   * token; a 401 runs the authorization flow (discovery, registration, PKCE, refresh) and the
+   * request is sent once more. Wins over the server's config `auth:` block. See docs/client.md.
+   */
+  authProvider?: AuthProviderOption;
   /** Receives every event (off the read loop, like `on("*")`). */
   onEvent?: EventHandler;
   /**
@@ -110,5 +118,12 @@ export interface McpsManager extends ServerContentApi, ResourceSubscriptionsApi 
    * handler; a server that cannot be notified gets an `error` event.
    */
   notifyRootsChanged(server?: string): Promise<void>;
+  /**
+   * Complete the OAuth authorization `server` waited for (it failed with
+   * `CLIENT_AUTH_REQUIRED` after its provider's `redirectToAuthorization`): exchange the
+   * `authorizationCode` from the redirect (and its `iss` parameter, if any) for tokens, then
+   * reconnect the server. Rejects typed (`CLIENT_AUTH_FAILED`, `CLIENT_INVALID_OPTION`, …).
+   */
+  finishAuth(server: string, authorizationCode: string, iss?: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { McpsConfig, ServerConfig } from "../config/types.js";
 import { McpSseError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { MAX_TIMER_MS } from "../sse/backoff.js";
+import { providerFor } from "./auth/providers.js";
 import {
   CLIENT_ABORTED,
   CLIENT_UNKNOWN_SERVER,
@@ -178,6 +179,7 @@ class Manager implements McpsManager {
     const metrics = this.metricsOf(server.name);
     const createTransport = this.options.createTransport ?? createClientTransport;
     const fetch = this.pool.fetchFor(server);
+    const authProvider = providerFor(server, this.options.authProvider);
     return createServerConnection({
       server,
       logger: this.logger,
@@ -193,6 +195,7 @@ class Manager implements McpsManager {
       ...(this.options.refreshToken === undefined
         ? {}
         : { refreshToken: this.options.refreshToken }),
+      ...(authProvider === undefined ? {} : { authProvider }),
     });
   }
 
@@ -348,6 +351,15 @@ class Manager implements McpsManager {
     const targets =
       server === undefined ? [...this.connections.values()] : [this.connectionOf(server)];
     await Promise.all(targets.map((connection) => connection.notifyRootsChanged()));
+  }
+
+  async finishAuth(server: string, authorizationCode: string, iss?: string): Promise<void> {
+    const connection = this.connectionOf(server);
+    try {
+      await connection.finishAuth(authorizationCode, iss);
+    } catch (error) {
+      throw scrubFailure(error, connection.secretValues());
+    }
   }
 
   // Resources and prompts: routed like tools, in their own module.

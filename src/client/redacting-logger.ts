@@ -24,17 +24,19 @@ export function secretHeaderValues(
 /**
  * `logger` with every object redacted: fields named like a secret (built-in names or
  * `secretNames`, lower case) become `[REDACTED]`, and the current values of the secret headers
- * (`headers()`, read at each line so refreshed tokens are covered) are scrubbed from strings.
+ * (`headers()`, read at each line so refreshed tokens are covered) and `extraValues()` (OAuth
+ * tokens) are scrubbed from strings.
  * The silent logger is returned as it is (nothing to protect, nothing to spend).
  */
 export function redactingLogger(
   logger: Logger,
   secretNames: readonly string[],
   headers: () => Record<string, string>,
+  extraValues: () => readonly string[] = () => [],
 ): Logger {
   if (logger === silentLogger) return logger;
   const line = (obj: object | string): object | string => {
-    const values = secretHeaderValues(headers(), secretNames);
+    const values = [...secretHeaderValues(headers(), secretNames), ...extraValues()];
     if (typeof obj === "string") return values.length === 0 ? obj : scrubValues(obj, values);
     return redactValue(obj, { names: secretNames, values }) as object;
   };
@@ -49,6 +51,6 @@ export function redactingLogger(
   const child = logger.child;
   if (child !== undefined)
     wrapped.child = (bindings) =>
-      redactingLogger(child.call(logger, bindings), secretNames, headers);
+      redactingLogger(child.call(logger, bindings), secretNames, headers, extraValues);
   return wrapped;
 }

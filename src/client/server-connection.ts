@@ -30,6 +30,11 @@ export interface ServerConnection {
    * `server-content.ts`); undefined otherwise, and always for an event feed (it has neither).
    */
   readyClient(): Client | undefined;
+  /**
+   * Complete an OAuth authorization that needed the user (`CLIENT_AUTH_REQUIRED`): exchange
+   * the code for tokens and reconnect a server that failed for want of it.
+   */
+  finishAuth(authorizationCode: string, iss?: string): Promise<void>;
   /** Tell the server its roots changed, when it can hear it; failures become `error` events. */
   notifyRootsChanged(): Promise<void>;
   close(): Promise<void>;

@@ -21,7 +21,8 @@ export const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionSt
   ready: ["reconnecting", "paused", "failed", "closed"],
   reconnecting: ["ready", "paused", "failed", "closed"],
   paused: ["ready", "reconnecting", "failed", "closed"],
-  failed: ["closed"],
+  // `finishAuth` reconnects a server that failed for want of the user's authorization.
+  failed: ["reconnecting", "closed"],
   closed: [],
 };
 

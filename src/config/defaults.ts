@@ -14,6 +14,10 @@ export const DEFAULT_MAX_RECONNECTS = 10;
 /** `ping_interval`: MCP ping period, seconds; 0 disables pings. */
 export const DEFAULT_PING_INTERVAL_S = 0;
 /** `tool_separator`: joins server and tool in qualified names (`server__tool`). */
+/** `auth.algorithm`: how a `private_key` signs its client assertion (RFC 7523). */
+export const DEFAULT_AUTH_ALGORITHM = "RS256";
+/** `auth.grant`: the one grant a config can run on its own (machine to machine). */
+export const AUTH_GRANTS = ["client_credentials"] as const;
 export const DEFAULT_TOOL_SEPARATOR = "__";
 /** `enabled`: servers are connected unless disabled. */
 export const DEFAULT_ENABLED = true;

@@ -4,6 +4,8 @@
  */
 import type { Logger } from "../logger.js";
 import {
+  AUTH_GRANTS,
+  DEFAULT_AUTH_ALGORITHM,
   DEFAULT_DNS_CACHE_TTL_S,
   DEFAULT_ENABLED,
   DEFAULT_MAX_RECONNECTS,
@@ -21,7 +23,14 @@ import {
 import type { PathSegment, ProblemList } from "./problems.js";
 import { formatPath } from "./problems.js";
 import type { RawConfig, RawMcpServersEntry, RawMcpsEntry } from "./schema.js";
-import type { McpsConfig, PoolConfig, ServerConfig, TlsConfig, TransportKind } from "./types.js";
+import type {
+  McpsConfig,
+  OAuthConfig,
+  PoolConfig,
+  ServerConfig,
+  TlsConfig,
+  TransportKind,
+} from "./types.js";
 import { entriesOf } from "./validate.js";
 
 /** PEM text read for one entry, keyed by the entry's formatted path. */
@@ -145,6 +154,7 @@ async function toServer(
   if (entry.command !== undefined) server.command = entry.command;
   if (entry.cwd !== undefined) server.cwd = await resolveFrom(baseDir, entry.cwd);
   if (entry.encryption_key !== undefined) server.encryptionKey = entry.encryption_key;
+  if (entry.auth !== undefined) server.auth = authOf(entry.auth);
   if (entry.tls !== undefined) {
     const insecure = entry.tls.insecure ?? entry.tls.insecure_skip_verify ?? DEFAULT_TLS_INSECURE;
     const tls: TlsConfig = { insecure };
@@ -160,6 +170,21 @@ async function toServer(
     }
   }
   return server;
+}
+
+/** `auth:` in the file's terms → `OAuthConfig` (validate.ts checked which secret is given). */
+function authOf(raw: NonNullable<RawMcpsEntry["auth"]>): OAuthConfig {
+  const auth: OAuthConfig = {
+    grant: raw.grant ?? AUTH_GRANTS[0],
+    clientId: raw.client_id,
+    algorithm: raw.algorithm ?? DEFAULT_AUTH_ALGORITHM,
+  };
+  if (raw.client_secret !== undefined) auth.clientSecret = raw.client_secret;
+  if (raw.private_key !== undefined) auth.privateKey = raw.private_key;
+  if (raw.scope !== undefined) auth.scope = raw.scope;
+  if (raw.issuer !== undefined) auth.issuer = raw.issuer;
+  if (raw.token_endpoint !== undefined) auth.tokenEndpoint = raw.token_endpoint;
+  return auth;
 }
 
 /** Build the normalized config from a validated file. */

@@ -45,6 +45,18 @@ const FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
   rpcUrl: { file: "rpc_url" },
   rateLimitBackoffMs: { file: "rate_limit_backoff", msToSeconds: true },
   maxCallTimeMs: { file: "max_call_time", msToSeconds: true },
+  auth: { file: "auth" },
+};
+/** `OAuthConfig` key → the file's `auth:` key. */
+const AUTH_FIELDS: Record<string, { file: string }> = {
+  grant: { file: "grant" },
+  clientId: { file: "client_id" },
+  clientSecret: { file: "client_secret" },
+  privateKey: { file: "private_key" },
+  algorithm: { file: "algorithm" },
+  scope: { file: "scope" },
+  issuer: { file: "issuer" },
+  tokenEndpoint: { file: "token_endpoint" },
 };
 const FILE_TO_OWN = new Map(Object.entries(FIELDS).map(([own, { file }]) => [file, own]));
 
@@ -80,7 +92,10 @@ const POOL_FIELDS: Record<string, { file: string; msToSeconds?: true }> = {
 const POOL_FILE_TO_OWN = new Map(Object.entries(POOL_FIELDS).map(([own, { file }]) => [file, own]));
 
 function toFileEntry(server: unknown): unknown {
-  return renameKeys(server, FIELDS);
+  const entry = renameKeys(server, FIELDS);
+  if (isObj(entry) && entry["auth"] !== undefined)
+    entry["auth"] = renameKeys(entry["auth"], AUTH_FIELDS);
+  return entry;
 }
 
 function toFileShape(value: Obj): Obj {

@@ -9,7 +9,12 @@
  */
 import { z } from "zod";
 import { decodeBase64Url } from "../fernet/index.js";
-import { DEFAULT_POOL_CONNECTIONS, MAX_TIMER_S, SERVER_NAME_PATTERN } from "./defaults.js";
+import {
+  AUTH_GRANTS,
+  DEFAULT_POOL_CONNECTIONS,
+  MAX_TIMER_S,
+  SERVER_NAME_PATTERN,
+} from "./defaults.js";
 
 export const TRANSPORT_NAMES = ["sse", "http", "streamable-http", "stdio", "auto"] as const;
 export const SERVER_KINDS = ["auto", "mcp", "feed"] as const;
@@ -76,6 +81,33 @@ const transport = z.enum(TRANSPORT_NAMES, {
   error: `must be one of ${TRANSPORT_NAMES.join(", ")}`,
 });
 
+/** Keys of `auth:` (unknown keys are typos there too). */
+export const AUTH_KEYS = [
+  "grant",
+  "client_id",
+  "client_secret",
+  "private_key",
+  "algorithm",
+  "scope",
+  "issuer",
+  "token_endpoint",
+] as const;
+
+/** `auth:`: OAuth client credentials. Which secret is given is checked in validate.ts. */
+const authSchema = z.strictObject(
+  {
+    grant: z.enum(AUTH_GRANTS, { error: `must be ${AUTH_GRANTS.join(", ")}` }).optional(),
+    client_id: z.string({ error: "is required (a string)" }).min(1, "must not be empty"),
+    client_secret: nonEmpty.optional(),
+    private_key: nonEmpty.optional(),
+    algorithm: nonEmpty.optional(),
+    scope: nonEmpty.optional(),
+    issuer: httpUrl.optional(),
+    token_endpoint: httpUrl.optional(),
+  },
+  { error: `must be a map with ${AUTH_KEYS.join(", ")}` },
+);
+
 /** Fields shared by both shapes (everything but the name). */
 const serverFields = {
   transport: transport.optional(),
@@ -117,6 +149,7 @@ const serverFields = {
     )
     .optional(),
   encryption_key: fernetKey.optional(),
+  auth: authSchema.optional(),
   command: nonEmpty.optional(),
   args: z.array(scalar, { error: "must be a list of strings" }).optional(),
   env: stringMap.optional(),

@@ -66,8 +66,33 @@ export interface ServerConfig {
   rpcUrl?: string;
   /** Pause after a `RATE_LIMITED` error event without `retry_after`, ms (file: `rate_limit_backoff`, seconds). */
   rateLimitBackoffMs: number;
+  /** OAuth client credentials (file: `auth:`); an `authProvider` option for the server wins. */
+  auth?: OAuthConfig;
   /** Warn about an event handler slower than this, ms (file: `slow_handler_ms`); 0 = never. */
   slowHandlerMs: number;
+}
+
+/**
+ * OAuth 2.1 client credentials for a server (file: `auth:`), for an agent that runs with no
+ * user at hand. Secrets: never logged.
+ */
+export interface OAuthConfig {
+  /** The grant (file: `grant`, default and only value `client_credentials`). */
+  grant: "client_credentials";
+  /** file: `client_id`. */
+  clientId: string;
+  /** file: `client_secret` (`client_secret_basic`); exactly one of it and `privateKey`. */
+  clientSecret?: string;
+  /** file: `private_key`, PEM (PKCS#8): a signed client assertion (`private_key_jwt`). */
+  privateKey?: string;
+  /** Signing algorithm of `privateKey` (file: `algorithm`, default `DEFAULT_AUTH_ALGORITHM`). */
+  algorithm: string;
+  /** Scopes to ask for, space-separated (file: `scope`). */
+  scope?: string;
+  /** The authorization server's issuer URL the credentials belong to (file: `issuer`). */
+  issuer?: string;
+  /** The token endpoint, skipping discovery (file: `token_endpoint`). */
+  tokenEndpoint?: string;
 }
 
 /** The HTTP connection pool every server of a manager shares (file: top-level `pool:`). */

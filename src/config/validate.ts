@@ -7,7 +7,13 @@ import type { z } from "zod";
 import type { Logger } from "../logger.js";
 import type { PathSegment, ProblemList } from "./problems.js";
 import { formatPath } from "./problems.js";
-import { configSchema, KNOWN_ENTRY_KEYS, type RawConfig, TRANSPORT_NAMES } from "./schema.js";
+import {
+  AUTH_KEYS,
+  configSchema,
+  KNOWN_ENTRY_KEYS,
+  type RawConfig,
+  TRANSPORT_NAMES,
+} from "./schema.js";
 
 type Obj = Record<string, unknown>;
 const TOP_LEVEL_KEYS = ["mcps", "mcpServers", "tool_separator", "pool"];
@@ -141,11 +147,13 @@ function issueToProblems(issue: z.core.$ZodIssue, problems: ProblemList, skip: S
           ? ["ca", "cert", "key", "insecure", "insecure_skip_verify"]
           : last === "tools"
             ? ["allow", "deny"]
-            : path.length === 1 && last === "pool"
-              ? POOL_KEYS
-              : path.length === 2
-                ? KNOWN_ENTRY_KEYS
-                : [];
+            : last === "auth"
+              ? AUTH_KEYS
+              : path.length === 1 && last === "pool"
+                ? POOL_KEYS
+                : path.length === 2
+                  ? KNOWN_ENTRY_KEYS
+                  : [];
     for (const key of issue.keys) problems.add([...path, key], unknownKeyMessage(key, known));
     return;
   }
@@ -210,6 +218,7 @@ function crossFieldRules(tree: unknown, problems: ProblemList, skip: Set<string>
         add([...path, "command"], `is only used by the stdio transport, not ${transport}`);
     }
     feedRules(path, value, transport, add);
+    authRules(path, value, transport, add);
     const tls = value["tls"];
     if (isObj(tls) && (tls["cert"] === undefined) !== (tls["key"] === undefined)) {
       add([...path, "tls"], "cert and key must be given together (mutual TLS)");
@@ -244,6 +253,37 @@ function feedRules(
     add([...path, "rpc_url"], "is only used by event feeds over HTTP, not the stdio transport");
   if (value["rpc_url"] !== undefined && value["kind"] === "mcp")
     add([...path, "rpc_url"], "is only used by event feeds, not kind mcp");
+}
+
+/**
+ * `auth:` (OAuth client credentials): HTTP transports only; exactly one client secret
+ * (`client_secret` or `private_key`); and not beside an `Authorization` header, which the
+ * OAuth token would replace (one of them would be silently unused).
+ */
+function authRules(
+  path: PathSegment[],
+  value: Obj,
+  transport: string,
+  add: (path: PathSegment[], message: string) => void,
+): void {
+  const auth = value["auth"];
+  if (!isObj(auth)) return;
+  const where = [...path, "auth"];
+  if (transport === "stdio") add(where, "is only used by HTTP transports, not stdio");
+  const secret = auth["client_secret"] !== undefined;
+  const key = auth["private_key"] !== undefined;
+  if (!secret && !key)
+    add(where, "needs client_secret (client_secret_basic) or private_key (private_key_jwt)");
+  if (secret && key)
+    add([...where, "private_key"], "give only one of client_secret and private_key");
+  if (auth["algorithm"] !== undefined && !key)
+    add([...where, "algorithm"], "is only used with private_key");
+  const headers = value["headers"];
+  if (isObj(headers) && Object.keys(headers).some((h) => h.toLowerCase() === "authorization"))
+    add(
+      [...path, "headers", "Authorization"],
+      "cannot be combined with auth: (its OAuth token is the Authorization header); remove one",
+    );
 }
 
 /**

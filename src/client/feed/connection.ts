@@ -6,7 +6,7 @@
  * legacy MCP stream; the reader giving up is `failed`. A stream handed over by the legacy
  * transport (`handoff`) is read on from where it was: no event is lost, no request repeated.
  */
-import type { CallToolResult, Tool } from "@modelcontextprotocol/client";
+import type { CallToolResult, OAuthClientProvider, Tool } from "@modelcontextprotocol/client";
 import { isToolAllowed } from "../../config/tools.js";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
@@ -14,7 +14,13 @@ import type { Logger } from "../../logger.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
-import { CLIENT_REFRESH_FAILED, isUnauthorized, toCallError } from "../call-errors.js";
+import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
+import {
+  CLIENT_INVALID_OPTION,
+  CLIENT_REFRESH_FAILED,
+  isUnauthorized,
+  toCallError,
+} from "../call-errors.js";
 import { checkCallHeaders } from "../call-headers.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
 import { ConnectionStatus } from "../connection-status.js";
@@ -43,6 +49,8 @@ export interface FeedConnectionOptions {
   /** Receives every event of this feed (its events, state, error), in order. */
   emit: (event: McpsEvent) => void;
   refreshToken?: RefreshToken;
+  /** OAuth: the bearer token on the stream and every RPC, the flow on 401 (server-oauth.ts). */
+  authProvider?: OAuthClientProvider;
   /** Called on every reconnect attempt of the stream (metrics). */
   onReconnectAttempt?: () => void;
   onStreamReconnect?: () => void;
@@ -62,6 +70,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private readonly pool: OwnedFetch | undefined;
   private readonly bareFetch: typeof globalThis.fetch;
   private readonly credentials: FeedCredentials;
+  private readonly oauth: ServerOAuth | undefined;
   private readonly rpc: FeedRpc;
   private readonly policy: ErrorEventPolicy;
   private stream: EventStreamReader | undefined;
@@ -79,11 +88,21 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
     this.credentials = new FeedCredentials(server, options.refreshToken, () => this.log);
-    this.log = redactingLogger(log, server.secretHeaders, () => this.credentials.headers());
+    this.oauth = oauthOf(options);
+    this.log = redactingLogger(
+      log,
+      server.secretHeaders,
+      () => this.credentials.headers(),
+      () => this.oauth?.secretValues() ?? [],
+    );
     this.url = requireUrl({ server });
     this.pool =
       options.handoff?.pool ?? (options.fetch === undefined ? defaultFetch(server) : undefined);
-    this.bareFetch = (this.pool?.fetch ?? options.fetch) as typeof globalThis.fetch;
+    const fetch = (this.pool?.fetch ?? options.fetch) as typeof globalThis.fetch;
+    this.bareFetch =
+      this.oauth === undefined
+        ? fetch
+        : this.oauth.wrap(fetch, (values) => this.credentials.remember(values));
     this.rpc = new FeedRpc({
       server,
       fetch: withHeaders(
@@ -165,7 +184,17 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   }
 
   secretValues(): string[] {
-    return this.credentials.headerSecretValues();
+    const values = this.credentials.headerSecretValues();
+    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
+  }
+
+  /** Feeds take non-interactive OAuth only (client credentials): nothing to finish. */
+  async finishAuth(): Promise<void> {
+    throw new McpSseError(
+      CLIENT_INVALID_OPTION,
+      `finishAuth("${this.name}"): server "${this.name}" is an event feed; feeds support OAuth without a user (client credentials), not the interactive flow.`,
+      { details: { server: this.name } },
+    );
   }
 
   /** A feed has no roots to hear about. */

@@ -49,8 +49,8 @@ export class DetectingConnection implements ServerConnection {
       await handoff.close();
       return;
     }
-    const { server, logger, emit, refreshToken, onReconnectAttempt, onStreamReconnect } =
-      this.options;
+    const { server, logger, emit, refreshToken, authProvider } = this.options;
+    const { onReconnectAttempt, onStreamReconnect } = this.options;
     logger.info({ server: this.name }, "the server is a plain SSE event feed (kind auto)");
     this.current = new FeedConnection({
       server,
@@ -58,6 +58,7 @@ export class DetectingConnection implements ServerConnection {
       emit,
       handoff,
       ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(authProvider === undefined ? {} : { authProvider }),
       ...(this.options.fetch === undefined ? {} : { fetch: this.options.fetch }),
       ...(onReconnectAttempt === undefined ? {} : { onReconnectAttempt }),
       ...(onStreamReconnect === undefined ? {} : { onStreamReconnect }),
@@ -75,6 +76,10 @@ export class DetectingConnection implements ServerConnection {
 
   secretValues(): string[] {
     return this.current.secretValues();
+  }
+
+  finishAuth(authorizationCode: string, iss?: string): Promise<void> {
+    return this.current.finishAuth(authorizationCode, iss);
   }
 
   notifyRootsChanged(): Promise<void> {

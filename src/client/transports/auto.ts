@@ -11,6 +11,7 @@
  */
 import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
 import { isMcpSseError } from "../../errors.js";
+import { oauthOf } from "../auth/server-oauth.js";
 import { DelegatingTransport } from "./delegate.js";
 import { alreadyStarted, notConnected } from "./errors.js";
 import { LegacySseClientTransport } from "./sse.js";
@@ -27,7 +28,9 @@ export class AutoClientTransport extends DelegatingTransport {
 
   constructor(options: ClientTransportOptions) {
     super();
-    this.options = options;
+    // Both candidates share one OAuth state (a 401's challenge, the flow in progress).
+    const oauth = oauthOf(options);
+    this.options = oauth === undefined ? options : { ...options, oauth };
   }
 
   get kind(): McpSseClientTransport["kind"] {

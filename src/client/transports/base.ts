@@ -10,6 +10,7 @@ import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
 import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../sse/backoff.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
+import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
 import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
@@ -131,6 +132,8 @@ export abstract class ClientTransportBase {
   protected readonly secrets = new Set<string>();
   protected started = false;
   protected closed = false;
+  /** OAuth for every request (`options.oauth` / `options.authProvider`), if any. */
+  protected readonly oauth: ServerOAuth | undefined;
   /** The pool this transport opened (none with `options.fetch`), and its closing. */
   private owned: OwnedFetch | undefined;
   private released: Promise<void> | undefined;
@@ -144,6 +147,7 @@ export abstract class ClientTransportBase {
       silentLogger;
     const server = options.server;
     this.getHeaders = options.getHeaders ?? (() => server.headers);
+    this.oauth = oauthOf(options);
   }
 
   /**
@@ -151,9 +155,16 @@ export abstract class ClientTransportBase {
    * For the SSE reader, which adds the headers itself (`streamHeaders`).
    */
   protected makeBareFetch(): typeof globalThis.fetch {
-    if (this.options.fetch !== undefined) return this.options.fetch;
-    this.owned ??= defaultFetch(this.server);
-    return this.owned.fetch;
+    let fetch = this.options.fetch;
+    if (fetch === undefined) {
+      this.owned ??= defaultFetch(this.server);
+      fetch = this.owned.fetch;
+    }
+    // OAuth sits below the header source: the bearer token goes on every request, GET
+    // streams included, and wins over a configured `Authorization`.
+    return this.oauth === undefined
+      ? fetch
+      : this.oauth.wrap(fetch, (values) => this.rememberSecrets(values));
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import type { ServerConfig } from "../../config/types.js";
 import { McpSseError, redactUrl } from "../../errors.js";
+import { CLIENT_AUTH_FAILED, CLIENT_AUTH_REQUIRED } from "../auth/server-oauth.js";
 import { scrubError } from "./request.js";
 import type { ClientTransportOptions, StreamName } from "./types.js";
 
@@ -83,6 +84,8 @@ export function standaloneRedirected(server: string, refused: McpSseError): McpS
 
 /** Reconnect on network trouble, timeouts, 5xx, 408 and 429 — never on other 4xx. */
 export function isRetryable(error: McpSseError): boolean {
+  // The OAuth flow needs the user, or its server refused us: asking again cannot help.
+  if (error.code === CLIENT_AUTH_REQUIRED || error.code === CLIENT_AUTH_FAILED) return false;
   if (error.code !== "SSE_HTTP_STATUS") return error.code !== "SSE_BAD_CONTENT_TYPE";
   const status = error.details["status"];
   return typeof status === "number" && (status >= 500 || status === 408 || status === 429);

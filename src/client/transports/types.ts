@@ -3,10 +3,11 @@
  * fields freely, never rename). Kept apart from the implementations so that importing the
  * types loads no transport.
  */
-import type { Transport } from "@modelcontextprotocol/client";
+import type { OAuthClientProvider, Transport } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../../config/types.js";
 import type { Logger } from "../../logger.js";
 import type { ReaderState, SseEvent } from "../../sse/types.js";
+import type { ServerOAuth } from "../auth/server-oauth.js";
 import type { FeedHandoff } from "./handoff.js";
 
 /** Which event stream a state change is about. */
@@ -45,6 +46,17 @@ export interface ClientTransportOptions {
    * refreshed token is used at once. Default: `() => server.headers`.
    */
   getHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * OAuth 2.1 (the SDK's `OAuthClientProvider`): every HTTP request carries its bearer token;
+   * a 401 runs the authorization flow and the request is sent once more (see
+   * `src/client/auth/server-oauth.ts`). Its token wins over an `Authorization` header.
+   */
+  authProvider?: OAuthClientProvider;
+  /**
+   * The same, with state shared across transports (the connection's: what the last
+   * challenge said, the flow in progress). Wins over `authProvider`.
+   */
+  oauth?: ServerOAuth;
   /** Stream-level state: connecting / open / reconnecting / closed. */
   onStreamState?: (change: StreamStateChange) => void;
   /**
