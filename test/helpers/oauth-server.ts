@@ -169,15 +169,19 @@ export interface OAuthTestServer {
   close(): Promise<void>;
 }
 
-/** `client_credentials` with `client_secret_basic` (RFC 6749 §4.4), before the SDK's route. */
+/** `client_credentials` (RFC 6749 §4.4), before the SDK's route. */
 function clientCredentials(auth: MemoryAuthServer): Handler {
   return (req, res, next) => {
-    if (req.body?.grant_type !== "client_credentials") return next();
+    if (req.body?.["grant_type"] !== "client_credentials") return next();
+    // client_secret_basic, or client_secret_post (what this server's metadata offers).
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const [id, secret] = Buffer.from(basic ?? "", "base64")
-      .toString()
-      .split(":")
-      .map((part) => decodeURIComponent(part));
+    const [id, secret] =
+      basic === undefined
+        ? [String(req.body["client_id"] ?? ""), String(req.body["client_secret"] ?? "")]
+        : Buffer.from(basic, "base64")
+            .toString()
+            .split(":")
+            .map((part) => decodeURIComponent(part));
     const client = id === undefined ? undefined : auth.clients.get(id);
     if (client === undefined || client.client_secret !== secret) {
       res
@@ -186,7 +190,7 @@ function clientCredentials(auth: MemoryAuthServer): Handler {
       return;
     }
     auth.grants.push("client_credentials");
-    const scope = typeof req.body.scope === "string" ? req.body.scope.split(" ") : [];
+    const scope = typeof req.body["scope"] === "string" ? req.body["scope"].split(" ") : [];
     res.json(auth.issue(client.client_id, scope, false));
   };
 }
