@@ -77,12 +77,11 @@ if [[ "$installed" != "$CONFORMANCE_VERSION" ]]; then
 fi
 
 # Client scenarios, from the suite itself (a suite upgrade that adds one makes it fail here
-# until client.ts handles it or the baseline lists it). Excluded: every auth/* scenario. They
-# test OAuth 2.1 authorization flows (discovery, dynamic/pre-registration, PKCE, scopes,
-# token endpoint auth) that mcp-sse's client does not implement: it sends configured static
-# headers and refreshes them via the refreshToken hook; it has no OAuth client.
+# until client.ts handles it or the baseline lists it). The auth/* scenarios (OAuth 2.1:
+# discovery, registration, PKCE, scopes, token endpoint auth, client credentials) run through
+# the client's authProvider and config auth: (test/conformance/auth.ts).
 mapfile -t CLIENT_SCENARIOS < <("$NODE22" "$SUITE" list --client |
-  sed -n 's/^  - \([^ ]*\).*$/\1/p' | grep -v '^auth/')
+  sed -n 's/^  - \([^ ]*\).*$/\1/p')
 if [[ ${#CLIENT_SCENARIOS[@]} -eq 0 ]]; then
   echo "conformance: the suite listed no client scenarios (has its list format changed?)" >&2
   exit 1
@@ -93,10 +92,6 @@ if [[ -n "${CONFORMANCE_SCENARIO:-}" ]]; then
   for s in "${CLIENT_SCENARIOS[@]}"; do
     if [[ "$s" == "$CONFORMANCE_SCENARIO" ]]; then MODE=client; fi
   done
-  if [[ "$CONFORMANCE_SCENARIO" == auth/* ]]; then
-    echo "conformance: $CONFORMANCE_SCENARIO is an OAuth scenario; the client has no OAuth (see above)" >&2
-    exit 2
-  fi
   CLIENT_SCENARIOS=("$CONFORMANCE_SCENARIO")
 fi
 

@@ -10,6 +10,7 @@
  * an extra failure signal and prints why on stderr).
  */
 import { type ConnectMcpsOptions, connectMcps, type McpsManager } from "../../src/client/index.js";
+import { clientCredentials, interactive, preRegistered } from "./auth.js";
 
 /** Every scenario ends well before the suite's own 30 s client timeout. */
 const SCENARIO_DEADLINE_MS = 25_000;
@@ -98,11 +99,42 @@ const elicitationDefaults: Scenario = async (url) => {
   }
 };
 
+/** The OAuth scenarios (auth.ts), on the one server entry of the other scenarios. */
+const entry = { transport: "streamable-http", timeout: REQUEST_TIMEOUT_S, max_reconnects: 1 };
+const oauth =
+  (run: typeof interactive): Scenario =>
+  (url) =>
+    run(url, SERVER_NAME, entry);
+const INTERACTIVE_AUTH = [
+  "auth/metadata-default",
+  "auth/metadata-var1",
+  "auth/metadata-var2",
+  "auth/metadata-var3",
+  "auth/basic-cimd",
+  "auth/scope-from-www-authenticate",
+  "auth/scope-from-scopes-supported",
+  "auth/scope-omitted-when-undefined",
+  "auth/scope-step-up",
+  "auth/scope-retry-limit",
+  "auth/token-endpoint-auth-basic",
+  "auth/token-endpoint-auth-post",
+  "auth/token-endpoint-auth-none",
+  "auth/2025-03-26-oauth-metadata-backcompat",
+  "auth/2025-03-26-oauth-endpoint-fallback",
+  "auth/resource-mismatch",
+  "auth/offline-access-scope",
+  "auth/offline-access-not-supported",
+];
+
 const SCENARIOS: Record<string, Scenario> = {
   initialize,
   tools_call: toolsCall,
   "sse-retry": sseRetry,
   "elicitation-sep1034-client-defaults": elicitationDefaults,
+  ...Object.fromEntries(INTERACTIVE_AUTH.map((name) => [name, oauth(interactive)])),
+  "auth/pre-registration": oauth(preRegistered),
+  "auth/client-credentials-basic": oauth(clientCredentials),
+  "auth/client-credentials-jwt": oauth(clientCredentials),
 };
 
 async function main(): Promise<number> {

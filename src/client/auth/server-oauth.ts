@@ -7,6 +7,10 @@
  * asks for the union of the scopes (step-up) and is sent once more. One `auth()` runs at a time
  * per server: concurrent 401s wait for it instead of starting their own.
  *
+ * A request that needs the user (`CLIENT_AUTH_REQUIRED`) fails alone: the session stays, and
+ * once `finishAuth` stored the tokens the next request carries them (an MCP session is not
+ * bound to a token). An event stream that needs the user ends (its reader does not retry it).
+ *
  * The protocol work is the SDK's; this module owns where it happens (below the transports, so
  * POST, DELETE and every event stream GET are covered), its bounds (each request keeps its
  * signal and timeout, at most one retry, no loop), the typed errors and the secrets it must
@@ -41,11 +45,6 @@ export interface ServerOAuthOptions {
 }
 
 type Fetch = typeof globalThis.fetch;
-
-/** True when `error` ends a session for good until the user acts (or a 401 persists). */
-export function isAuthEnd(error: unknown): error is McpSseError {
-  return isMcpSseError(error, "CLIENT_UNAUTHORIZED") || isMcpSseError(error, CLIENT_AUTH_REQUIRED);
-}
 
 /**
  * The `ServerOAuth` of a transport's options: `oauth` as given, else one made from

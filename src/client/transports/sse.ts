@@ -17,7 +17,6 @@ import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
-import { isAuthEnd } from "../auth/server-oauth.js";
 import { ClientTransportBase } from "./base.js";
 import {
   alreadyStarted,
@@ -139,7 +138,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
         this.finish(sessionLost(this.server.name, "the server answered 404 to a POST", error), {
           defer: true,
         });
-      else if (isAuthEnd(error)) this.finish(error, { defer: true });
+      else if (isMcpSseError(error, "CLIENT_UNAUTHORIZED")) this.finish(error, { defer: true });
       throw error;
     });
     // The answer comes on the SSE stream; the POST body is just "Accepted".

@@ -14,7 +14,6 @@ import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
-import { isAuthEnd } from "../auth/server-oauth.js";
 import { ClientTransportBase } from "./base.js";
 import { alreadyStarted, isRetryable, notConnected, requireUrl, sessionLost } from "./errors.js";
 import {
@@ -186,12 +185,9 @@ export class StreamableHttpClientTransport
     return h;
   }
 
-  /**
-   * 401 (after the OAuth retry, if any), an authorization that needs the user, and a forgotten
-   * session end the transport; everything else only fails this send.
-   */
+  /** 401 and a forgotten session end the transport; everything else only fails this send. */
   private onHttpFailure(error: unknown, initialize: boolean): void {
-    if (isAuthEnd(error)) {
+    if (isMcpSseError(error, "CLIENT_UNAUTHORIZED")) {
       this.finish(error, { defer: true });
       return;
     }
