@@ -8,8 +8,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CLIENT_AUTH_REQUIRED, connectMcps, type McpsManager } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { startGuideFeed } from "../fixtures/guide-feed-server.js";
 import { authorizeInBrowser, MemoryOAuthProvider } from "../helpers/oauth-client.js";
 import { startOAuthServer } from "../helpers/oauth-server.js";
+import { listen } from "./transports/helpers.js";
 
 function status(manager: McpsManager) {
   const s = manager.servers()[0];
@@ -97,5 +99,123 @@ test("finishAuth on a server without a provider is CLIENT_INVALID_OPTION naming 
   } finally {
     await manager.close();
     await server.close();
+  }
+});
+
+test("an event feed: its stream and its RPC carry the provider's bearer token", async () => {
+  const token = "feed-access-token-0001";
+  const feed = await startGuideFeed({ intervalMs: 0, token });
+  // A provider that already holds a token (obtained earlier, or by client credentials).
+  const provider = new MemoryOAuthProvider();
+  provider.stored = { access_token: token, token_type: "bearer" };
+  const manager = await connectMcps(
+    { mcps: [{ name: "feed", url: feed.url, transport: "sse", kind: "feed", timeout: 5 }] },
+    { authProvider: { feed: provider } },
+  );
+  try {
+    assert.equal(status(manager).state, "ready");
+    const result = await manager.call("feed", "realtime_monitor", { stream_id: "s1" });
+    assert.notEqual(result.isError, true);
+    assert.equal(feed.stats.rejected401, 0, "no request went without the token");
+    assert.ok(feed.stats.gets >= 1 && feed.stats.posts >= 1, "stream and RPC both reached it");
+    await assert.rejects(manager.finishAuth("feed", "code"), /event feed/);
+  } finally {
+    await manager.close();
+    await feed.close();
+  }
+});
+
+test("a 401 that persists after the flow: one refresh, one retry, then CLIENT_UNAUTHORIZED", async () => {
+  const server = await startOAuthServer();
+  const provider = new MemoryOAuthProvider();
+  const manager = await connectMcps(
+    { mcps: [{ name: "secure", transport: "streamable-http", url: server.mcpUrl, timeout: 10 }] },
+    { authProvider: { secure: provider } },
+  );
+  try {
+    const authUrl = provider.authorizationUrls[0];
+    assert.ok(authUrl);
+    await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+    server.auth.rejectAll = true;
+    const before = server.seen.length;
+    await assert.rejects(manager.call("secure", "echo", { text: "x" }), (error) => {
+      assert.ok(isMcpSseError(error, "CLIENT_UNAUTHORIZED"), String(error));
+      return true;
+    });
+    const during = server.seen.slice(before);
+    const posts = during.filter((r) => r.method === "POST" && r.path === "/mcp");
+    assert.equal(posts.length, 2, "the call's POST, and one retry after the refresh");
+    assert.deepEqual(server.auth.grants, ["code", "refresh"], "one refresh, no loop");
+  } finally {
+    await manager.close();
+    await server.close();
+  }
+});
+
+test("403 insufficient_scope: step-up to the union of scopes, the user authorizes, the call works", async () => {
+  const server = await startOAuthServer();
+  const provider = new MemoryOAuthProvider();
+  const manager = await connectMcps(
+    { mcps: [{ name: "secure", transport: "streamable-http", url: server.mcpUrl, timeout: 10 }] },
+    { authProvider: { secure: provider } },
+  );
+  try {
+    const first = provider.authorizationUrls[0];
+    assert.ok(first);
+    await manager.finishAuth("secure", await authorizeInBrowser(first));
+    server.auth.requiredScopes = ["mcp:tools", "mcp:admin"];
+    await assert.rejects(manager.call("secure", "echo", { text: "x" }), (error) => {
+      assert.ok(isMcpSseError(error, CLIENT_AUTH_REQUIRED), String(error));
+      return true;
+    });
+    const stepUp = provider.authorizationUrls[1];
+    assert.ok(stepUp, "the user was sent to authorize again");
+    assert.deepEqual(stepUp.searchParams.get("scope")?.split(" ").sort(), [
+      "mcp:admin",
+      "mcp:tools",
+    ]);
+    assert.equal(status(manager).state, "ready", "the session stays");
+    await manager.finishAuth("secure", await authorizeInBrowser(stepUp));
+    const result = await manager.call("secure", "echo", { text: "admin" });
+    assert.deepEqual(result.content, [{ type: "text", text: "admin" }]);
+  } finally {
+    await manager.close();
+    await server.close();
+  }
+});
+
+test("an authorization server that never answers: the request's timeout bounds the flow", async () => {
+  // 401 naming metadata whose URL never answers: discovery must not hang the connect.
+  const hang = await listen((req, res) => {
+    if (req.method === "POST")
+      res
+        .writeHead(401, {
+          "WWW-Authenticate": `Bearer resource_metadata="http://${req.headers.host}/hang"`,
+        })
+        .end();
+  });
+  const provider = new MemoryOAuthProvider();
+  const manager = await connectMcps(
+    {
+      mcps: [
+        { name: "slow", transport: "streamable-http", url: `${hang.origin}/mcp`, timeout: 0.5 },
+      ],
+    },
+    { authProvider: { slow: provider } },
+  );
+  try {
+    const s = status(manager);
+    assert.equal(s.state, "failed");
+    // The initialize's own timeout (the server's `timeout`) ends it, discovery included.
+    assert.equal(s.error?.code, "CLIENT_CONNECT_FAILED", s.error?.message);
+    assert.match(s.error?.message ?? "", /no answer within 500 ms/);
+    assert.ok(
+      hang.seen.some((r) => r.path === "/hang"),
+      "discovery asked the metadata URL",
+    );
+    assert.equal(provider.authorizationUrls.length, 0);
+  } finally {
+    await manager.close();
+    await hang.close();
   }
 });

@@ -72,6 +72,10 @@ class MemoryAuthServer implements OAuthServerProvider {
   readonly codes = new Map<string, { client: string; params: AuthorizationParams }>();
   readonly access = new Map<string, Grant>();
   readonly refresh = new Map<string, Grant>();
+  /** When true, every access token is refused (a server that never accepts the client). */
+  rejectAll = false;
+  /** Scopes the MCP endpoints require (a 403 insufficient_scope without them). */
+  requiredScopes: string[] = [];
   /** What the token endpoint did, in order: "code", "refresh", "client_credentials". */
   readonly grants: string[] = [];
   readonly clientsStore: OAuthRegisteredClientsStore = {
@@ -118,7 +122,7 @@ class MemoryAuthServer implements OAuthServerProvider {
 
   async verifyAccessToken(token: string): Promise<AuthInfo> {
     const grant = this.access.get(token);
-    if (grant === undefined) throw new InvalidTokenError("unknown token");
+    if (grant === undefined || this.rejectAll) throw new InvalidTokenError("unknown token");
     return { token, clientId: grant.clientId, scopes: grant.scopes, expiresAt: grant.expiresAt };
   }
 
@@ -217,10 +221,13 @@ export async function startOAuthServer(): Promise<OAuthTestServer> {
       scopesSupported: ["mcp:tools"],
     }),
   );
-  const bearer = requireBearerAuth({
-    verifier: auth,
-    resourceMetadataUrl: `${origin}/.well-known/oauth-protected-resource`,
-  });
+  // Made per request: a test changes `auth.requiredScopes` between calls.
+  const bearer: Handler = (req, res, next) =>
+    requireBearerAuth({
+      verifier: auth,
+      requiredScopes: auth.requiredScopes,
+      resourceMetadataUrl: `${origin}/.well-known/oauth-protected-resource`,
+    })(req as never, res as never, next);
   const streams = new Map<string, StreamableHTTPServerTransport>();
   app.all("/mcp", express.json(), bearer, async (req: Req, res: Res) => {
     const sid = req.headers["mcp-session-id"];
