@@ -42,6 +42,8 @@ export interface ServerOAuthOptions {
    * server's `timeout`.
    */
   timeoutMs?: number;
+  /** Secrets known in advance (a configured client secret or private key), scrubbed too. */
+  secrets?: readonly string[];
 }
 
 type Fetch = typeof globalThis.fetch;
@@ -51,7 +53,12 @@ type Fetch = typeof globalThis.fetch;
  * `authProvider` (undefined without either).
  */
 export function oauthOf(options: {
-  server: { name: string; url?: string; timeoutMs: number };
+  server: {
+    name: string;
+    url?: string;
+    timeoutMs: number;
+    auth?: { clientSecret?: string; privateKey?: string };
+  };
   authProvider?: OAuthClientProvider;
   oauth?: ServerOAuth;
 }): ServerOAuth | undefined {
@@ -62,6 +69,9 @@ export function oauthOf(options: {
     serverName: server.name,
     serverUrl: server.url ?? "",
     timeoutMs: server.timeoutMs,
+    secrets: [server.auth?.clientSecret, server.auth?.privateKey].filter(
+      (s): s is string => s !== undefined,
+    ),
   });
 }
 
@@ -84,6 +94,7 @@ export class ServerOAuth {
     this.serverName = options.serverName;
     this.serverUrl = options.serverUrl;
     this.timeoutMs = options.timeoutMs ?? 0;
+    for (const secret of options.secrets ?? []) this.secrets.add(secret);
   }
 
   /**
@@ -199,6 +210,8 @@ export class ServerOAuth {
     extra: { authorizationCode?: string; iss?: string; forceReauthorization?: boolean },
   ) {
     const timeoutMs = this.timeoutMs;
+    // Before the flow too: its first failure may quote a secret it was given.
+    await this.collectSecrets().catch(() => undefined);
     const fetchFn: Fetch = (url, init) => {
       const signals = [init?.signal, signal].filter((s): s is AbortSignal => !!s);
       if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
