@@ -30,6 +30,7 @@ describe("config: docs/config.md examples", () => {
         EVENTS_FERNET_KEY: "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
         REMOTE_TOKEN: "r",
         TEAM_TOKEN: "team",
+        BILLING_CLIENT_SECRET: "billing-secret",
       };
       for (const [i, text] of [...yaml, ...json].entries()) {
         const format = i < yaml.length ? "yaml" : "json";
