@@ -86,6 +86,24 @@ for (const transport of ["streamable-http", "sse"] as const) {
   });
 }
 
+test("token_endpoint in the config: no authorization-server discovery, the token still works", async () => {
+  const server = await startOAuthServer();
+  server.addClient("agent", SECRET, "mcp:tools");
+  const extra = `      token_endpoint: ${server.origin}/token\n`;
+  await withConfig(yamlFor(server.mcpUrl, "streamable-http", extra), async (path) => {
+    const manager = await connectMcps(path, { env: { AGENT_SECRET: SECRET } });
+    try {
+      assert.equal(manager.servers()[0]?.state, "ready", manager.servers()[0]?.error?.message);
+      assert.deepEqual(server.auth.grants, ["client_credentials"]);
+      const asked = server.seen.map((r) => r.path);
+      assert.ok(!asked.includes("/.well-known/oauth-authorization-server"), asked.join(" "));
+    } finally {
+      await manager.close();
+      await server.close();
+    }
+  });
+});
+
 test("a wrong client secret: CLIENT_AUTH_FAILED naming the server, never the secret", async () => {
   const server = await startOAuthServer();
   server.addClient("agent", SECRET);
