@@ -67,7 +67,7 @@ export {
   type ResourceSubscriptionsApi,
   type ServerConnection,
   type ServerMetricsSnapshot,
-  type ServerOAuth,
+  ServerOAuth,
   type ServerRequestContext,
   type ServerRequestHandlers,
   type ServerStatus,

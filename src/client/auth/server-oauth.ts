@@ -49,6 +49,13 @@ export interface ServerOAuthOptions {
 type Fetch = typeof globalThis.fetch;
 
 /**
+ * Tokens and codes remembered for scrubbing, newest kept: a long-running agent refreshes its
+ * token every hour or so, and the one in use (and those just before it) are what a server
+ * may echo. Configured secrets (`options.secrets`) are always kept.
+ */
+export const MAX_REMEMBERED_OAUTH_SECRETS = 32;
+
+/**
  * The `ServerOAuth` of a transport's options: `oauth` as given, else one made from
  * `authProvider` (undefined without either).
  */
@@ -86,15 +93,17 @@ export class ServerOAuth {
   private scope: string | undefined;
   /** The `auth()` in progress: concurrent 401s share it. */
   private running: Promise<void> | undefined;
-  /** Tokens and codes seen: scrubbed from every message (see `secretValues`). */
-  private readonly secrets = new Set<string>();
+  /** Tokens and codes seen (newest last, bounded): scrubbed from every message. */
+  private readonly seen = new Set<string>();
+  /** Secrets given in the options (a configured client secret or key): never dropped. */
+  private readonly fixed: readonly string[];
 
   constructor(provider: OAuthClientProvider, options: ServerOAuthOptions) {
     this.provider = provider;
     this.serverName = options.serverName;
     this.serverUrl = options.serverUrl;
     this.timeoutMs = options.timeoutMs ?? 0;
-    for (const secret of options.secrets ?? []) this.secrets.add(secret);
+    this.fixed = [...(options.secrets ?? [])];
   }
 
   /**
@@ -102,22 +111,31 @@ export class ServerOAuth {
    * secret, and the authorization codes passed to `finishAuth`.
    */
   secretValues(): string[] {
-    return [...this.secrets];
+    return [...this.fixed, ...this.seen];
+  }
+
+  private remember(value: string): void {
+    if (this.seen.has(value)) return;
+    this.seen.add(value);
+    if (this.seen.size > MAX_REMEMBERED_OAUTH_SECRETS) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
   }
 
   /**
    * `fetch` with the bearer token on every request and the 401/403 handling above. The
-   * token wins over an `Authorization` header the caller set (configured headers). `remember`
+   * token wins over an `Authorization` header the caller set (configured headers). `onSent`
    * receives each token sent, so the transport scrubs it from its errors.
    */
-  wrap(fetch: Fetch, remember: (values: string[]) => void = () => undefined): Fetch {
+  wrap(fetch: Fetch, onSent: (values: string[]) => void = () => undefined): Fetch {
     return async (input, init) => {
       const send = async () => {
         const token = await this.accessToken();
         const headers = new Headers(init?.headers);
         if (token !== undefined) {
           headers.set("Authorization", `Bearer ${token}`);
-          remember([token]);
+          onSent([token]);
         }
         return { token, response: await fetch(input, { ...init, headers }) };
       };
@@ -145,7 +163,7 @@ export class ServerOAuth {
    * `CLIENT_AUTH_REQUIRED`) for tokens. `iss`: the callback's `iss` parameter, if any (RFC 9207).
    */
   async finishAuth(fetch: Fetch, authorizationCode: string, iss?: string): Promise<void> {
-    this.secrets.add(authorizationCode);
+    this.remember(authorizationCode);
     const result = await this.run(fetch, undefined, {
       authorizationCode,
       ...(iss === undefined ? {} : { iss }),
@@ -156,8 +174,8 @@ export class ServerOAuth {
   /** The provider's access token (remembered as a secret), if any. */
   private async accessToken(): Promise<string | undefined> {
     const tokens = await this.provider.tokens();
-    if (tokens?.access_token) this.secrets.add(tokens.access_token);
-    if (tokens?.refresh_token) this.secrets.add(tokens.refresh_token);
+    if (tokens?.access_token) this.remember(tokens.access_token);
+    if (tokens?.refresh_token) this.remember(tokens.refresh_token);
     return tokens?.access_token || undefined;
   }
 
@@ -165,7 +183,7 @@ export class ServerOAuth {
   private async collectSecrets(): Promise<void> {
     await this.accessToken();
     const info = await this.provider.clientInformation();
-    if (info?.client_secret) this.secrets.add(info.client_secret);
+    if (info?.client_secret) this.remember(info.client_secret);
   }
 
   /** Keep what a 401 challenge says: the metadata URL and the scope it wants. */
