@@ -219,3 +219,30 @@ test("an authorization server that never answers: the request's timeout bounds t
     await hang.close();
   }
 });
+
+test("concurrent calls that all meet the expired token share one refresh", async () => {
+  const server = await startOAuthServer();
+  const provider = new MemoryOAuthProvider();
+  const manager = await connectMcps(
+    { mcps: [{ name: "secure", transport: "streamable-http", url: server.mcpUrl, timeout: 10 }] },
+    { authProvider: { secure: provider } },
+  );
+  try {
+    const authUrl = provider.authorizationUrls[0];
+    assert.ok(authUrl);
+    await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+    server.auth.expireAccessTokens();
+    const texts = ["a", "b", "c", "d"];
+    const results = await Promise.all(
+      texts.map((text) => manager.call("secure", "echo", { text })),
+    );
+    assert.deepEqual(
+      results.map((r) => r.content),
+      texts.map((text) => [{ type: "text", text }]),
+    );
+    assert.deepEqual(server.auth.grants, ["code", "refresh"], "one refresh for all of them");
+  } finally {
+    await manager.close();
+    await server.close();
+  }
+});
