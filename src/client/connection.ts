@@ -11,23 +11,19 @@ import { isMcpSseError, McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { sleep } from "../sse/backoff.js";
 import { DEFAULT_STABLE_CONNECTION_MS } from "../sse/reader-options.js";
-import { finishServerAuth } from "./auth/finish.js";
-import { CLIENT_AUTH_REQUIRED, oauthOf, type ServerOAuth } from "./auth/server-oauth.js";
+import { CLIENT_AUTH_REQUIRED } from "./auth/server-oauth.js";
 import {
   CLIENT_CLOSED,
   CLIENT_NOT_READY,
-  CLIENT_REFRESH_FAILED,
   CLIENT_TIMEOUT,
   CLIENT_UNKNOWN_TOOL,
-  describe,
-  isUnauthorized,
 } from "./call-errors.js";
+import { ConnectionCredentials } from "./connection-credentials.js";
 import {
   type CallOptions,
   CLIENT_INFO,
   type ConnectionOptions,
   connectFailed,
-  type RefreshToken,
   reconnectDelay,
 } from "./connection-options.js";
 import { ConnectionStatus } from "./connection-status.js";
@@ -35,7 +31,6 @@ import { CLIENT_AUTH_EVENT, ErrorEventPolicy, type ErrorEventTarget } from "./er
 import { notificationToEvent, sseEventToEvent } from "./events.js";
 import { Liveness } from "./liveness.js";
 import { redactingLogger } from "./redacting-logger.js";
-import { headerSecrets } from "./scrub-secrets.js";
 import type { ServerConnection } from "./server-connection.js";
 import { clientCapabilities, installServerRequestHandlers } from "./server-requests.js";
 import type { ConnectionState } from "./state.js";
@@ -62,27 +57,24 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   private readonly liveness: Liveness;
   /** Losses in a row that came within DEFAULT_STABLE_CONNECTION_MS of being ready. */
   private quickLosses = 0;
-  private refreshedHeaders: Record<string, string> | undefined;
-  private readonly secretsOf: (refreshed: Record<string, string> | undefined) => string[];
   private readonly lifetime = new AbortController();
   private readonly log: Logger;
   /** The guide's error events (AUTHENTICATION_FAILED, RATE_LIMITED, …): see error-events.ts. */
   private readonly errorEvents: ErrorEventPolicy;
-  /** OAuth state shared by every transport of this server (`options.authProvider`). */
-  private readonly oauth: ServerOAuth | undefined;
+  private readonly credentials: ConnectionCredentials;
 
   constructor(private readonly options: ConnectionOptions) {
     this.name = options.server.name;
-    this.secretsOf = headerSecrets(options.server.headers);
-    this.oauth = oauthOf(options);
+    const credentials = new ConnectionCredentials(options, () => this.log);
+    this.credentials = credentials;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     // Every line of this server (its transport's too) is redacted with its secret_headers
     // and OAuth tokens.
     this.log = redactingLogger(
       log,
       options.server.secretHeaders,
-      () => this.headers(),
-      () => this.oauth?.secretValues() ?? [],
+      () => credentials.headers(),
+      () => credentials.oauth?.secretValues() ?? [],
     );
     this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
     this.liveness = new Liveness({
@@ -92,8 +84,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
       isCurrent: (client) => client === this.client && this.isLive(),
       onDead: (error) => this.onLost(error),
     });
-    const canRefresh = options.refreshToken !== undefined;
-    this.errorEvents = new ErrorEventPolicy(options.server, this, this.log, canRefresh);
+    this.errorEvents = new ErrorEventPolicy(options.server, this, this.log, credentials.canRefresh);
   }
 
   get state(): ConnectionState {
@@ -110,8 +101,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
    * credential of `Bearer <token>`): the manager scrubs them from what it hands out.
    */
   secretValues(): string[] {
-    const values = this.secretsOf(this.refreshedHeaders);
-    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
+    return this.credentials.secretValues();
   }
   /** The server's tools after `tools.allow/deny` (kept while reconnecting, none once failed). */
   get tools(): readonly Tool[] {
@@ -193,34 +183,12 @@ export class Connection implements ServerConnection, ErrorEventTarget {
   }
 
   /** Connect once; on 401 with a `refreshToken`, refresh the headers and connect once more. */
-  private async openWithAuth(previous: unknown): Promise<void> {
-    const refresh = this.options.refreshToken;
-    if (refresh !== undefined && isUnauthorized(previous)) await this.refreshHeaders(refresh);
-    try {
-      await this.open();
-    } catch (error) {
-      if (refresh === undefined || !isUnauthorized(error) || this.lifetime.signal.aborted)
-        throw error;
-      await this.refreshHeaders(refresh);
-      await this.open();
-    }
-  }
-
-  private async refreshHeaders(refresh: RefreshToken): Promise<void> {
-    try {
-      this.refreshedHeaders = await refresh(this.name);
-      this.log.info({ headers: Object.keys(this.refreshedHeaders) }, "refreshed credentials");
-    } catch (cause) {
-      throw new McpSseError(
-        CLIENT_REFRESH_FAILED,
-        `Server "${this.name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
-        { details: { server: this.name }, cause },
-      );
-    }
-  }
-
-  private headers(): Record<string, string> {
-    return { ...this.options.server.headers, ...this.refreshedHeaders };
+  private openWithAuth(previous: unknown): Promise<void> {
+    return this.credentials.openWith(
+      () => this.open(),
+      previous,
+      () => this.lifetime.signal.aborted,
+    );
   }
 
   /** A new transport + Client, initialized, with its tools listed. */
@@ -231,8 +199,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
     const transport = this.options.createTransport({
       server,
       logger: this.log,
-      getHeaders: () => this.headers(),
-      ...(this.oauth === undefined ? {} : { oauth: this.oauth }),
+      getHeaders: () => this.credentials.headers(),
+      ...(this.credentials.oauth === undefined ? {} : { oauth: this.credentials.oauth }),
       onStreamState: (change) => {
         if (!current()) return;
         this.log.debug({ stream: change.stream, state: change.state }, "stream state");
@@ -357,7 +325,7 @@ export class Connection implements ServerConnection, ErrorEventTarget {
    * exchange the code, then connect again at once if the server had failed for want of it.
    */
   async finishAuth(authorizationCode: string, iss?: string): Promise<void> {
-    await finishServerAuth(this.oauth, this.options, authorizationCode, iss);
+    await this.credentials.finishAuth(authorizationCode, iss);
     if (this.status.state !== "failed" || this.lifetime.signal.aborted) return;
     this.setState("reconnecting");
     // Read through a call: the state may have changed (close) while this awaited.
@@ -382,9 +350,8 @@ export class Connection implements ServerConnection, ErrorEventTarget {
 
   /** AUTHENTICATION_FAILED: refreshed credentials, then a new session with them. */
   async reauthenticate(): Promise<void> {
-    const refresh = this.options.refreshToken;
-    if (refresh === undefined) return;
-    await this.refreshHeaders(refresh);
+    if (!this.credentials.canRefresh) return;
+    await this.credentials.refresh();
     if (this.isLive())
       this.onLost(
         new McpSseError(

@@ -1,0 +1,85 @@
+/**
+ * What one server's requests authenticate with: its configured headers, the headers
+ * `refreshToken` returned after a 401 (or an AUTHENTICATION_FAILED event), and its OAuth
+ * state. Also every secret value among them, for the redaction of logs, errors and events.
+ */
+import { McpSseError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { finishServerAuth } from "./auth/finish.js";
+import { oauthOf, type ServerOAuth } from "./auth/server-oauth.js";
+import { CLIENT_REFRESH_FAILED, describe, isUnauthorized } from "./call-errors.js";
+import type { ConnectionOptions } from "./connection-options.js";
+import { headerSecrets } from "./scrub-secrets.js";
+
+export class ConnectionCredentials {
+  /** OAuth state shared by every transport of this server (`options.authProvider`, `auth:`). */
+  readonly oauth: ServerOAuth | undefined;
+  private refreshed: Record<string, string> | undefined;
+  private readonly secretsOf: (refreshed: Record<string, string> | undefined) => string[];
+
+  /** `log` is read at use: the connection's logger is built on this object's values. */
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly log: () => Logger,
+  ) {
+    this.secretsOf = headerSecrets(options.server.headers);
+    this.oauth = oauthOf(options);
+  }
+
+  /** A `refreshToken` hook was given. */
+  get canRefresh(): boolean {
+    return this.options.refreshToken !== undefined;
+  }
+
+  /** The headers every request carries now: configured, under the refreshed ones. */
+  headers(): Record<string, string> {
+    return { ...this.options.server.headers, ...this.refreshed };
+  }
+
+  /** Configured and refreshed secret header values, and the OAuth tokens and secrets. */
+  secretValues(): string[] {
+    const values = this.secretsOf(this.refreshed);
+    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
+  }
+
+  /** New headers from `refreshToken` (none given: nothing); a throw is `CLIENT_REFRESH_FAILED`. */
+  async refresh(): Promise<void> {
+    const refresh = this.options.refreshToken;
+    if (refresh === undefined) return;
+    const name = this.options.server.name;
+    try {
+      this.refreshed = await refresh(name);
+      this.log().info({ headers: Object.keys(this.refreshed) }, "refreshed credentials");
+    } catch (cause) {
+      throw new McpSseError(
+        CLIENT_REFRESH_FAILED,
+        `Server "${name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
+        { details: { server: name }, cause },
+      );
+    }
+  }
+
+  /**
+   * Run `open` (a connect attempt): first refreshed when the `previous` attempt was refused
+   * (401); on a 401 now, refreshed and run once more. Without `refreshToken`, `open` alone.
+   */
+  async openWith(
+    open: () => Promise<void>,
+    previous: unknown,
+    aborted: () => boolean,
+  ): Promise<void> {
+    if (this.canRefresh && isUnauthorized(previous)) await this.refresh();
+    try {
+      await open();
+    } catch (error) {
+      if (!this.canRefresh || !isUnauthorized(error) || aborted()) throw error;
+      await this.refresh();
+      await open();
+    }
+  }
+
+  /** Exchange the code of an OAuth redirect for tokens (`finishAuth`). */
+  finishAuth(authorizationCode: string, iss?: string): Promise<void> {
+    return finishServerAuth(this.oauth, this.options, authorizationCode, iss);
+  }
+}
