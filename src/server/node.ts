@@ -7,7 +7,7 @@ import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
 import { readNodeBody } from "./node-body.js";
 import { requestHeadProblem } from "./request-head.js";
-import type { SseStream } from "./sse-stream.js";
+import type { SseSink, SseStream } from "./sse-stream.js";
 import { sseStreamOf } from "./sse-stream.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 
@@ -222,7 +222,7 @@ async function send(
   res.flushHeaders();
   const sse = sseStreamOf(response);
   if (sse) {
-    writeSseToSocket(sse, res, end, body, { logger, path: pathOf(target) });
+    writeSseToSocket(sse, res, discarded, body, { logger, path: pathOf(target) });
     return;
   }
   const reader = response.body.getReader();
@@ -256,26 +256,49 @@ async function send(
 function writeSseToSocket(
   sse: SseStream,
   res: ServerResponse,
-  end: () => Promise<void>,
+  discarded: Promise<void> | undefined,
   body: { cancel?: () => void },
   log: { logger: Logger; path: string },
 ): void {
   body.cancel = () => sse.abandon();
-  sse.attachSink({
-    get writableLength() {
-      return res.writableLength;
-    },
-    write: (bytes) => {
-      res.write(bytes);
-    },
-    end: () => {
-      void end();
-    },
-    destroy: (error) => {
-      log.logger.debug(redact({ err: error, path: log.path }), "node adapter: body ended early");
-      res.destroy();
-    },
-  });
+  sse.attachSink(new ResponseSink(res, discarded, log));
+}
+
+/** The sink of one SSE answer (a class: an idle session holds one, so no closures per stream). */
+class ResponseSink implements SseSink {
+  readonly #res: ServerResponse;
+  readonly #discarded: Promise<void> | undefined;
+  readonly #log: { logger: Logger; path: string };
+
+  constructor(
+    res: ServerResponse,
+    discarded: Promise<void> | undefined,
+    log: { logger: Logger; path: string },
+  ) {
+    this.#res = res;
+    this.#discarded = discarded;
+    this.#log = log;
+  }
+
+  get writableLength(): number {
+    return this.#res.writableLength;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.#res.write(bytes);
+  }
+
+  end(): void {
+    void ender(this.#res, this.#discarded)();
+  }
+
+  destroy(error: Error): void {
+    this.#log.logger.debug(
+      redact({ err: error, path: this.#log.path }),
+      "node adapter: body ended early",
+    );
+    this.#res.destroy();
+  }
 }
 
 /** Ends the answer, once the unread rest of the request body (if any) is discarded. */
