@@ -59,6 +59,8 @@ interface Measured {
   latencies: number[];
   /** Client (this process) + host process CPU, ms. */
   cpuMs: number;
+  /** The host process's CPU alone, ms. */
+  hostCpuMs: number;
 }
 
 interface Pair {
@@ -86,6 +88,7 @@ async function measure(pair: Pair, kind: "seq" | "conc", round: number, scale: n
     elapsedMs: sample.elapsedMs,
     latencies: sample.latencies,
     cpuMs: sample.cpuMs + (after.cpuMs - before.cpuMs),
+    hostCpuMs: after.cpuMs - before.cpuMs,
   };
 }
 
@@ -105,6 +108,7 @@ const p99 = (m: Measured) =>
     99,
   );
 const cpuPerCall = (m: Measured) => (m.cpuMs * 1000) / m.calls;
+const hostCpuPerCall = (m: Measured) => (m.hostCpuMs * 1000) / m.calls;
 
 function rows(pairs: Pair[]): ResultRow[] {
   const out: ResultRow[] = [];
@@ -152,6 +156,15 @@ function rows(pairs: Pair[]): ResultRow[] {
       "calls/s",
       "higher",
       rate,
+      "conc",
+    );
+    // The host half alone, with the same (SDK) client: steadier on a loaded machine than rates.
+    add(
+      "sdkClient+oursHost",
+      `SDK client → our host, ${IN_FLIGHT} in flight`,
+      "host CPU µs/call",
+      "lower",
+      hostCpuPerCall,
       "conc",
     );
     add(

@@ -7,7 +7,7 @@
  */
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { SSE_HEADERS, SseStream } from "./sse-stream.js";
+import { encodeFrame, SSE_HEADERS, SseStream } from "./sse-stream.js";
 
 /** Events kept for `Last-Event-ID` replay. */
 export const DEFAULT_FEED_LOG_SIZE = 1000;
@@ -108,7 +108,10 @@ export class EventFeed {
   #deliver(entry: Entry): void {
     if (this.#closed) return;
     this.#append(entry);
-    for (const stream of this.#subscribers) stream.write({ id: entry.id, data: entry.data });
+    if (this.#subscribers.size === 0) return;
+    // Encoded once for every subscriber (a socket sink writes the same bytes to each).
+    const bytes = encodeFrame({ id: entry.id, data: entry.data });
+    for (const stream of this.#subscribers) stream.writeEncoded(bytes);
   }
 
   /** An event some replica (maybe this one) published. */

@@ -7,6 +7,8 @@ import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
 import { readNodeBody } from "./node-body.js";
 import { requestHeadProblem } from "./request-head.js";
+import type { SseSink, SseStream } from "./sse-stream.js";
+import { sseStreamOf } from "./sse-stream.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 
 /** A request body up to this size left unread is drained to keep the connection alive. */
@@ -198,13 +200,12 @@ async function send(
     if (!(length <= DISCARD_ON_KEEPALIVE_BYTES)) out.connection = "close";
     discarded = drainRequest(req, drain);
   }
-  const end = async () => {
-    if (discarded) await discarded;
-    res.end();
-  };
-  response.headers.forEach((value, name) => {
+  const end = ender(res, discarded);
+  // A loop, not `forEach`: a closure here would keep `response` alive as long as an SSE
+  // stream's sink (made below) lives — the whole web response of every idle session.
+  for (const [name, value] of response.headers) {
     out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
-  });
+  }
   const gzipMinBytes = handler.gzipMinBytes ?? DEFAULT_GZIP_MIN_BYTES;
   if (mayGzip(req.headers["accept-encoding"], response, gzipMinBytes)) {
     const body = await gzipJsonBody(response, out, gzipMinBytes);
@@ -219,6 +220,11 @@ async function send(
     return;
   }
   res.flushHeaders();
+  const sse = sseStreamOf(response);
+  if (sse) {
+    writeSseToSocket(sse, res, discarded, body, { logger, path: pathOf(target) });
+    return;
+  }
   const reader = response.body.getReader();
   body.cancel = () => {
     reader.cancel().catch((error: unknown) => {
@@ -239,6 +245,68 @@ async function send(
     logger.debug(redact({ err: error, path: pathOf(target) }), "node adapter: body ended early");
     res.destroy();
   }
+}
+
+/**
+ * An SSE stream of ours goes straight to the socket: each frame is one `res.write`, with no
+ * web stream, reader or promise per event. The bound is the same (`maxBufferedBytes`, now on
+ * what the socket has not taken); a slow client's connection is dropped, as when its body
+ * errors; the client leaving ends the stream, as when its body is cancelled.
+ */
+function writeSseToSocket(
+  sse: SseStream,
+  res: ServerResponse,
+  discarded: Promise<void> | undefined,
+  body: { cancel?: () => void },
+  log: { logger: Logger; path: string },
+): void {
+  body.cancel = () => sse.abandon();
+  sse.attachSink(new ResponseSink(res, discarded, log));
+}
+
+/** The sink of one SSE answer (a class: an idle session holds one, so no closures per stream). */
+class ResponseSink implements SseSink {
+  readonly #res: ServerResponse;
+  readonly #discarded: Promise<void> | undefined;
+  readonly #log: { logger: Logger; path: string };
+
+  constructor(
+    res: ServerResponse,
+    discarded: Promise<void> | undefined,
+    log: { logger: Logger; path: string },
+  ) {
+    this.#res = res;
+    this.#discarded = discarded;
+    this.#log = log;
+  }
+
+  get writableLength(): number {
+    return this.#res.writableLength;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.#res.write(bytes);
+  }
+
+  end(): void {
+    void ender(this.#res, this.#discarded)();
+  }
+
+  destroy(error: Error): void {
+    this.#log.logger.debug(
+      redact({ err: error, path: this.#log.path }),
+      "node adapter: body ended early",
+    );
+    this.#res.destroy();
+  }
+}
+
+/** Ends the answer, once the unread rest of the request body (if any) is discarded. */
+function ender(res: ServerResponse, discarded: Promise<void> | undefined): () => Promise<void> {
+  return async () => {
+    if (discarded) await discarded;
+    res.end();
+  };
 }
 
 /** Resolves on `drain`, or at once when the response is already gone (no `close` will come). */

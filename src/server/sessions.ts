@@ -19,8 +19,8 @@ export interface LocalSession<T extends SessionTransport = SessionTransport> {
   server: ServerLike;
   transport: T;
   lastActivity: number;
-  /** Closes the session if the client stalls its handshake (absent when disabled). */
-  handshake?: HandshakeWatch;
+  /** Closes the session if the client stalls its handshake (absent when disabled or done). */
+  handshake?: HandshakeWatch | undefined;
 }
 
 export interface SessionManagerOptions {
@@ -177,14 +177,18 @@ export class SessionManager {
     const transport = session.transport;
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
-      watch.fromServer(message);
+      session.handshake?.fromServer(message);
       return send(message, options);
     };
   }
 
   /** Messages the client sent on `session` (see `HandshakeWatch`). */
   noteClientMessages(session: LocalSession, messages: readonly JSONRPCMessage[]): void {
-    session.handshake?.fromClient(messages);
+    const watch = session.handshake;
+    if (watch === undefined) return;
+    watch.fromClient(messages);
+    // A finished watch is never consulted again: an idle session need not hold it.
+    if (watch.done) session.handshake = undefined; // not `delete`: keeps the object's shape
   }
 
   /**

@@ -22,35 +22,64 @@ export interface SseStreamOptions {
   onClose?: () => void;
 }
 
+/**
+ * Where a server adapter writes a stream's frames itself, instead of reading its web `body`
+ * (the node adapter: the `ServerResponse`). Bytes written are never modified afterwards.
+ */
+export interface SseSink {
+  /** Bytes written that the client has not taken yet (the slow-client bound applies to it). */
+  readonly writableLength: number;
+  write(bytes: Uint8Array): void;
+  /** The stream ended normally: end the body. */
+  end(): void;
+  /** The stream errored (a slow client): drop the connection. */
+  destroy(error: Error): void;
+}
+
 const utf8 = new TextEncoder();
+
+/** The `SseStream` behind a response body, for adapters that can write to the socket. */
+const streamsByBody = new WeakMap<ReadableStream<Uint8Array>, SseStream>();
+
+/**
+ * The `SseStream` whose `body` this is, when nothing has read or cancelled it yet: an adapter
+ * may then `attachSink` instead of pumping the body.
+ */
+export function sseStreamOf(response: Pick<Response, "body" | "bodyUsed">): SseStream | undefined {
+  const body = response.body;
+  if (body === null || response.bodyUsed || body.locked) return undefined;
+  return streamsByBody.get(body);
+}
+
+/** One event encoded once, for writing to many streams (`writeEncoded`). */
+export function encodeFrame(frame: SseFrame): Uint8Array {
+  return utf8.encode(encodeEvent(frame));
+}
 
 /**
  * One outgoing SSE response body with a bounded buffer. Frames go through the encoder only
- * (STYLE #2). The body is a byte `ReadableStream` whose queue is measured in bytes: when what
- * the client has not read exceeds `maxBufferedBytes`, the stream is errored so the adapter
- * drops the connection — memory never grows with a slow client, who may resume by
- * `Last-Event-ID`.
+ * (STYLE #2). The frames go either to a web `body` (a pull-based `ReadableStream`: what the
+ * reader has not taken waits here) or, with a server adapter that can, straight to its
+ * socket (`attachSink`: what the socket has not taken waits there). Either way, when more
+ * than `maxBufferedBytes` would wait, the stream is errored so the connection is dropped —
+ * memory never grows with a slow client, who may resume by `Last-Event-ID`.
  */
 export class SseStream {
-  readonly body: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Encoded frames no reader has taken yet (web `body`, or before an adapter attached). */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #body: ReadableStream<Uint8Array> | undefined;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** A reader asked for a frame while none was pending: the next one goes to it directly. */
+  #waiting = false;
+  #sink: SseSink | undefined;
   #closed = false;
+  #error: Error | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #options: SseStreamOptions;
 
   constructor(options: SseStreamOptions = {}) {
     this.#options = options;
-    const max = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        cancel: () => this.#finish(),
-      },
-      // desiredSize = max - queued bytes; 0 disables the limit.
-      new ByteLengthQueuingStrategy({ highWaterMark: max > 0 ? max : Number.POSITIVE_INFINITY }),
-    );
     const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (keepAliveMs > 0) {
       this.#timer = setInterval(() => this.comment("keepalive"), keepAliveMs);
@@ -58,53 +87,130 @@ export class SseStream {
     }
   }
 
+  /** The frames as a web stream (made on first use). Not for a stream with a sink attached. */
+  get body(): ReadableStream<Uint8Array> {
+    if (this.#body === undefined) {
+      this.#body = new ReadableStream<Uint8Array>(
+        {
+          start: (controller) => {
+            this.#controller = controller;
+            if (this.#error) controller.error(this.#error);
+          },
+          pull: (controller) => this.#pull(controller),
+          cancel: () => this.abandon(),
+        },
+        // Nothing is queued inside the web stream: the bound is kept on `#pending`.
+        { highWaterMark: 0 },
+      );
+      streamsByBody.set(this.#body, this);
+    }
+    return this.#body;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
+  /**
+   * Write the frames to `sink` from now on (what is pending first) instead of the web `body`,
+   * which must not have been read. A stream already ended ends the sink at once.
+   */
+  attachSink(sink: SseSink): void {
+    this.#body = undefined;
+    this.#controller = undefined;
+    const pending = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    for (const bytes of pending) sink.write(bytes);
+    if (this.#error) sink.destroy(this.#error);
+    else if (this.#closed) sink.end();
+    else this.#sink = sink;
+  }
+
   /** Write one event. Returns false when the stream is closed (or just closed as too slow). */
   write(frame: SseFrame): boolean {
-    return this.#enqueue(encodeEvent(frame));
+    const text = encodeEvent(frame); // a bad frame throws, open or not
+    if (this.#closed) return false;
+    return this.#enqueue(utf8.encode(text));
+  }
+
+  /** Write an event encoded once for many streams (`encodeFrame`); same result as `write`. */
+  writeEncoded(bytes: Uint8Array): boolean {
+    if (this.#closed) return false;
+    // A sink never modifies what it is given; a web reader gets its own copy.
+    return this.#enqueue(this.#sink ? bytes : bytes.slice());
   }
 
   comment(text: string): boolean {
-    return this.#enqueue(encodeComment(text));
+    const encoded = encodeComment(text);
+    if (this.#closed) return false;
+    return this.#enqueue(utf8.encode(encoded));
   }
 
-  /** End the stream normally (the client sees a clean end of body). */
+  /** End the stream normally (the client sees a clean end of body, after what is pending). */
   close(): void {
     if (this.#closed) return;
-    this.#controller.close();
+    if (this.#sink) this.#sink.end();
+    // With frames pending, `#pull` closes the body once the reader has taken them.
+    else if (this.#controller && this.#pending.length === 0) this.#controller.close();
     this.#finish();
   }
 
-  #enqueue(text: string): boolean {
-    if (this.#closed) return false;
-    const bytes = utf8.encode(text);
-    const room = this.#controller.desiredSize ?? 0;
-    if (bytes.byteLength > room) {
-      // Allow one oversized frame into an empty buffer; otherwise the client is too slow.
-      const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-      if (room < max) {
-        this.#controller.error(
-          new McpSseError(
-            "SERVER_SLOW_CLIENT",
-            `SSE client did not read ${max} buffered bytes; disconnected (it may resume with Last-Event-ID)`,
-            { details: { maxBufferedBytes: max } },
-          ),
-        );
-        this.#options.onSlowClient?.();
-        this.#finish();
-        return false;
-      }
+  /** The client went away (its body was cancelled, its socket closed): drop what is pending. */
+  abandon(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#finish();
+  }
+
+  #pull(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const next = this.#pending.shift();
+    if (next !== undefined) {
+      this.#pendingBytes -= next.byteLength;
+      controller.enqueue(next);
+    } else if (this.#closed) controller.close();
+    else this.#waiting = true;
+  }
+
+  #enqueue(bytes: Uint8Array): boolean {
+    const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const sink = this.#sink;
+    const queued = sink ? sink.writableLength : this.#pendingBytes;
+    // Allow one oversized frame into an empty buffer; otherwise the client is too slow.
+    if (max > 0 && queued > 0 && queued + bytes.byteLength > max) {
+      this.#slowClient(max);
+      return false;
     }
-    this.#controller.enqueue(bytes);
+    if (sink) sink.write(bytes);
+    else if (this.#waiting) {
+      this.#waiting = false;
+      this.#controller?.enqueue(bytes);
+    } else {
+      this.#pending.push(bytes);
+      this.#pendingBytes += bytes.byteLength;
+    }
     return true;
+  }
+
+  #slowClient(max: number): void {
+    const error = new McpSseError(
+      "SERVER_SLOW_CLIENT",
+      `SSE client did not read ${max} buffered bytes; disconnected (it may resume with Last-Event-ID)`,
+      { details: { maxBufferedBytes: max } },
+    );
+    this.#error = error;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#sink) this.#sink.destroy(error);
+    else this.#controller?.error(error);
+    this.#options.onSlowClient?.();
+    this.#finish();
   }
 
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sink = undefined;
     if (this.#timer) clearInterval(this.#timer);
     this.#options.onClose?.();
   }

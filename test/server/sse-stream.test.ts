@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { SseSink } from "../../src/server/sse-stream.js";
+import { encodeFrame, SseStream, sseStreamOf } from "../../src/server/sse-stream.js";
+
+/** A sink that records what it is given; `unread` stands for what the socket holds. */
+function recordingSink() {
+  const chunks: Uint8Array[] = [];
+  const sink = {
+    unread: 0,
+    ended: 0,
+    destroyed: [] as Error[],
+    get writableLength() {
+      return sink.unread;
+    },
+    write(bytes: Uint8Array) {
+      chunks.push(bytes);
+      sink.unread += bytes.byteLength;
+    },
+    end() {
+      sink.ended++;
+    },
+    destroy(error: Error) {
+      sink.destroyed.push(error);
+    },
+    text: () => new TextDecoder().decode(Buffer.concat(chunks)),
+    chunks,
+  };
+  return sink satisfies SseSink;
+}
+
+describe("SseStream written to a sink (the node adapter's socket path)", () => {
+  test("what was written before the sink came is flushed first, in order, then live frames", () => {
+    const s = new SseStream({ keepAliveMs: 0 });
+    s.write({ id: "s:1", event: "endpoint", data: "/messages?sessionId=s" });
+    const sink = recordingSink();
+    s.attachSink(sink);
+    s.write({ id: "s:2", event: "message", data: "{}" });
+    s.comment("keepalive");
+    assert.equal(
+      sink.text(),
+      "id: s:1\nevent: endpoint\ndata: /messages?sessionId=s\n\nid: s:2\nevent: message\ndata: {}\n\n: keepalive\n\n",
+    );
+    s.close();
+    assert.equal(sink.ended, 1);
+    assert.equal(s.write({ id: "s:3", data: "late" }), false);
+    assert.equal(sink.chunks.length, 3, "nothing written after the end");
+  });
+
+  test("a stream closed before the sink came ends it at once, after its frames", () => {
+    let closed = 0;
+    const s = new SseStream({ keepAliveMs: 0, onClose: () => closed++ });
+    s.write({ id: "s:1", data: "a" });
+    s.close();
+    const sink = recordingSink();
+    s.attachSink(sink);
+    assert.equal(sink.text(), "id: s:1\ndata: a\n\n");
+    assert.equal(sink.ended, 1);
+    assert.equal(closed, 1);
+  });
+
+  test("what the socket has not taken counts against the bound: a slow client is dropped once", () => {
+    let slow = 0;
+    let closed = 0;
+    const s = new SseStream({
+      keepAliveMs: 0,
+      maxBufferedBytes: 1000,
+      onSlowClient: () => slow++,
+      onClose: () => closed++,
+    });
+    const sink = recordingSink();
+    s.attachSink(sink);
+    let wrote = 0;
+    while (s.write({ id: `s:${wrote}`, data: "y".repeat(100) })) wrote++;
+    assert.ok(wrote >= 7 && wrote <= 10, `wrote ${wrote}`);
+    assert.equal(slow, 1);
+    assert.equal(closed, 1);
+    assert.equal(sink.destroyed.length, 1);
+    assert.match(sink.destroyed[0]?.message ?? "", /did not read 1000 buffered bytes/);
+    assert.equal(sink.ended, 0, "dropped, not ended cleanly");
+  });
+
+  test("a socket that keeps up is never cut off, however much goes through it", () => {
+    const s = new SseStream({ keepAliveMs: 0, maxBufferedBytes: 1000 });
+    const sink = recordingSink();
+    s.attachSink(sink);
+    for (let i = 0; i < 100; i++) {
+      assert.equal(s.write({ id: `s:${i}`, data: "y".repeat(100) }), true);
+      sink.unread = 0; // the socket took it
+    }
+    assert.equal(sink.destroyed.length, 0);
+  });
+
+  test("the client leaving (abandon) ends the stream without ending the sink", () => {
+    let closed = 0;
+    const s = new SseStream({ keepAliveMs: 0, onClose: () => closed++ });
+    const sink = recordingSink();
+    s.attachSink(sink);
+    s.abandon();
+    assert.equal(closed, 1);
+    assert.equal(s.write({ id: "s:1", data: "a" }), false);
+    assert.equal(sink.chunks.length, 0);
+  });
+
+  test("an encoded frame goes to a sink as is and to a web reader as a copy", async () => {
+    const bytes = encodeFrame({ id: "f.1", data: '{"n":1}' });
+    const toSink = new SseStream({ keepAliveMs: 0 });
+    const sink = recordingSink();
+    toSink.attachSink(sink);
+    toSink.writeEncoded(bytes);
+    assert.equal(sink.chunks[0], bytes);
+    const toWeb = new SseStream({ keepAliveMs: 0 });
+    toWeb.writeEncoded(bytes);
+    toWeb.close();
+    assert.equal(await new Response(toWeb.body).text(), 'id: f.1\ndata: {"n":1}\n\n');
+  });
+
+  test("sseStreamOf finds the stream behind an unread body, and not once it is read", async () => {
+    const s = new SseStream({ keepAliveMs: 0 });
+    const response = new Response(s.body);
+    assert.equal(sseStreamOf(response), s);
+    assert.equal(sseStreamOf(new Response("x")), undefined);
+    s.close();
+    await response.text();
+    assert.equal(sseStreamOf(response), undefined);
+  });
+});
