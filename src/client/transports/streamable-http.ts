@@ -24,7 +24,7 @@ import {
   responseId,
 } from "./jsonrpc.js";
 import { deleteQuietly, mediaType, postWithBackoff } from "./post.js";
-import { requestTimeout, type TimedRequest } from "./request.js";
+import { requestTimeout, settleBody, type TimedRequest } from "./request.js";
 import { requestStreamEnd, type StreamEndContext, standaloneEnd } from "./streamable-ends.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
@@ -114,8 +114,7 @@ export class StreamableHttpClientTransport
     const ids = requestIds(message);
     const type = mediaType(response.headers.get("content-type"));
     if (response.status === 202 || (ids.length === 0 && type !== "text/event-stream")) {
-      request.clearTimeout();
-      await response.body?.cancel();
+      void settleBody(response).finally(request.clearTimeout);
       if (isInitializedNotification(message)) this.openStandalone();
       return;
     }
