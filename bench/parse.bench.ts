@@ -10,8 +10,14 @@
  *   `JSONRPCMessageSchema.parse(JSON.parse(data))` (`parseJSONRPCMessage`).
  *
  * Neither path validates the result payloads (the SDK `Client` does that later, the same on
- * both). Both must produce the same number of messages. Rounds alternate which path runs first.
+ * both). Both must produce the same number of messages. Rounds alternate which path runs first,
+ * and a full GC runs before each timed pass: garbage one path leaves must not be collected
+ * inside the other's timing (it was: the SDK path measured 3-5x slower after our pass than
+ * after its own, so the ratio moved with how much garbage *we* left).
  */
+
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { parseJSONRPCMessage } from "@modelcontextprotocol/client";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { parseJsonRpc } from "../src/client/transports/jsonrpc.js";
@@ -21,6 +27,13 @@ import type { PartResult } from "./types.js";
 
 const RUNS = Number(process.env["BENCH_PARSE_RUNS"] ?? 7);
 const WARMUP = 2;
+
+/** `gc()` without `--expose-gc` on the command line (the flag is set, then read from a context). */
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+const gc = exposeGc();
 
 function ours(stream: Stream): { ms: number; messages: number } {
   let messages = 0;
@@ -65,7 +78,9 @@ export async function run(): Promise<PartResult> {
   const sdkRates: number[] = [];
   for (let r = 0; r < WARMUP + RUNS; r++) {
     const first = r % 2 === 0;
+    gc();
     const a = first ? ours(stream) : await sdk(stream);
+    gc();
     const b = first ? await sdk(stream) : ours(stream);
     const [o, s] = first ? [a, b] : [b, a];
     if (o.messages !== stream.events || s.messages !== stream.events)

@@ -1,5 +1,6 @@
 import type { Utf8Decode } from "./parser-decode.js";
 import type { SseEventBuilder } from "./parser-event.js";
+import { LatinText } from "./parser-latin1.js";
 import { firstNonAscii, type Latin1Slice, latin1Bytes, utf8Length } from "./utf8.js";
 
 /**
@@ -40,12 +41,8 @@ export class LineSplitter {
   private pendingWide = false;
   /** `pendingText` holds text fed as a string (no bytes behind it). */
   private pendingFromString = false;
-  // The text being read, when it is latin1 with a non-ASCII char in it: then its values are
-  // checked (and decoded as UTF-8 if need be), and the bytes behind it from `textBytesStart`
-  // on are at hand (the text before is the held partial line).
-  private textWide = false;
-  private textBytes: Uint8Array | undefined = undefined;
-  private textBytesStart = 0;
+  /** The latin1 text being read when it holds a non-ASCII byte (its values are checked). */
+  private latin1: LatinText | undefined = undefined;
   private readonly events: SseEventBuilder;
   private readonly onComment: ((comment: string) => void) | undefined;
   private readonly decode: Utf8Decode;
@@ -145,7 +142,10 @@ export class LineSplitter {
       this.pendingText = "";
       this.pendingTextBytes = 0;
     }
-    const rest = this.processText(text);
+    const outer = this.latin1; // decoded text (a callback may feed text while bytes are read)
+    this.latin1 = undefined;
+    const rest = this.processText(text, 0);
+    this.latin1 = outer;
     if (rest === -1 || rest === text.length) return;
     // Mid-way through dropping an event, a non-blank partial line can only be skipped.
     if (this.events.skipEvent) {
@@ -181,34 +181,44 @@ export class LineSplitter {
     }
     if (text.length === 0) return;
     const held = this.pendingText.length;
-    let textWide = wide;
+    let bridge: string | undefined;
+    let pos = 0;
+    let endsWithCR = false;
     if (held !== 0) {
-      if (text.indexOf("\n") === -1 && text.indexOf("\r") === -1) {
+      const lineEnd = firstLineBreak(text);
+      if (lineEnd === -1) {
         this.pendingText += text;
         this.pendingTextBytes = this.pendingText.length; // latin1: one char per byte, exact
         this.pendingWide ||= wide;
         this.checkPartialText();
         return;
       }
-      text = this.pendingText + text;
-      textWide ||= this.pendingWide;
+      // Only the line the held part ends is joined to it (`pendingText + text` would copy
+      // the whole chunk when searched); the chunk is read from the next line on.
+      bridge = `${this.pendingText}${text.slice(0, lineEnd)}\n`;
+      pos = lineEnd + 1;
+      if (text.charCodeAt(lineEnd) !== LF) {
+        if (pos === text.length) endsWithCR = true;
+        else if (text.charCodeAt(pos) === LF) pos++;
+      }
       this.pendingText = "";
       this.pendingTextBytes = 0;
-      this.pendingWide = false;
     }
-    // (A non-ASCII byte skipped above leaves `wide` set: harmless, values are checked.)
     // Saved and restored, not cleared: a callback may feed this parser again (nested).
-    const outerWide = this.textWide;
-    const outerBytes = this.textBytes;
-    const outerStart = this.textBytesStart;
-    this.textWide = textWide;
-    this.textBytes = start === 0 ? bytes : bytes.subarray(start);
-    this.textBytesStart = held;
-    const rest = this.processText(text);
+    const outer = this.latin1;
+    const textBytes = start === 0 ? bytes : bytes.subarray(start);
+    let rest = 0;
+    if (bridge !== undefined) {
+      this.latin1 = wide || this.pendingWide ? new LatinText(textBytes, held) : undefined;
+      this.pendingWide = false;
+      rest = this.processText(bridge, 0);
+    }
+    if (endsWithCR && rest !== -1) this.pendingCR = true; // after the bridge, which clears it
+    // (A non-ASCII byte skipped above leaves `wide` set: harmless, values are checked.)
+    this.latin1 = wide ? new LatinText(textBytes, 0) : undefined;
+    if (rest !== -1) rest = this.processText(text, pos);
     // Not kept past this call (outside a nested one): the caller may reuse its buffer.
-    this.textWide = outerWide;
-    this.textBytes = outerBytes;
-    this.textBytesStart = outerStart;
+    this.latin1 = outer;
     if (rest === -1 || rest === text.length) return;
     if (this.events.skipEvent) {
       this.skipLine = true;
@@ -217,8 +227,7 @@ export class LineSplitter {
     this.pendingText = text.slice(rest);
     this.pendingTextBytes = this.pendingText.length;
     this.pendingLatin1 = true;
-    this.pendingWide =
-      textWide && this.latin1Utf8Length(this.pendingText) !== this.pendingText.length;
+    this.pendingWide = wide && this.latin1Utf8Length(this.pendingText) !== this.pendingText.length;
     this.pendingFromString = false;
     this.checkPartialText();
   }
@@ -227,13 +236,13 @@ export class LineSplitter {
    * Interpret every complete line of `text`; returns where the unfinished last line starts,
    * or -1 when a callback called reset().
    */
-  private processText(text: string): number {
+  private processText(text: string, from: number): number {
     const len = text.length;
-    if (len === 0) return 0;
-    let pos = 0;
+    if (len === from) return from;
+    let pos = from;
     if (this.atStreamStart) {
       this.atStreamStart = false;
-      if (text.charCodeAt(0) === BOM) pos = 1;
+      if (text.charCodeAt(pos) === BOM) pos++;
     }
     if (this.pendingCR) {
       this.pendingCR = false;
@@ -336,21 +345,11 @@ export class LineSplitter {
     events.field(line.slice(0, colon), this.fieldValue(text, start + from, end));
   }
 
-  /**
-   * The field value `text[from, end)` as a string. Latin1 text is raw bytes: a value with a
-   * non-ASCII byte is decoded as UTF-8 on its own, which equals a whole-stream decode
-   * because it is bounded by ASCII bytes (line break, ':' or ' ') or the stream start.
-   */
+  /** The field value `text[from, end)` as a string (latin1 text: decoded if need be). */
   private fieldValue(text: string, from: number, end: number): string {
-    const value = text.slice(from, end);
-    if (!this.textWide || this.latin1Utf8Length(value) === value.length) return value;
-    const textBytes = this.textBytes;
-    const start = this.textBytesStart;
-    const bytes =
-      textBytes !== undefined && from >= start
-        ? textBytes.subarray(from - start, end - start)
-        : latin1Bytes(text, from, end);
-    return this.decode(bytes);
+    const latin1 = this.latin1;
+    if (latin1 === undefined) return text.slice(from, end);
+    return latin1.value(text, from, end, this.decode, this.latin1Utf8Length);
   }
 
   /** Drop input up to and including the line break that ends an overlong line. */
@@ -397,4 +396,11 @@ function isDataField(text: string, at: number): boolean {
     text.charCodeAt(at + 3) === 0x61 &&
     text.charCodeAt(at + 4) === COLON
   );
+}
+
+/** Index of the first CR or LF in `text`, or -1 (a CR is searched only before the first LF). */
+function firstLineBreak(text: string): number {
+  const lf = text.indexOf("\n");
+  if (lf === -1) return text.indexOf("\r");
+  return text.lastIndexOf("\r", lf) === -1 ? lf : text.indexOf("\r");
 }

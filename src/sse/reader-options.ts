@@ -121,6 +121,12 @@ export interface EventStreamReader {
   /** Resolves (never rejects) once closed and every timer and request is released. */
   readonly done: Promise<void>;
   close(): void;
+  /**
+   * Close once the current response ends on its own (no reconnect, nothing reported), or
+   * after `graceMs` if it does not: for a stream that delivered what it was opened for.
+   * Read to its end, the connection goes back to the pool; closed mid-body, it is aborted.
+   */
+  closeAtEnd(graceMs: number): void;
 }
 
 /** Options with every default applied and every number checked. */

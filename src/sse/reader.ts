@@ -76,6 +76,8 @@ class Reader {
   private abortAttempt: ((reason: McpSseError | undefined) => void) | undefined;
   /** Wakes the backoff sleep when closing. */
   private wake: (() => void) | undefined;
+  /** `closeAtEnd`: the end of the current response closes the reader; the grace timer. */
+  private endTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly settings: ReaderSettings;
 
   constructor(private readonly options: EventStreamReaderOptions) {
@@ -100,6 +102,10 @@ class Reader {
         return done;
       },
       close: () => this.close(),
+      closeAtEnd: (graceMs) => {
+        if (self.closed || self.endTimer !== undefined) return;
+        self.endTimer = setTimeout(() => self.close(), graceMs);
+      },
     };
     const signal = options.signal;
     const onAbort = () => this.close();
@@ -125,6 +131,7 @@ class Reader {
     if (this.closed) return;
     this.closed = true;
     this.error = error;
+    clearTimeout(this.endTimer);
     this.abortAttempt?.(undefined);
     this.wake?.();
     this.setState(error === undefined ? { state: "closed" } : { state: "closed", error });
@@ -240,7 +247,7 @@ class Reader {
       run.body = response.body.getReader();
       idle = watchIdle(idleTimeoutMs, () => abort(idleTimeoutError(o.url, idleTimeoutMs)));
       await this.readBody(run, idle);
-      return this.interrupted(run) ?? this.ended();
+      return this.interrupted(run) ?? (this.endTimer !== undefined ? STOP : this.ended());
     } catch (cause) {
       return this.interrupted(run) ?? this.failed(cause);
     } finally {

@@ -36,14 +36,14 @@ export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8A
 }
 
 /**
- * Index of the first byte of `bytes` that is not ASCII (bit 7 set), or `bytes.length`.
- * Reads four bytes at a time: about as fast as a native decode of ASCII, which lets the
- * parser give each part of a chunk the decoder that suits it.
+ * Index of the first byte of `bytes` from `from` on that is not ASCII (bit 7 set), or
+ * `bytes.length`. Reads four bytes at a time: about as fast as a native decode of ASCII,
+ * which lets the parser give each part of a chunk the decoder that suits it.
  */
-export function firstNonAscii(bytes: Uint8Array): number {
+export function firstNonAscii(bytes: Uint8Array, from = 0): number {
   const len = bytes.length;
-  let i = 0;
-  const misaligned = (4 - (bytes.byteOffset & 3)) & 3;
+  let i = from;
+  const misaligned = from + ((4 - ((bytes.byteOffset + from) & 3)) & 3);
   for (; i < misaligned && i < len; i++) if (bytes[i]! & 0x80) return i;
   const words = (len - i) >>> 2;
   if (words > 0) {

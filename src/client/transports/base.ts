@@ -89,12 +89,23 @@ export function withHeaders(
 ): typeof globalThis.fetch {
   return async (input, init) => {
     const extra = await resolveHeaderSource(getHeaders, serverName);
-    const headers = new Headers(init?.headers);
+    remember(Object.values(extra));
+    const own = init?.headers;
+    // Our transports pass a plain record: merged as one (no `Headers` object per request).
+    if (isPlainRecord(own)) return fetch(input, { ...init, headers: mergeHeaders(extra, own) });
+    const headers = new Headers(own);
     for (const [name, value] of Object.entries(extra))
       if (!headers.has(name)) headers.set(name, value);
-    remember(Object.values(extra));
     return fetch(input, { ...init, headers });
   };
+}
+
+function isPlainRecord(headers: HeadersInit | undefined): headers is Record<string, string> {
+  return (
+    headers !== undefined &&
+    !Array.isArray(headers) &&
+    Object.getPrototypeOf(headers) === Object.prototype
+  );
 }
 
 /** A server's stream policy (reconnects, backoff, timeouts), shared by transports and feeds. */

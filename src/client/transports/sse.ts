@@ -30,6 +30,7 @@ import {
 import { feedDetected, StreamRelay, type StreamSink } from "./handoff.js";
 import { parseJsonRpc } from "./jsonrpc.js";
 import { postWithBackoff } from "./post.js";
+import { settleBody } from "./request.js";
 import type { ClientTransportOptions, McpSseClientTransport } from "./types.js";
 
 type EventStreamHandle = ReturnType<typeof openEventStream>;
@@ -141,12 +142,9 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
       else if (isMcpSseError(error, "CLIENT_UNAUTHORIZED")) this.finish(error, { defer: true });
       throw error;
     });
-    // The answer comes on the SSE stream; the POST body is just "Accepted".
-    try {
-      await request.response.body?.cancel();
-    } finally {
-      request.clearTimeout();
-    }
+    // The answer comes on the SSE stream; the POST body is just "Accepted": read (not
+    // cancelled) in the background, under the POST's timeout.
+    void settleBody(request.response).finally(request.clearTimeout);
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,7 @@ import {
   responseId,
 } from "./jsonrpc.js";
 import { deleteQuietly, mediaType, postWithBackoff } from "./post.js";
-import { requestTimeout, type TimedRequest } from "./request.js";
+import { requestTimeout, settleBody, type TimedRequest } from "./request.js";
 import { requestStreamEnd, type StreamEndContext, standaloneEnd } from "./streamable-ends.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
@@ -40,6 +40,12 @@ const RESERVED_HEADERS = new Set([
 ]);
 /** Longest wait for the session DELETE on close, ms (close must not hang on a dead server). */
 export const DEFAULT_DELETE_TIMEOUT_MS = 5_000;
+/**
+ * How long a request's SSE answer may stay open after its last response before we close it,
+ * ms. Servers end it right after that response; one that keeps it open holds a connection
+ * for this long at most.
+ */
+export const REQUEST_STREAM_END_GRACE_MS = 1_000;
 /** JSON-RPC error code for a request whose stream ended before its response (SDK: ConnectionClosed). */
 export const STREAM_ENDED_RPC_CODE = -32000;
 
@@ -114,8 +120,7 @@ export class StreamableHttpClientTransport
     const ids = requestIds(message);
     const type = mediaType(response.headers.get("content-type"));
     if (response.status === 202 || (ids.length === 0 && type !== "text/event-stream")) {
-      request.clearTimeout();
-      await response.body?.cancel();
+      void settleBody(response).finally(request.clearTimeout);
       if (isInitializedNotification(message)) this.openStandalone();
       return;
     }
@@ -279,7 +284,9 @@ export class StreamableHttpClientTransport
           const id = responseId(m);
           if (id !== undefined) pending.delete(id);
         }
-        if (pending.size === 0 && ids.length > 0) handle.close();
+        // Every response is in: the server ends the stream next (spec: SHOULD). Reading to
+        // that end keeps the connection; cancelling now would abort it mid-body.
+        if (pending.size === 0 && ids.length > 0) handle.closeAtEnd(REQUEST_STREAM_END_GRACE_MS);
       },
       onError: (error: McpSseError) => this.logStreamError("request stream error", error),
       // Without an event id there is nothing to resume: a bare GET would open the

@@ -158,7 +158,15 @@ async function connected(
     order.push(`error:${(e as McpSseError).code}`);
   };
   client.onclose = () => void order.push("close");
-  await withTimeout(client.connect(transport), 5_000, "connect");
+  try {
+    await withTimeout(client.connect(transport), 5_000, "connect");
+  } catch (error) {
+    // Close what this made, or the open server and transport keep the file running until
+    // the runner's timeout (seen under load: a slow connect, then a 120 s hang).
+    await transport.close();
+    await server.close();
+    throw error;
+  }
   return {
     server,
     transport,
