@@ -17,6 +17,15 @@ import type {
 } from "ai";
 
 import type { EventsOptions, McpsManager } from "../client/manager.js";
+import {
+  checkSchemas,
+  jsonModelOutput,
+  type McpsToolSchema,
+  type McpsToolSchemas,
+  type McpsTypedToolSet,
+  pickSchemaTools,
+  structuredOutput,
+} from "./ai-schemas.js";
 import { callForAgent } from "./call.js";
 import { type NamedTool, ToolCatalog } from "./catalog.js";
 import { EventWindow, type EventWindowOptions, eventData, withEvents } from "./events.js";
@@ -57,25 +66,49 @@ function toModelOutput({ output }: { output: unknown }): ToolResultOutput {
   return { type: "content", value };
 }
 
-function toAiTool(manager: McpsManager, settings: CallSettings) {
-  return ({ tool }: NamedTool) =>
-    ai.dynamicTool({
+/** `execute` of a tool: a failed call (or a result that fails `outputSchema`) is thrown. */
+function executeFor(
+  manager: McpsManager,
+  tool: NamedTool["tool"],
+  settings: CallSettings,
+  own?: McpsToolSchema,
+) {
+  const output = own?.outputSchema === undefined ? undefined : ai.asSchema(own.outputSchema);
+  return async (input: unknown, { abortSignal }: { abortSignal?: AbortSignal }) => {
+    const outcome = await callForAgent(manager, tool, input, settings, abortSignal);
+    const failed = (message: string, code: string | undefined) =>
+      new AgentToolError(message, { server: tool.server, tool: tool.name, code });
+    // A thrown error is how the AI SDK makes a tool-error part: the model reads the message.
+    if (!outcome.ok) throw failed(outcome.message, outcome.code);
+    if (output === undefined) return outcome.result;
+    const structured = await structuredOutput(outcome.result, output, tool.qualifiedName);
+    if (!structured.ok) throw failed(structured.message, undefined);
+    return structured.value;
+  };
+}
+
+function toAiTool(manager: McpsManager, settings: CallSettings, schemas?: McpsToolSchemas) {
+  return ({ name, tool }: NamedTool) => {
+    const common = {
       ...(tool.description === undefined ? {} : { description: tool.description }),
-      inputSchema: ai.jsonSchema(schemaForModel(tool.inputSchema) as JSONSchema7),
       metadata: toolMetadata(tool) as JSONObject,
-      execute: async (input, { abortSignal }) => {
-        const outcome = await callForAgent(manager, tool, input, settings, abortSignal);
-        // A thrown error is how the AI SDK makes a tool-error part: the model reads the message.
-        if (!outcome.ok)
-          throw new AgentToolError(outcome.message, {
-            server: tool.server,
-            tool: tool.name,
-            code: outcome.code,
-          });
-        return outcome.result;
-      },
-      toModelOutput,
-    });
+    };
+    const own = schemas?.[name];
+    if (own === undefined)
+      return ai.dynamicTool({
+        ...common,
+        inputSchema: ai.jsonSchema(schemaForModel(tool.inputSchema) as JSONSchema7),
+        execute: executeFor(manager, tool, settings),
+        toModelOutput,
+      });
+    return ai.tool({
+      ...common,
+      inputSchema: own.inputSchema,
+      ...(own.outputSchema === undefined ? {} : { outputSchema: own.outputSchema }),
+      execute: executeFor(manager, tool, settings, own),
+      toModelOutput: own.outputSchema === undefined ? toModelOutput : jsonModelOutput,
+    } as Tool);
+  };
 }
 
 /**
@@ -85,10 +118,28 @@ function toAiTool(manager: McpsManager, settings: CallSettings) {
  * `isError` result, a timeout, a lost connection) becomes a tool-error part carrying the
  * server's message; aborting the run's `abortSignal` cancels the call.
  */
-export function mcpsTools(manager: McpsManager, options: McpsToolsOptions = {}): ToolSet {
-  const checked = checkOptions(ADAPTER, options);
-  const catalog = new ToolCatalog(manager, checked, toAiTool(manager, checked));
-  return liveRecord(() => catalog.record(), `${ADAPTER} mcpsTools()`) as ToolSet;
+export function mcpsTools(manager: McpsManager, options?: McpsToolsOptions): ToolSet;
+/**
+ * With `schemas` (your own schemas by tool name, as `@ai-sdk/mcp`'s `tools({ schemas })`):
+ * only those tools, typed; see ai-schemas.ts.
+ */
+export function mcpsTools<S extends McpsToolSchemas>(
+  manager: McpsManager,
+  options: McpsToolsOptions & { schemas: S },
+): McpsTypedToolSet<S>;
+export function mcpsTools(
+  manager: McpsManager,
+  options: McpsToolsOptions & { schemas?: McpsToolSchemas } = {},
+): ToolSet {
+  const { schemas: given, ...rest } = options;
+  const schemas = checkSchemas(ADAPTER, given);
+  const checked = checkOptions(ADAPTER, rest);
+  const catalog = new ToolCatalog(manager, checked, toAiTool(manager, checked, schemas));
+  const tools =
+    schemas === undefined
+      ? () => catalog.record()
+      : () => pickSchemaTools(catalog.record(), schemas);
+  return liveRecord(tools, `${ADAPTER} mcpsTools()`) as ToolSet;
 }
 
 /**
@@ -147,5 +198,6 @@ export function mcpsEventsPrepareStep(
   return () => ({ instructions: withEvents(instructions, window.take()) });
 }
 
+export type { McpsToolSchema, McpsToolSchemas, McpsTypedToolSet } from "./ai-schemas.js";
 export type { AfterCall, BeforeCall, CallChanges, ToolCallInfo } from "./options.js";
 export { EventWindow, type EventWindowOptions };

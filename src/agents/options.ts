@@ -101,7 +101,8 @@ export interface CheckedOptions extends CallSettings {
   nameStyle: NameStyle;
 }
 
-function invalid(adapter: string, option: string, why: string): McpSseError {
+/** `AGENTS_INVALID_OPTION` for `option` of `adapter`: `why` says what it must be. */
+export function invalidOption(adapter: string, option: string, why: string): McpSseError {
   return new McpSseError(AGENTS_INVALID_OPTION, `${adapter}: option "${option}" ${why}.`, {
     details: { adapter, option },
   });
@@ -110,13 +111,13 @@ function invalid(adapter: string, option: string, why: string): McpSseError {
 function checkList(adapter: string, option: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== ""))
-    throw invalid(adapter, option, "must be an array of non-empty strings");
+    throw invalidOption(adapter, option, "must be an array of non-empty strings");
   return value;
 }
 
 function checkFunction<F>(adapter: string, option: string, value: F | undefined): F | undefined {
   if (value !== undefined && typeof value !== "function")
-    throw invalid(adapter, option, "must be a function");
+    throw invalidOption(adapter, option, "must be a function");
   return value;
 }
 
@@ -124,13 +125,17 @@ function checkFunction<F>(adapter: string, option: string, value: F | undefined)
 export function checkOptions(adapter: string, options: AgentToolsOptions = {}): CheckedOptions {
   const nameStyle = options.nameStyle ?? DEFAULT_NAME_STYLE;
   if (nameStyle !== "qualified" && nameStyle !== "tool")
-    throw invalid(adapter, "nameStyle", `must be "qualified" or "tool" (got ${String(nameStyle)})`);
+    throw invalidOption(
+      adapter,
+      "nameStyle",
+      `must be "qualified" or "tool" (got ${String(nameStyle)})`,
+    );
   const { timeout } = options;
   if (
     timeout !== undefined &&
     (typeof timeout !== "number" || !(timeout > 0) || timeout > MAX_TIMER_MS)
   )
-    throw invalid(adapter, "timeout", `must be ms > 0 and <= ${MAX_TIMER_MS}`);
+    throw invalidOption(adapter, "timeout", `must be ms > 0 and <= ${MAX_TIMER_MS}`);
   return {
     servers: checkList(adapter, "servers", options.servers),
     include: checkList(adapter, "include", options.include),
