@@ -7,13 +7,7 @@
  * with an immediate redirect back, so the "browser" is one fetch that reads the code from it;
  * the code goes to `manager.finishAuth`, as an app's callback handler would pass it.
  */
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthClientProvider,
-  OAuthDiscoveryState,
-  OAuthTokens,
-} from "@modelcontextprotocol/client";
+import type { OAuthClientInformationMixed } from "@modelcontextprotocol/client";
 import {
   CLIENT_AUTH_REQUIRED,
   type ConnectMcpsOptions,
@@ -21,6 +15,7 @@ import {
   type McpsManager,
 } from "../../src/client/index.js";
 import { isMcpSseError } from "../../src/errors.js";
+import { MemoryOAuthProvider } from "../helpers/oauth-client.js";
 
 /** The client's metadata document URL (CIMD), used where the server supports it. */
 const CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
@@ -42,60 +37,24 @@ function context(): Context {
 }
 
 /** An app's provider, in memory; its "browser" follows the authorization URL with a fetch. */
-class BrowserlessProvider implements OAuthClientProvider {
+class BrowserlessProvider extends MemoryOAuthProvider {
   readonly clientMetadataUrl?: string;
-  private client: OAuthClientInformationMixed | undefined;
-  private stored: OAuthTokens | undefined;
-  private verifier = "";
-  private discovery: OAuthDiscoveryState | undefined;
   /** The redirect's query (code, iss), until `finishAuth` takes it. */
   callback: URLSearchParams | undefined;
 
   constructor(options: { cimd?: boolean; client?: OAuthClientInformationMixed } = {}) {
+    // A confidential client by default: the scenarios choose the token endpoint's auth method.
+    super(REDIRECT_URL, "mcp-sse conformance client", false);
     if (options.cimd !== false) this.clientMetadataUrl = CLIENT_METADATA_URL;
     this.client = options.client;
-  }
-  get redirectUrl() {
-    return REDIRECT_URL;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: "mcp-sse conformance client",
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-    };
-  }
-  clientInformation() {
-    return this.client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.client = info;
-  }
-  tokens() {
-    return this.stored;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.stored = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovery = state;
-  }
-  discoveryState() {
-    return this.discovery;
   }
   invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery") {
     if (scope === "all" || scope === "tokens") this.stored = undefined;
     if (scope === "all" || scope === "client") this.client = undefined;
     if (scope === "all" || scope === "discovery") this.discovery = undefined;
   }
-  async redirectToAuthorization(url: URL) {
+  override async redirectToAuthorization(url: URL) {
+    this.authorizationUrls.push(url);
     const response = await fetch(url, { redirect: "manual" });
     const location = response.headers.get("location");
     if (location === null)

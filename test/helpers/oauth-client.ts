@@ -11,7 +11,10 @@ import type {
 /** Where the authorization server sends the browser back (never fetched: the test reads it). */
 const REDIRECT_URL = "http://127.0.0.1:1/callback";
 
-/** An interactive provider, as an app would write it: in memory, the browser played by fetch. */
+/**
+ * An interactive provider, as an app would write it: in memory, the browser played by fetch.
+ * `redirectUrl` and `clientName` make the client metadata (the conformance client extends it).
+ */
 export class MemoryOAuthProvider implements OAuthClientProvider {
   client: OAuthClientInformationMixed | undefined;
   stored: OAuthTokens | undefined;
@@ -20,16 +23,19 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   /** Every authorization URL the user was sent to. */
   readonly authorizationUrls: URL[] = [];
 
-  get redirectUrl() {
-    return REDIRECT_URL;
-  }
+  constructor(
+    readonly redirectUrl = REDIRECT_URL,
+    private readonly clientName = "oauth-test",
+    private readonly publicClient = true,
+  ) {}
+
   get clientMetadata(): OAuthClientMetadata {
     return {
-      client_name: "oauth-test",
-      redirect_uris: [REDIRECT_URL],
+      client_name: this.clientName,
+      redirect_uris: [this.redirectUrl],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
-      token_endpoint_auth_method: "none",
+      ...(this.publicClient ? { token_endpoint_auth_method: "none" } : {}),
     };
   }
   clientInformation() {
