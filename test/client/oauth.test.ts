@@ -10,13 +10,43 @@ import { CLIENT_AUTH_REQUIRED, connectMcps, type McpsManager } from "../../src/c
 import { isMcpSseError } from "../../src/errors.js";
 import { startGuideFeed } from "../fixtures/guide-feed-server.js";
 import { authorizeInBrowser, MemoryOAuthProvider } from "../helpers/oauth-client.js";
-import { startOAuthServer } from "../helpers/oauth-server.js";
+import { type OAuthTestServer, startOAuthServer } from "../helpers/oauth-server.js";
 import { listen } from "./transports/helpers.js";
 
 function status(manager: McpsManager) {
   const s = manager.servers()[0];
   assert.ok(s);
   return s;
+}
+
+/**
+ * `body` with an OAuth-protected server, a manager on it ("secure", over `transport`) and the
+ * user's first authorization done; both closed after.
+ */
+async function withAuthorized(
+  transport: "streamable-http" | "sse",
+  body: (ctx: {
+    server: OAuthTestServer;
+    provider: MemoryOAuthProvider;
+    manager: McpsManager;
+  }) => Promise<void>,
+): Promise<void> {
+  const server = await startOAuthServer();
+  const provider = new MemoryOAuthProvider();
+  const url = transport === "sse" ? server.sseUrl : server.mcpUrl;
+  const manager = await connectMcps(
+    { mcps: [{ name: "secure", transport, url, timeout: 10 }] },
+    { authProvider: () => provider },
+  );
+  try {
+    const authUrl = provider.authorizationUrls[0];
+    assert.ok(authUrl);
+    await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+    await body({ server, provider, manager });
+  } finally {
+    await manager.close();
+    await server.close();
+  }
 }
 
 for (const transport of ["streamable-http", "sse"] as const) {
@@ -59,17 +89,7 @@ for (const transport of ["streamable-http", "sse"] as const) {
   });
 
   test(`${transport}: an expired access token is refreshed on the 401 and the call goes through`, async () => {
-    const server = await startOAuthServer();
-    const provider = new MemoryOAuthProvider();
-    const url = transport === "sse" ? server.sseUrl : server.mcpUrl;
-    const manager = await connectMcps(
-      { mcps: [{ name: "secure", transport, url, timeout: 10 }] },
-      { authProvider: () => provider },
-    );
-    try {
-      const authUrl = provider.authorizationUrls[0];
-      assert.ok(authUrl);
-      await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+    await withAuthorized(transport, async ({ server, provider, manager }) => {
       const before = provider.stored?.access_token;
       server.auth.expireAccessTokens();
       const result = await manager.call("secure", "echo", { text: "again" });
@@ -77,10 +97,7 @@ for (const transport of ["streamable-http", "sse"] as const) {
       assert.deepEqual(server.auth.grants, ["code", "refresh"]);
       assert.notEqual(provider.stored?.access_token, before, "a new access token");
       assert.equal(provider.authorizationUrls.length, 1, "no new authorization for a refresh");
-    } finally {
-      await manager.close();
-      await server.close();
-    }
+    });
   });
 }
 
@@ -126,16 +143,7 @@ test("an event feed: its stream and its RPC carry the provider's bearer token", 
 });
 
 test("a 401 that persists after the flow: one refresh, one retry, then CLIENT_UNAUTHORIZED", async () => {
-  const server = await startOAuthServer();
-  const provider = new MemoryOAuthProvider();
-  const manager = await connectMcps(
-    { mcps: [{ name: "secure", transport: "streamable-http", url: server.mcpUrl, timeout: 10 }] },
-    { authProvider: { secure: provider } },
-  );
-  try {
-    const authUrl = provider.authorizationUrls[0];
-    assert.ok(authUrl);
-    await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+  await withAuthorized("streamable-http", async ({ server, manager }) => {
     server.auth.rejectAll = true;
     const before = server.seen.length;
     await assert.rejects(manager.call("secure", "echo", { text: "x" }), (error) => {
@@ -146,10 +154,7 @@ test("a 401 that persists after the flow: one refresh, one retry, then CLIENT_UN
     const posts = during.filter((r) => r.method === "POST" && r.path === "/mcp");
     assert.equal(posts.length, 2, "the call's POST, and one retry after the refresh");
     assert.deepEqual(server.auth.grants, ["code", "refresh"], "one refresh, no loop");
-  } finally {
-    await manager.close();
-    await server.close();
-  }
+  });
 });
 
 test("403 insufficient_scope: step-up to the union of scopes, the user authorizes, the call works", async () => {
@@ -221,16 +226,7 @@ test("an authorization server that never answers: the request's timeout bounds t
 });
 
 test("concurrent calls that all meet the expired token share one refresh", async () => {
-  const server = await startOAuthServer();
-  const provider = new MemoryOAuthProvider();
-  const manager = await connectMcps(
-    { mcps: [{ name: "secure", transport: "streamable-http", url: server.mcpUrl, timeout: 10 }] },
-    { authProvider: { secure: provider } },
-  );
-  try {
-    const authUrl = provider.authorizationUrls[0];
-    assert.ok(authUrl);
-    await manager.finishAuth("secure", await authorizeInBrowser(authUrl));
+  await withAuthorized("streamable-http", async ({ server, manager }) => {
     server.auth.expireAccessTokens();
     const texts = ["a", "b", "c", "d"];
     const results = await Promise.all(
@@ -241,8 +237,5 @@ test("concurrent calls that all meet the expired token share one refresh", async
       texts.map((text) => [{ type: "text", text }]),
     );
     assert.deepEqual(server.auth.grants, ["code", "refresh"], "one refresh for all of them");
-  } finally {
-    await manager.close();
-    await server.close();
-  }
+  });
 });
