@@ -14,7 +14,7 @@ import type { Logger } from "../../logger.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
-import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
+import { oauthOf } from "../auth/server-oauth.js";
 import {
   CLIENT_INVALID_OPTION,
   CLIENT_REFRESH_FAILED,
@@ -70,7 +70,6 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private readonly pool: OwnedFetch | undefined;
   private readonly bareFetch: typeof globalThis.fetch;
   private readonly credentials: FeedCredentials;
-  private readonly oauth: ServerOAuth | undefined;
   private readonly rpc: FeedRpc;
   private readonly policy: ErrorEventPolicy;
   private stream: EventStreamReader | undefined;
@@ -87,22 +86,25 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     this.name = server.name;
     const log = options.logger.child?.({ server: this.name }) ?? options.logger;
     this.status = new ConnectionStatus(this.name, () => this.log, options.emit);
-    this.credentials = new FeedCredentials(server, options.refreshToken, () => this.log);
-    this.oauth = oauthOf(options);
+    const credentials = new FeedCredentials(
+      server,
+      options.refreshToken,
+      () => this.log,
+      oauthOf(options),
+    );
+    this.credentials = credentials;
     this.log = redactingLogger(
       log,
       server.secretHeaders,
-      () => this.credentials.headers(),
-      () => this.oauth?.secretValues() ?? [],
+      () => credentials.headers(),
+      () => credentials.oauthSecretValues(),
     );
     this.url = requireUrl({ server });
     this.pool =
       options.handoff?.pool ?? (options.fetch === undefined ? defaultFetch(server) : undefined);
-    const fetch = (this.pool?.fetch ?? options.fetch) as typeof globalThis.fetch;
-    this.bareFetch =
-      this.oauth === undefined
-        ? fetch
-        : this.oauth.wrap(fetch, (values) => this.credentials.remember(values));
+    this.bareFetch = credentials.authorized(
+      (this.pool?.fetch ?? options.fetch) as typeof globalThis.fetch,
+    );
     this.rpc = new FeedRpc({
       server,
       fetch: withHeaders(
@@ -184,8 +186,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   }
 
   secretValues(): string[] {
-    const values = this.credentials.headerSecretValues();
-    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
+    return this.credentials.secretValues();
   }
 
   /** Feeds take non-interactive OAuth only (client credentials): nothing to finish. */

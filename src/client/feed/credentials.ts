@@ -2,11 +2,13 @@
  * A feed's headers: the configured ones under those `refreshToken` returned, every value sent
  * remembered (to scrub from errors), and the 401 rule shared by the stream and the RPC: one
  * refresh per failure streak (reset once a stream opens), so a refused token cannot loop.
+ * With OAuth, the bearer token goes on every request through `authorized(fetch)`.
  */
 import type { ServerConfig } from "../../config/types.js";
 import { McpSseError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
+import type { ServerOAuth } from "../auth/server-oauth.js";
 import { CLIENT_REFRESH_FAILED, describe } from "../call-errors.js";
 import type { RefreshToken } from "../connection.js";
 import { headerSecrets } from "../scrub-secrets.js";
@@ -22,13 +24,27 @@ export class FeedCredentials {
     private readonly server: ServerConfig,
     private readonly refreshToken: RefreshToken | undefined,
     private readonly log: () => Logger,
+    private readonly oauth: ServerOAuth | undefined,
   ) {
     this.secretsOf = headerSecrets(server.headers);
   }
 
-  /** The values of `headers()` and their credential parts (cached until a refresh). */
-  headerSecretValues(): string[] {
-    return this.secretsOf(this.refreshed);
+  /** The values of `headers()` and their credential parts (cached until a refresh), and OAuth's. */
+  secretValues(): string[] {
+    const values = this.secretsOf(this.refreshed);
+    return this.oauth === undefined ? values : [...values, ...this.oauth.secretValues()];
+  }
+
+  /** The OAuth tokens and secrets seen (none without OAuth). */
+  oauthSecretValues(): string[] {
+    return this.oauth?.secretValues() ?? [];
+  }
+
+  /** `fetch` with the OAuth bearer token and 401 flow (server-oauth.ts); as is without OAuth. */
+  authorized(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+    return this.oauth === undefined
+      ? fetch
+      : this.oauth.wrap(fetch, (values) => this.remember(values));
   }
 
   get canRefresh(): boolean {
