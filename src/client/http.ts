@@ -14,6 +14,7 @@
  */
 import { Agent, type Dispatcher, Pool, fetch as undiciFetch } from "undici";
 import type { ServerConfig } from "../config/types.js";
+import { dispatchRequest, withDispatch } from "./dispatch-request.js";
 import { closedOverTlsHint, tlsFailure } from "./tls-errors.js";
 
 /** TCP + TLS connect timeout of each new pooled connection, ms. */
@@ -112,7 +113,10 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
       throw explainTls(server, input, error);
     })) as unknown as typeof globalThis.fetch;
   return {
-    fetch: boundFetch,
+    fetch: withDispatch(
+      boundFetch,
+      dispatchRequest(agent, boundFetch, (url, error) => explainTls(server, url, error)),
+    ),
     dispatcher: agent,
     close(graceMs = DEFAULT_POOL_CLOSE_GRACE_MS) {
       closed ??= closeBounded(agent, dispatchers, graceMs);

@@ -6,6 +6,7 @@
  */
 import { poolOf } from "../config/normalize.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
+import { dispatchOf, withDispatch } from "./dispatch-request.js";
 import type { SharedPool } from "./pool.js";
 import { notConnected } from "./transports/errors.js";
 
@@ -25,11 +26,18 @@ export function managerPool(config: McpsConfig): ManagerPool {
   return {
     fetchFor(server) {
       let bound: typeof globalThis.fetch | undefined;
-      return async (input, init) => {
+      const boundFetch = async () => {
         if (closing !== undefined) throw notConnected(server.name, true);
         bound ??= (await open()).fetchFor(server);
-        return bound(input, init);
+        return bound;
       };
+      const fetch: typeof globalThis.fetch = async (input, init) =>
+        (await boundFetch())(input, init);
+      // POSTs over `request()` (dispatch-request.ts), on the same shared dispatcher.
+      return withDispatch(fetch, async (url, init) => {
+        const f = await boundFetch();
+        return (dispatchOf(f) ?? f)(url, init);
+      });
     },
     close() {
       closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());

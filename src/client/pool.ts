@@ -16,6 +16,8 @@
  */
 import { Agent, type Dispatcher, interceptors, fetch as undiciFetch } from "undici";
 import type { PoolConfig, ServerConfig } from "../config/types.js";
+import type { HttpFetch } from "../sse/http-response.js";
+import { dispatchRequest, withDispatch } from "./dispatch-request.js";
 import {
   agentOptions,
   closeBounded,
@@ -98,7 +100,7 @@ export function createSharedPool(pool: PoolConfig, options: SharedPoolOptions = 
 
   return {
     fetchFor(server) {
-      return ((input: RequestInfo | URL, init?: RequestInit) => {
+      const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
         if (closed !== undefined) return Promise.reject(new TypeError("the HTTP pool is closed"));
         const { dispatcher } = groupOf(server);
         return undiciFetch(
@@ -110,6 +112,14 @@ export function createSharedPool(pool: PoolConfig, options: SharedPoolOptions = 
           throw explainTls(server, input, error);
         });
       }) as unknown as typeof globalThis.fetch;
+      let dispatch: HttpFetch | undefined;
+      return withDispatch(fetch, (url, init) => {
+        if (closed !== undefined) return Promise.reject(new TypeError("the HTTP pool is closed"));
+        dispatch ??= dispatchRequest(groupOf(server).dispatcher, fetch, (u, error) =>
+          explainTls(server, u, error),
+        );
+        return dispatch(url, init);
+      });
     },
     stats: () => limiter.stats(),
     close(graceMs = DEFAULT_POOL_CLOSE_GRACE_MS) {

@@ -5,6 +5,7 @@
  */
 export { MAX_TIMER_MS } from "./backoff.js";
 export { encodeComment, encodeEvent } from "./encoder.js";
+export type { HttpFetch, HttpResponse } from "./http-response.js";
 export type { SseParser } from "./parser.js";
 export { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parser.js";
 export { openEventStream } from "./reader.js";

@@ -1,5 +1,6 @@
 import { McpSseError, redactUrl } from "../errors.js";
 import { parseRetryAfter } from "./backoff.js";
+import type { HttpResponse } from "./http-response.js";
 
 /**
  * The HTTP side of the event-stream reader: the headers a request carries and what a
@@ -70,7 +71,7 @@ export { scrubValues } from "../redact.js";
  * True for an answer that is a redirect: a 3xx (`redirect: "manual"` in Node), or the opaque
  * redirect a browser hands back instead (status 0, no `Location` to read).
  */
-export function isRedirect(response: Response): boolean {
+export function isRedirect(response: HttpResponse): boolean {
   return (response.status >= 300 && response.status < 400) || response.type === "opaqueredirect";
 }
 
@@ -79,7 +80,7 @@ export function isRedirect(response: Response): boolean {
  * headers must not travel to wherever the server points, and a same-origin move is a
  * configuration to fix. `details: { status, redirect: true, location?, body }`.
  */
-function redirectError(url: string | URL, response: Response, body: string): McpSseError {
+function redirectError(url: string | URL, response: HttpResponse, body: string): McpSseError {
   const raw = response.headers.get("location");
   let location: string | undefined;
   if (raw !== null) {
@@ -106,7 +107,11 @@ function redirectError(url: string | URL, response: Response, body: string): Mcp
 }
 
 /** `SSE_HTTP_STATUS` for a non-2xx answer; `retryAfterMs` from `Retry-After` when valid. */
-export function httpStatusError(url: string | URL, response: Response, body: string): McpSseError {
+export function httpStatusError(
+  url: string | URL,
+  response: HttpResponse,
+  body: string,
+): McpSseError {
   if (isRedirect(response)) return redirectError(url, response, body);
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
   const quoted =
@@ -130,7 +135,7 @@ export function httpStatusError(url: string | URL, response: Response, body: str
 }
 
 /** `SSE_BAD_CONTENT_TYPE`: a 2xx answer that is not an event stream. Fatal. */
-export function badContentTypeError(url: string | URL, response: Response): McpSseError {
+export function badContentTypeError(url: string | URL, response: HttpResponse): McpSseError {
   const contentType = response.headers.get("content-type");
   return new McpSseError(
     "SSE_BAD_CONTENT_TYPE",
@@ -147,7 +152,7 @@ export function badContentTypeError(url: string | URL, response: Response): McpS
  * status is the error being reported, the body only decorates it.
  */
 export async function readBodySnippet(
-  response: Response,
+  response: HttpResponse,
   signal: AbortSignal,
   maxBytes: number = ERROR_BODY_MAX_BYTES,
 ): Promise<string> {

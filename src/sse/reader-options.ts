@@ -6,6 +6,7 @@ import {
   DEFAULT_RETRY_JITTER,
   timerMs,
 } from "./backoff.js";
+import type { HttpResponse } from "./http-response.js";
 import type { ReaderState, SseEvent } from "./types.js";
 
 export { MAX_TIMER_MS, timerMs } from "./backoff.js";
@@ -61,7 +62,7 @@ export interface EventStreamReaderOptions {
    * An already-fetched response to read as attempt 0 instead of fetching (a POST answered
    * with `text/event-stream`). Reconnects then use `method`/`headers`/`body`.
    */
-  initialResponse?: Response;
+  initialResponse?: HttpResponse;
   /** Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
   /** Extra `RequestInit` fields, e.g. `{ dispatcher }` for undici. */
@@ -99,7 +100,7 @@ export interface EventStreamReaderOptions {
   /** Abort = close for good. */
   signal?: AbortSignal;
   /** After status and content type were accepted, before the first byte is read. A throw is fatal. */
-  onOpen?: (response: Response) => void | Promise<void>;
+  onOpen?: (response: HttpResponse) => void | Promise<void>;
   onEvent: (event: SseEvent) => void;
   onComment?: (text: string) => void;
   onRetry?: (ms: number) => void;

@@ -1,4 +1,5 @@
 import { isMcpSseError, McpSseError } from "../errors.js";
+import type { HttpResponse } from "./http-response.js";
 import {
   closedReason,
   connectTimeoutError,
@@ -215,7 +216,7 @@ class Reader {
   }
 
   /** One attempt: request, check the answer, read the stream until it ends or fails. */
-  private async connect(attempt: number, initial: Response | undefined): Promise<Outcome> {
+  private async connect(attempt: number, initial: HttpResponse | undefined): Promise<Outcome> {
     const o = this.options;
     const run: AttemptState = { controller: new AbortController(), timedOut: undefined };
     const abort = (reason: McpSseError | undefined) => {
@@ -264,7 +265,7 @@ class Reader {
    * (HTML spec), a retryable status retries (after Retry-After when given), a wrong content
    * type or a rejecting `onOpen` is fatal.
    */
-  private async accept(response: Response, run: AttemptState): Promise<Outcome | undefined> {
+  private async accept(response: HttpResponse, run: AttemptState): Promise<Outcome | undefined> {
     const o = this.options;
     if (response.status === 204) {
       response.body?.cancel().catch(ignoreCancelFailure);
@@ -335,7 +336,7 @@ class Reader {
   }
 
   /** Send the request of one attempt (see reader-request.ts). */
-  private async request(attempt: number, signal: AbortSignal): Promise<Response> {
+  private async request(attempt: number, signal: AbortSignal): Promise<HttpResponse> {
     const ctx: RequestContext = { attempt, lastEventId: this.lastEventId };
     const { init, sentSecrets } = await prepareAttempt(this.options, ctx, signal);
     this.sentSecrets = sentSecrets;

@@ -11,6 +11,7 @@ import { isToolAllowed } from "../../config/tools.js";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
+import type { HttpFetch } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
@@ -24,6 +25,7 @@ import {
 import { checkCallHeaders } from "../call-headers.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
 import { ConnectionStatus } from "../connection-status.js";
+import { dispatchOf } from "../dispatch-request.js";
 import { ErrorEventPolicy, type ErrorEventTarget } from "../error-events.js";
 import type { McpsEvent } from "../events.js";
 import { redactingLogger } from "../redacting-logger.js";
@@ -107,8 +109,9 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     );
     this.rpc = new FeedRpc({
       server,
-      fetch: withHeaders(
-        this.bareFetch,
+      // Over our own pool without OAuth: request() instead of fetch (dispatch-request.ts).
+      fetch: withHeaders<HttpFetch>(
+        dispatchOf(this.bareFetch) ?? this.bareFetch,
         () => this.credentials.headers(),
         (v) => this.credentials.remember(v),
         this.name,

@@ -13,6 +13,7 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/client";
 import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
+import type { HttpFetch } from "../../sse/http-response.js";
 import { CLIENT_TIMEOUT, CLIENT_TOOL_ERROR, isUnauthorized } from "../call-errors.js";
 import { postWithBackoff } from "../transports/post.js";
 
@@ -60,7 +61,7 @@ function isMethodNotFound(error: { message: string; code?: number }): boolean {
 export interface FeedRpcOptions {
   server: ServerConfig;
   /** Merges the server's current headers into every request. */
-  fetch: typeof globalThis.fetch;
+  fetch: HttpFetch;
   /** Header values sent so far, scrubbed from errors. */
   secrets: () => readonly string[];
   /** Aborted when the connection closes. */

@@ -9,9 +9,11 @@ import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
 import { DEFAULT_MAX_RETRY_DELAY_MS } from "../../sse/backoff.js";
+import type { HttpFetch } from "../../sse/http-response.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
 import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
+import { dispatchOf, withDispatch } from "../dispatch-request.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
 import { type HeaderSource, scrub, scrubError } from "./request.js";
@@ -34,12 +36,17 @@ export interface OwnedFetch {
 export function defaultFetch(server: ServerConfig): OwnedFetch {
   let pool: Promise<FetchPool> | undefined;
   let closing: Promise<void> | undefined;
+  const open = () => {
+    if (closing !== undefined) throw notConnected(server.name, true);
+    pool ??= import("../http.js").then((m) => m.createFetchPool(server));
+    return pool;
+  };
+  const fetch: typeof globalThis.fetch = async (input, init) => (await open()).fetch(input, init);
   return {
-    fetch: async (input, init) => {
-      if (closing !== undefined) throw notConnected(server.name, true);
-      pool ??= import("../http.js").then((m) => m.createFetchPool(server));
-      return (await pool).fetch(input, init);
-    },
+    fetch: withDispatch(fetch, async (url, init) => {
+      const owned = (await open()).fetch;
+      return (dispatchOf(owned) ?? owned)(url, init);
+    }),
     close() {
       closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());
       return closing;
@@ -81,13 +88,13 @@ export function mergeHeaders(
  * the SSE reader gets the same headers through its own `headers` option instead, so that
  * it knows their values and scrubs them from its errors.
  */
-export function withHeaders(
-  fetch: typeof globalThis.fetch,
+export function withHeaders<F extends HttpFetch>(
+  fetch: F,
   getHeaders: HeaderSource,
   remember: (values: string[]) => void,
   serverName: string,
-): typeof globalThis.fetch {
-  return async (input, init) => {
+): F {
+  return (async (input: string, init: RequestInit) => {
     const extra = await resolveHeaderSource(getHeaders, serverName);
     remember(Object.values(extra));
     const own = init?.headers;
@@ -97,7 +104,7 @@ export function withHeaders(
     for (const [name, value] of Object.entries(extra))
       if (!headers.has(name)) headers.set(name, value);
     return fetch(input, { ...init, headers });
-  };
+  }) as F;
 }
 
 function isPlainRecord(headers: HeadersInit | undefined): headers is Record<string, string> {
@@ -188,10 +195,16 @@ export abstract class ClientTransportBase {
     return owned;
   }
 
-  /** The fetch for POST and DELETE: the bare fetch with the header source merged in. */
-  protected makeFetch(): typeof globalThis.fetch {
-    return withHeaders(
-      this.makeBareFetch(),
+  /**
+   * The fetch for POST and DELETE: the bare fetch with the header source merged in. Over
+   * our own pools (the transport's or the manager's) without OAuth, undici's `request()`
+   * instead of `fetch` (dispatch-request.ts): the same answers, a fraction of the CPU.
+   */
+  protected makeFetch(): HttpFetch {
+    const bare = this.makeBareFetch();
+    const dispatch = this.oauth === undefined ? dispatchOf(bare) : undefined;
+    return withHeaders<HttpFetch>(
+      dispatch ?? bare,
       this.getHeaders,
       (values) => this.rememberSecrets(values),
       this.server.name,

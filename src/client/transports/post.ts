@@ -7,6 +7,7 @@
 import { isMcpSseError, type McpSseError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { sleep } from "../../sse/backoff.js";
+import type { HttpFetch } from "../../sse/http-response.js";
 import {
   aborted,
   httpStatusError,
@@ -17,7 +18,7 @@ import {
 } from "./request.js";
 
 export interface PostOptions {
-  fetch: typeof globalThis.fetch;
+  fetch: HttpFetch;
   url: string;
   serverName: string;
   method?: string;

@@ -6,6 +6,8 @@
 import { McpSseError, redactUrl } from "../../errors.js";
 import { REDACTED, redactValue } from "../../redact.js";
 import { parseRetryAfter } from "../../sse/backoff.js";
+import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
+import { discardOf } from "../dispatch-request.js";
 
 /** Longest body excerpt kept in an HTTP error. */
 export const ERROR_BODY_EXCERPT_CHARS = 200;
@@ -15,7 +17,7 @@ export const MAX_POST_ATTEMPTS = 3;
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
 
 export interface TimedRequest {
-  response: Response;
+  response: HttpResponse;
   /** Aborts the request and its body (on timeout, close, or the caller's signal). */
   signal: AbortSignal;
   /** Stop the timeout clock (the caller has what it waited for). */
@@ -25,7 +27,7 @@ export interface TimedRequest {
 }
 
 export interface TimedFetchOptions {
-  fetch: typeof globalThis.fetch;
+  fetch: HttpFetch;
   url: string;
   init: RequestInit;
   serverName: string;
@@ -173,7 +175,7 @@ function causeMessage(cause: unknown): string {
 }
 
 /** Read at most `limit` characters of a body, then cancel it. Never throws. */
-export async function readExcerpt(response: Response, limit = ERROR_BODY_EXCERPT_CHARS) {
+export async function readExcerpt(response: HttpResponse, limit = ERROR_BODY_EXCERPT_CHARS) {
   if (response.body === null) return "";
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -206,10 +208,16 @@ export const SMALL_BODY_BYTES = 4096;
  * `SMALL_BODY_BYTES` (the caller's timeout, still running, bounds the time), otherwise
  * cancel it. Never throws: the server accepted the request whatever its body does.
  */
-export async function settleBody(response: Response): Promise<void> {
-  const body = response.body;
-  if (body === null) return;
+export async function settleBody(response: HttpResponse): Promise<void> {
   try {
+    // A `request()` answer drops its body without ever making it a web stream.
+    const discard = discardOf(response);
+    if (discard !== undefined) {
+      await discard(SMALL_BODY_BYTES);
+      return;
+    }
+    const body = response.body;
+    if (body === null) return;
     const declared = Number(response.headers.get("content-length") ?? 0);
     if (declared > SMALL_BODY_BYTES) {
       await body.cancel();
@@ -242,7 +250,7 @@ export async function httpStatusError(options: {
   serverName: string;
   method: string;
   url: string;
-  response: Response;
+  response: HttpResponse;
   secrets: readonly string[];
   what?: string;
 }): Promise<McpSseError> {

@@ -15,6 +15,7 @@
  */
 import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
+import type { HttpFetch } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
 import { ClientTransportBase } from "./base.js";
@@ -39,7 +40,7 @@ export class LegacySseClientTransport extends ClientTransportBase implements Mcp
   readonly kind = "sse" as const;
   private readonly url: URL;
   /** POSTs: the header source merged in by a fetch wrapper. */
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly fetch: HttpFetch;
   /** The GET stream: the reader adds the headers itself (`streamHeaders`), to scrub them. */
   private readonly streamFetch: typeof globalThis.fetch;
   private endpoint: URL | undefined;

@@ -12,6 +12,7 @@
  */
 import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
+import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
 import type { SseEvent } from "../../sse/types.js";
 import { ClientTransportBase } from "./base.js";
@@ -58,7 +59,7 @@ export class StreamableHttpClientTransport
   readonly hasPerRequestStream = true;
   private readonly url: URL;
   /** POST and DELETE: the header source merged in by a fetch wrapper. */
-  private readonly fetch: typeof globalThis.fetch;
+  private readonly fetch: HttpFetch;
   /** GET streams: the reader adds the headers itself (`streamHeaders`), to scrub them. */
   private readonly streamFetch: typeof globalThis.fetch;
   private _sessionId: string | undefined;
@@ -258,7 +259,7 @@ export class StreamableHttpClientTransport
    * (`resumeFrom`). Closed once every response it owes has arrived.
    */
   private openRequestStream(
-    initial: Response | undefined,
+    initial: HttpResponse | undefined,
     ids: (string | number)[],
     options: TransportSendOptions | undefined,
     resumeFrom: string | undefined,
