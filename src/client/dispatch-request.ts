@@ -177,6 +177,13 @@ class DispatchedResponse implements HttpResponse {
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
+  /** The decoded node stream, once: the body is then taken (`body` is null). */
+  takeStream(): Readable | undefined {
+    if (this.web !== undefined || this.stream === null) return undefined;
+    this.web = null;
+    return this.stream;
+  }
+
   /**
    * Be done with a body nobody reads: read (and drop) it to its end while it stays within
    * `limit` bytes, which keeps the connection for the next request; destroy it beyond.
@@ -195,6 +202,14 @@ class DispatchedResponse implements HttpResponse {
       if (read > limit) break; // leaving the loop destroys the stream
     }
   }
+}
+
+/**
+ * The node stream behind a `request()` answer whose body nobody has taken yet (for a reader
+ * that wants no web stream); undefined for a web `Response` or a body already taken.
+ */
+export function nodeBodyOf(response: HttpResponse): Readable | undefined {
+  return response instanceof DispatchedResponse ? response.takeStream() : undefined;
 }
 
 /** `discard` when `response` is a `request()` answer; undefined for a web `Response`. */

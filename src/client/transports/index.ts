@@ -15,13 +15,10 @@ export { parseRetryAfter } from "../../sse/backoff.js";
 export { AUTO_FALLBACK_STATUSES, AutoClientTransport } from "./auto.js";
 export { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "./base.js";
 export { isJsonRpcMessage, parseJsonRpc } from "./jsonrpc.js";
+export { DEFAULT_DELETE_TIMEOUT_MS } from "./post.js";
 export { ERROR_BODY_EXCERPT_CHARS, MAX_POST_ATTEMPTS } from "./request.js";
 export { LegacySseClientTransport } from "./sse.js";
-export {
-  DEFAULT_DELETE_TIMEOUT_MS,
-  STREAM_ENDED_RPC_CODE,
-  StreamableHttpClientTransport,
-} from "./streamable-http.js";
+export { STREAM_ENDED_RPC_CODE, StreamableHttpClientTransport } from "./streamable-http.js";
 export type {
   ClientTransportOptions,
   McpSseClientTransport,

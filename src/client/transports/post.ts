@@ -4,10 +4,12 @@
  * `MAX_POST_ATTEMPTS`; the server has not processed such a request, so repeating it is safe.
  * Any other non-2xx answer becomes a typed error (`httpStatusError`).
  */
-import { isMcpSseError, type McpSseError } from "../../errors.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/client";
+import { isMcpSseError, McpSseError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { sleep } from "../../sse/backoff.js";
 import type { HttpFetch } from "../../sse/http-response.js";
+import { parseJsonRpc } from "./jsonrpc.js";
 import {
   aborted,
   httpStatusError,
@@ -101,6 +103,45 @@ export async function deleteQuietly(options: Omit<PostOptions, "method" | "body"
         "session DELETE failed",
       );
   }
+}
+
+/** Longest wait for the session DELETE on close, ms (close must not hang on a dead server). */
+export const DEFAULT_DELETE_TIMEOUT_MS = 5_000;
+
+/**
+ * Tell a Streamable HTTP server the session is over (spec: DELETE with the session id; 405 =
+ * not allowed), within `DEFAULT_DELETE_TIMEOUT_MS` at most. Never throws.
+ */
+export async function deleteSession(
+  options: Pick<PostOptions, "fetch" | "url" | "serverName" | "headers" | "secrets">,
+  serverTimeoutMs: number,
+  log: Logger,
+): Promise<void> {
+  const timeoutMs =
+    serverTimeoutMs > 0
+      ? Math.min(serverTimeoutMs, DEFAULT_DELETE_TIMEOUT_MS)
+      : DEFAULT_DELETE_TIMEOUT_MS;
+  await deleteQuietly({ ...options, timeoutMs, fallbackDelayMs: 0, signals: [] }, log);
+}
+
+/** A POST's JSON answer (one message or a batch), read under the POST's timeout. */
+export async function readJsonRpcAnswer(
+  request: TimedRequest,
+  server: { name: string; timeoutMs: number },
+  url: string,
+): Promise<JSONRPCMessage[]> {
+  let text: string;
+  try {
+    text = await request.response.text();
+  } catch (cause) {
+    if (request.timedOut()) throw requestTimeout(server.name, "POST", url, server.timeoutMs, cause);
+    throw cause;
+  } finally {
+    request.clearTimeout();
+  }
+  const parsed = parseJsonRpc(text, server.name);
+  if (parsed instanceof McpSseError) throw parsed;
+  return parsed;
 }
 
 /** The media type of a `Content-Type` (parameters dropped, lower case). */

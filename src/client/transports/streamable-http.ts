@@ -12,9 +12,13 @@
  */
 import type { JSONRPCMessage, TransportSendOptions } from "@modelcontextprotocol/client";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
+import { sleep } from "../../sse/backoff.js";
 import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
+import { reconnectDelayMs, resolveSettings } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
+import { nodeBodyOf } from "../dispatch-request.js";
+import { type AnswerEnd, type AnswerStream, readAnswerStream } from "./answer-stream.js";
 import { ClientTransportBase } from "./base.js";
 import { alreadyStarted, isRetryable, notConnected, requireUrl, sessionLost } from "./errors.js";
 import {
@@ -24,8 +28,8 @@ import {
   requestIds,
   responseId,
 } from "./jsonrpc.js";
-import { deleteQuietly, mediaType, postWithBackoff } from "./post.js";
-import { requestTimeout, settleBody, type TimedRequest } from "./request.js";
+import { deleteSession, mediaType, postWithBackoff, readJsonRpcAnswer } from "./post.js";
+import { settleBody } from "./request.js";
 import { requestStreamEnd, type StreamEndContext, standaloneEnd } from "./streamable-ends.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
@@ -39,8 +43,6 @@ const RESERVED_HEADERS = new Set([
   "mcp-protocol-version",
   "last-event-id",
 ]);
-/** Longest wait for the session DELETE on close, ms (close must not hang on a dead server). */
-export const DEFAULT_DELETE_TIMEOUT_MS = 5_000;
 /**
  * How long a request's SSE answer may stay open after its last response before we close it,
  * ms. Servers end it right after that response; one that keeps it open holds a connection
@@ -66,6 +68,8 @@ export class StreamableHttpClientTransport
   private protocolVersion: string | undefined;
   private standalone: EventStreamHandle | undefined;
   private readonly requestStreams = new Set<EventStreamHandle>();
+  /** POST answers read without the full reader (answer-stream.ts). */
+  private readonly answers = new Set<AnswerStream>();
 
   constructor(options: ClientTransportOptions) {
     super(options);
@@ -129,11 +133,11 @@ export class StreamableHttpClientTransport
       // The stream lives as long as the request; the SDK's request timeout and the reader's
       // idle timeout bound it from here on.
       request.clearTimeout();
-      this.openRequestStream(response, ids, options, undefined);
+      this.readAnswer(response, ids, options);
       return;
     }
     if (type === "application/json") {
-      for (const m of await this.readJsonAnswer(request)) this.deliver(m);
+      for (const m of await readJsonRpcAnswer(request, this.server, this.url.href)) this.deliver(m);
       return;
     }
     request.clearTimeout();
@@ -145,32 +149,24 @@ export class StreamableHttpClientTransport
     );
   }
 
-  /** A POST's JSON answer (one message or a batch), read under the POST's timeout. */
-  private async readJsonAnswer(request: TimedRequest): Promise<JSONRPCMessage[]> {
-    let text: string;
-    try {
-      text = await request.response.text();
-    } catch (cause) {
-      if (request.timedOut()) {
-        const { name, timeoutMs } = this.server;
-        throw requestTimeout(name, "POST", this.url.href, timeoutMs, cause);
-      }
-      throw cause;
-    } finally {
-      request.clearTimeout();
-    }
-    const parsed = parseJsonRpc(text, this.server.name);
-    if (parsed instanceof McpSseError) throw parsed;
-    return parsed;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.lifetime.abort();
     this.teardown();
     try {
-      await this.deleteSession();
+      if (this._sessionId !== undefined)
+        await deleteSession(
+          {
+            fetch: this.fetch,
+            url: this.url.href,
+            serverName: this.server.name,
+            headers: this.sessionHeaders(),
+            secrets: () => [...this.secrets],
+          },
+          this.server.timeoutMs,
+          this.log,
+        );
     } finally {
       await this.releaseFetch();
       this.onclose?.();
@@ -179,6 +175,8 @@ export class StreamableHttpClientTransport
 
   protected teardown(): void {
     this.standalone?.close();
+    for (const a of this.answers) a.close();
+    this.answers.clear();
     for (const s of this.requestStreams) s.close();
     this.requestStreams.clear();
   }
@@ -306,6 +304,75 @@ export class StreamableHttpClientTransport
     });
   }
 
+  /**
+   * A POST's SSE answer: read straight from its node stream (answer-stream.ts) when it has
+   * one and no idle timeout is asked for, else by the full reader. An answer that breaks off
+   * after an event id is resumed by the full reader (GET + `Last-Event-ID`), after the delay
+   * the full reader would have waited.
+   */
+  private readAnswer(
+    response: HttpResponse,
+    ids: (string | number)[],
+    options: TransportSendOptions | undefined,
+  ): void {
+    const body = this.streamPolicy().idleTimeoutMs > 0 ? undefined : nodeBodyOf(response);
+    if (body === undefined) {
+      this.openRequestStream(response, ids, options, undefined);
+      return;
+    }
+    const pending = new Set(ids);
+    let lastEventId = "";
+    const answer: AnswerStream = readAnswerStream({
+      url: this.url.href,
+      body,
+      signals: [this.lifetime.signal, options?.requestSignal],
+      onEvent: (event) => {
+        if (event.lastEventId !== "" && event.lastEventId !== lastEventId) {
+          lastEventId = event.lastEventId;
+          options?.onresumptiontoken?.(lastEventId);
+        }
+        for (const m of this.onStreamEvent(event)) {
+          const id = responseId(m);
+          if (id !== undefined) pending.delete(id);
+        }
+        // Every response is in: read to the server's end (keeps the connection), briefly.
+        if (pending.size === 0 && ids.length > 0) answer.closeAtEnd(REQUEST_STREAM_END_GRACE_MS);
+      },
+      onError: (error) => this.logStreamError("request stream error", error),
+      onEnd: (end) => {
+        this.answers.delete(answer);
+        if (this.closed || options?.requestSignal?.aborted || pending.size === 0) return;
+        this.onAnswerBrokenOff(end, pending, options);
+      },
+    });
+    this.answers.add(answer);
+  }
+
+  /** An answer ended before its responses: resume it if it can be, else fail them now. */
+  private onAnswerBrokenOff(
+    end: AnswerEnd,
+    pending: Set<string | number>,
+    options: TransportSendOptions | undefined,
+  ): void {
+    const { error, lastEventId } = end;
+    const policy = this.streamPolicy();
+    if (error !== undefined && policy.reconnect && lastEventId !== "" && isRetryable(error)) {
+      this.logStreamError("request stream error", error);
+      const settings = resolveSettings({ ...this.readerOptions("request"), onEvent: () => {} });
+      const delayMs = reconnectDelayMs(settings, 1, { serverRetryMs: end.retryMs });
+      this.streamState("request", { state: "reconnecting", attempt: 1, delayMs, error });
+      void sleep(delayMs, this.lifetime.signal).then((slept) => {
+        if (!slept || this.closed || options?.requestSignal?.aborted) return;
+        this.openRequestStream(undefined, [...pending], options, lastEventId);
+      });
+      return;
+    }
+    // As the full reader: without reconnection, a stream that simply ended is no error.
+    const why = !policy.reconnect && error?.code === "SSE_STREAM_ENDED" ? undefined : error;
+    if (why !== undefined) this.logStreamError("request stream error", why);
+    this.onRequestStreamLost(pending, lastEventId === "" ? undefined : why, options, why);
+  }
+
   /** The responses will never come: fail those requests now rather than at their timeout. */
   private onRequestStreamLost(
     pending: Set<string | number>,
@@ -348,27 +415,5 @@ export class StreamableHttpClientTransport
       this.deliver(m);
     }
     return parsed;
-  }
-
-  /** Tell the server the session is over (spec: DELETE with the session id; 405 = not allowed). */
-  private async deleteSession(): Promise<void> {
-    if (this._sessionId === undefined) return;
-    const timeoutMs =
-      this.server.timeoutMs > 0
-        ? Math.min(this.server.timeoutMs, DEFAULT_DELETE_TIMEOUT_MS)
-        : DEFAULT_DELETE_TIMEOUT_MS;
-    await deleteQuietly(
-      {
-        fetch: this.fetch,
-        url: this.url.href,
-        serverName: this.server.name,
-        headers: this.sessionHeaders(),
-        timeoutMs,
-        fallbackDelayMs: 0,
-        signals: [],
-        secrets: () => [...this.secrets],
-      },
-      this.log,
-    );
   }
 }
