@@ -5,8 +5,9 @@
  * (SDK v2 Streamable HTTP behind `@hono/node-server`, SDK v1 `SSEServerTransport` for legacy
  * SSE), both hosting the same SDK v2 `McpServer` (tools `echo`, `whoami`). The clients run in
  * this process: the SDK v2 `Client` over the SDK's transports, or over the mcp-sse transport
- * (`createClientTransport`). Four pairs per wire: sdk+sdk (the anchor), ours+ours, and the
- * two mixed pairs, so that each half's share shows.
+ * (`createClientTransport`). Five pairs per wire: sdk+sdk (the anchor), ours+ours, the two
+ * mixed pairs, so that each half's share shows, and `connectMcps` (the whole mcp-sse client,
+ * as users run it) against our host.
  *
  * Per round and pair: sequential `tools/call echo` and 64 in flight; calls/s, p99 latency,
  * and CPU per call (this process + the host process). Rounds alternate the pair order; each
@@ -37,12 +38,14 @@ const WARMUP_SCALE = 0.3;
 /** One scenario of one pair longer than this fails the bench (something hangs). */
 const SCENARIO_TIMEOUT_MS = 60_000;
 
-type PairName = "sdk" | "ours" | "oursClient+sdkHost" | "sdkClient+oursHost";
+type PairName = "sdk" | "ours" | "oursClient+sdkHost" | "sdkClient+oursHost" | "connectMcps";
 const PAIRS: ReadonlyArray<{ name: PairName; host: "ours" | "sdk"; client: ClientKind }> = [
   { name: "sdk", host: "sdk", client: "sdk" },
   { name: "ours", host: "ours", client: "ours" },
   { name: "oursClient+sdkHost", host: "sdk", client: "ours" },
   { name: "sdkClient+oursHost", host: "ours", client: "sdk" },
+  // The whole mcp-sse client as users run it (manager, shared pool, events, metrics).
+  { name: "connectMcps", host: "ours", client: "connectMcps" },
 ];
 /** `BENCH_E2E_WIRES=sse` (or `streamable-http`) limits the run to one wire; default both. */
 const WIRE_FILTER = process.env["BENCH_E2E_WIRES"]?.split(",").map((w) => w.trim());
@@ -165,6 +168,22 @@ function rows(pairs: Pair[]): ResultRow[] {
       "host CPU µs/call",
       "lower",
       hostCpuPerCall,
+      "conc",
+    );
+    add(
+      "connectMcps",
+      `connectMcps → our host, ${IN_FLIGHT} in flight`,
+      "calls/s",
+      "higher",
+      rate,
+      "conc",
+    );
+    add(
+      "connectMcps",
+      `connectMcps → our host, ${IN_FLIGHT} in flight`,
+      "CPU µs/call",
+      "lower",
+      cpuPerCall,
       "conc",
     );
     add(
