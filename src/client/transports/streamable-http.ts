@@ -35,14 +35,6 @@ import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "
 
 type EventStreamHandle = ReturnType<typeof openEventStream>;
 
-/** Headers the transport owns; per-message `options.headers` may not override them. */
-const RESERVED_HEADERS = new Set([
-  "accept",
-  "content-type",
-  "mcp-session-id",
-  "mcp-protocol-version",
-  "last-event-id",
-]);
 /**
  * How long a request's SSE answer may stay open after its last response before we close it,
  * ms. Servers end it right after that response; one that keeps it open holds a connection
@@ -99,13 +91,13 @@ export class StreamableHttpClientTransport
       return;
     }
     const initialize = isInitializeRequest(message);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.messageHeaders(options?.headers)))
-      if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
-    Object.assign(headers, this.sessionHeaders(!initialize), {
+    // `messageHeaders` drops the names the transport owns (RESERVED_CALL_HEADERS).
+    const headers: Record<string, string> = {
+      ...this.messageHeaders(options?.headers),
+      ...this.sessionHeaders(!initialize),
       "Content-Type": "application/json",
       Accept: "application/json, text/event-stream",
-    });
+    };
     const request = await postWithBackoff({
       fetch: this.fetch,
       url: this.url.href,
