@@ -145,9 +145,45 @@ export function findNativeBytes(): NativeBytes | undefined {
   }
 }
 
-/** The bytes a latin1 string stands for (each char code is one byte), `text[from, end)`. */
+/**
+ * Below this many chars the JS loop beats the call into the native latin1 writer (its share
+ * of the parse bench's profile went from 1.7 % to 0.4 % with the native one above this).
+ */
+const NATIVE_LATIN1_WRITE_MIN = 64;
+
+/** `Buffer.prototype.latin1Write`: each char code to one byte, natively. */
+type Latin1Write = (this: Uint8Array, text: string, offset: number, length: number) => number;
+
+/** Node's latin1 writer when it works on a plain Uint8Array (feature-detected, as above). */
+const nativeLatin1Write = findLatin1Write();
+
+function findLatin1Write(): Latin1Write | undefined {
+  const holder = globalThis as { Buffer?: { prototype?: { latin1Write?: unknown } } };
+  const write = holder.Buffer?.prototype?.latin1Write;
+  if (typeof write !== "function") return undefined;
+  try {
+    const probe = new Uint8Array(3);
+    const written = (write as Latin1Write).call(probe, "A\u00e9\u00ff", 0, 3);
+    return written === 3 && probe[0] === 0x41 && probe[1] === 0xe9 && probe[2] === 0xff
+      ? (write as Latin1Write)
+      : undefined;
+  } catch (error) {
+    void error; // a runtime whose Buffer rejects plain Uint8Arrays: the JS loop is used
+    return undefined;
+  }
+}
+
+/**
+ * The bytes a latin1 string stands for (each char code is one byte), `text[from, end)`:
+ * a held partial line of latin1 text going back to bytes, to be decoded as UTF-8.
+ */
 export function latin1Bytes(text: string, from: number, end: number): Uint8Array {
   const out = new Uint8Array(end - from);
+  if (nativeLatin1Write !== undefined && end - from >= NATIVE_LATIN1_WRITE_MIN) {
+    const part = from === 0 && end === text.length ? text : text.slice(from, end);
+    nativeLatin1Write.call(out, part, 0, end - from);
+    return out;
+  }
   for (let i = from; i < end; i++) out[i - from] = text.charCodeAt(i);
   return out;
 }
