@@ -180,12 +180,14 @@ export class LineSplitter {
       }
     }
     if (text.length === 0) return;
+    // The chunk's first CR, searched once here for both the held line's end and the lines.
+    const firstCR = text.indexOf("\r");
     const held = this.pendingText.length;
     let bridge: string | undefined;
     let pos = 0;
     let endsWithCR = false;
     if (held !== 0) {
-      const lineEnd = firstLineBreak(text);
+      const lineEnd = firstLineBreak(text, firstCR);
       if (lineEnd === -1) {
         this.pendingText += text;
         this.pendingTextBytes = this.pendingText.length; // latin1: one char per byte, exact
@@ -216,7 +218,7 @@ export class LineSplitter {
     if (endsWithCR && rest !== -1) this.pendingCR = true; // after the bridge, which clears it
     // (A non-ASCII byte skipped above leaves `wide` set: harmless, values are checked.)
     this.latin1 = wide ? new LatinText(textBytes, 0) : undefined;
-    if (rest !== -1) rest = this.processText(text, pos);
+    if (rest !== -1) rest = this.processText(text, pos, firstCR);
     // Not kept past this call (outside a nested one): the caller may reuse its buffer.
     this.latin1 = outer;
     if (rest === -1 || rest === text.length) return;
@@ -234,9 +236,10 @@ export class LineSplitter {
 
   /**
    * Interpret every complete line of `text`; returns where the unfinished last line starts,
-   * or -1 when a callback called reset().
+   * or -1 when a callback called reset(). `firstCR`: the index of the first CR in all of
+   * `text` (or -1), when the caller has searched for it already.
    */
-  private processText(text: string, from: number): number {
+  private processText(text: string, from: number, firstCR?: number): number {
     const len = text.length;
     if (len === from) return from;
     let pos = from;
@@ -250,7 +253,11 @@ export class LineSplitter {
     }
     const events = this.events;
     const myEpoch = this.epoch;
-    let cr = text.indexOf("\r", pos); // most streams have none: then it is never searched again
+    // Most streams have no CR: then it is never searched again.
+    let cr =
+      firstCR === undefined || (firstCR !== -1 && firstCR < pos)
+        ? text.indexOf("\r", pos)
+        : firstCR;
     let lf = text.indexOf("\n", pos);
     while (lf !== -1 || cr !== -1) {
       let end: number;
@@ -398,9 +405,9 @@ function isDataField(text: string, at: number): boolean {
   );
 }
 
-/** Index of the first CR or LF in `text`, or -1 (a CR is searched only before the first LF). */
-function firstLineBreak(text: string): number {
+/** Index of the first CR or LF in `text`, or -1; `firstCR`: the index of its first CR, or -1. */
+function firstLineBreak(text: string, firstCR: number): number {
   const lf = text.indexOf("\n");
-  if (lf === -1) return text.indexOf("\r");
-  return text.lastIndexOf("\r", lf) === -1 ? lf : text.indexOf("\r");
+  if (lf === -1) return firstCR;
+  return firstCR === -1 || lf < firstCR ? lf : firstCR;
 }
