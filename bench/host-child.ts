@@ -42,14 +42,23 @@ async function fanOut(rounds: number, round: number): Promise<number> {
   return performance.now() - started;
 }
 
-/** `count` feed events, `gapMs` apart, each stamped with the wall clock (ms, sub-ms precise). */
-async function publish(count: number, gapMs: number, round: number): Promise<void> {
+/**
+ * `count` feed events, `gapMs` apart, each stamped with the wall clock (ms, sub-ms precise).
+ * Returns, per event, the ms from the stamp until the host's next `setImmediate`: the time
+ * to hand the event to every subscriber's socket (deferred writes such as uncorking included).
+ */
+async function publish(count: number, gapMs: number, round: number): Promise<number[]> {
   if (host.publish === undefined) throw new Error(`${kind} host has no feed`);
+  const handedMs: number[] = [];
   for (let i = 0; i < count; i++) {
-    const t = performance.timeOrigin + performance.now();
+    const started = performance.now();
+    const t = performance.timeOrigin + started;
     host.publish({ event: "tick", round, i, t, text: TEXT });
+    await new Promise((resolve) => setImmediate(resolve));
+    handedMs.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, gapMs));
   }
+  return handedMs;
 }
 
 async function handle(command: HostCommand): Promise<unknown> {
@@ -81,8 +90,7 @@ async function handle(command: HostCommand): Promise<unknown> {
     case "fanout":
       return fanOut(command.rounds, command.round);
     case "publish":
-      await publish(command.count, command.gapMs, command.round);
-      return null;
+      return publish(command.count, command.gapMs, command.round);
     case "subscribers":
       return host.feedSubscribers?.() ?? 0;
     case "close":
