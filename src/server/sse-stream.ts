@@ -30,6 +30,11 @@ export interface SseSink {
   /** Bytes written that the client has not taken yet (the slow-client bound applies to it). */
   readonly writableLength: number;
   write(bytes: Uint8Array): void;
+  /**
+   * Optional: `bytes` that many sinks are given in a row, unchanged (one feed event for every
+   * subscriber, `writeEncoded`), so a sink may frame them once for all. Same effect as `write`.
+   */
+  writeShared?(bytes: Uint8Array): void;
   /** The stream ended normally: end the body. */
   end(): void;
   /** The stream errored (a slow client): drop the connection. */
@@ -138,7 +143,7 @@ export class SseStream {
   writeEncoded(bytes: Uint8Array): boolean {
     if (this.#closed) return false;
     // A sink never modifies what it is given; a web reader gets its own copy.
-    return this.#enqueue(this.#sink ? bytes : bytes.slice());
+    return this.#enqueue(this.#sink ? bytes : bytes.slice(), true);
   }
 
   comment(text: string): boolean {
@@ -172,7 +177,7 @@ export class SseStream {
     else this.#waiting = true;
   }
 
-  #enqueue(bytes: Uint8Array): boolean {
+  #enqueue(bytes: Uint8Array, shared = false): boolean {
     const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     const sink = this.#sink;
     const queued = sink ? sink.writableLength : this.#pendingBytes;
@@ -181,8 +186,10 @@ export class SseStream {
       this.#slowClient(max);
       return false;
     }
-    if (sink) sink.write(bytes);
-    else if (this.#waiting) {
+    if (sink) {
+      if (shared && sink.writeShared) sink.writeShared(bytes);
+      else sink.write(bytes);
+    } else if (this.#waiting) {
       this.#waiting = false;
       this.#controller?.enqueue(bytes);
     } else {

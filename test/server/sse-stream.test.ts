@@ -115,6 +115,30 @@ describe("SseStream written to a sink (the node adapter's socket path)", () => {
     assert.equal(await new Response(toWeb.body).text(), 'id: f.1\ndata: {"n":1}\n\n');
   });
 
+  test("an encoded frame goes to a sink's writeShared when it has one; other frames to write", () => {
+    const bytes = encodeFrame({ id: "f.1", data: '{"n":1}' });
+    const sink = recordingSink();
+    const shared: Uint8Array[] = [];
+    const s = new SseStream({ keepAliveMs: 0, maxBufferedBytes: 64 });
+    s.attachSink({
+      ...sink,
+      get writableLength() {
+        return sink.unread;
+      },
+      writeShared(b: Uint8Array) {
+        shared.push(b);
+        sink.unread += b.byteLength;
+      },
+    });
+    s.writeEncoded(bytes);
+    s.comment("keepalive");
+    assert.deepEqual(shared, [bytes], "the same bytes, given as shared");
+    assert.equal(sink.text(), ": keepalive\n\n");
+    // The bound counts what the shared writes left unread: the next one is too many bytes.
+    assert.equal(s.writeEncoded(encodeFrame({ id: "f.2", data: "x".repeat(64) })), false);
+    assert.equal(sink.destroyed.length, 1);
+  });
+
   test("sseStreamOf finds the stream behind an unread body, and not once it is read", async () => {
     const s = new SseStream({ keepAliveMs: 0 });
     const response = new Response(s.body);
