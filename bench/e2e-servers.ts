@@ -147,15 +147,27 @@ export async function startSdkHost(): Promise<BenchHost> {
   };
 }
 
+const CRLF = Buffer.from("\r\n");
+
 /**
  * The floor for an idle legacy SSE session in Node: raw `node:http`, no MCP server, no SDK.
  * `GET /sse` sends the `endpoint` event and keeps the response; `POST /messages` answers an
  * `initialize` on that stream (enough for a client to finish its handshake) and 202s the rest.
+ * Also the floor for the feed: `GET /mcp/sse` subscribes, `publish` writes to every subscriber.
  */
 export async function startRawHost(): Promise<BenchHost> {
   const streams = new Map<string, ServerResponse>();
+  const feed = new Set<ServerResponse>();
+  let feedSeq = 0;
   const http = createHttpServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (req.method === "GET" && url.pathname === "/mcp/sse") {
+      feed.add(res);
+      res.on("close", () => feed.delete(res));
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.flushHeaders();
+      return;
+    }
     if (req.method === "GET" && url.pathname === "/sse") {
       const id = randomUUID();
       streams.set(id, res);
@@ -196,7 +208,20 @@ export async function startRawHost(): Promise<BenchHost> {
     name: "raw",
     origin: `http://127.0.0.1:${port}`,
     sessions: [],
+    // The floor of a feed in Node: the event framed once as an HTTP/1.1 chunk, one
+    // `socket.write` per subscriber; no log, no bound, no keep-alive, no metrics.
+    publish: (event) => {
+      const frame = Buffer.from(`id: ${++feedSeq}\ndata: ${JSON.stringify(event)}\n\n`);
+      const chunk = Buffer.concat([
+        Buffer.from(`${frame.byteLength.toString(16)}\r\n`),
+        frame,
+        CRLF,
+      ]);
+      for (const res of feed) res.socket?.write(chunk);
+    },
+    feedSubscribers: () => feed.size,
     close: async () => {
+      for (const res of feed) res.destroy();
       for (const res of streams.values()) res.destroy();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -15,13 +15,15 @@
  * target (all subscribers within 100 ms at p99; the SDK has no feed); the host's CPU per
  * published event (`process.cpuUsage` in the host process: comparable across loads); and the
  * host's hand-off time per event (publish until its next `setImmediate`: every subscriber's
- * socket has been written).
+ * socket has been written), and the receivers' CPU per event. The same rows for the floor, a
+ * raw `node:http` feed host (`startRawHost`: one pre-framed `socket.write` per subscriber and
+ * nothing else), with the same receivers: what one Node process can do on this machine.
  */
 import { loadavg } from "node:os";
 import { median, percentile } from "./e2e-measure.js";
 import { closeReceivers, type Receiver, type RoundTake, startReceivers } from "./feed-receivers.js";
 import { type HostProcess, startHostProcess } from "./host-process.js";
-import type { PartResult } from "./types.js";
+import type { PartResult, ResultRow } from "./types.js";
 
 const SUBSCRIBERS = Number(process.env["BENCH_FEED_SUBSCRIBERS"] ?? 2_000);
 /**
@@ -33,12 +35,19 @@ const RECEIVERS = Number(process.env["BENCH_FEED_RECEIVERS"] ?? DEFAULT_RECEIVER
 /** Subscribers connected at once (Node's default listen backlog is 511). */
 const CONNECT_BATCH = 500;
 const EVENTS = 20;
-const GAP_MS = 100;
+/**
+ * Between events (`BENCH_FEED_GAP_MS`). When the host's and the receivers' CPU per event
+ * exceeds what the cores do in this time, events queue and the latency includes the queue:
+ * a larger gap measures one event's fan-out alone.
+ */
+const GAP_MS = Number(process.env["BENCH_FEED_GAP_MS"] ?? 100);
 const RUNS = Number(process.env["BENCH_FEED_RUNS"] ?? 3);
 const TARGET_P99_MS = 100;
 /** No step (a batch of connects, a run, its delivery) may take longer. */
 const STEP_TIMEOUT_MS = 60_000;
 const POLL_MS = 50;
+/** Also measure the floor (a raw `node:http` feed host) with the same receivers. */
+const FLOOR = process.env["BENCH_FEED_FLOOR"] !== "0";
 
 /** Subscribers `receiver` (of `RECEIVERS`) opens of a batch of `batch`. */
 const share = (batch: number, receiver: number) =>
@@ -81,6 +90,7 @@ interface RunResult {
   p50: number;
   p99: number;
   hostCpuUsPerEvent: number;
+  hostSystemUsPerEvent: number;
   handedMs: number;
   receiverCpuMs: number[];
 }
@@ -115,19 +125,23 @@ async function oneRun(host: HostProcess, receivers: Receiver[], round: number): 
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     hostCpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / EVENTS,
+    hostSystemUsPerEvent: ((after.systemMs - before.systemMs) * 1000) / EVENTS,
     handedMs: median(handed),
     receiverCpuMs: takes.map((t) => t.cpuMs),
   };
 }
 
-export async function run(): Promise<PartResult> {
-  const host = await startHostProcess("ours", { feed: { maxSubscribers: 0 } });
+type Measured = RunResult & { receiverCpuUsPerEvent: number };
+
+/** A fresh host of `kind` with its receivers: a warm-up, then `RUNS` runs. */
+async function measure(kind: "ours" | "raw"): Promise<Measured[]> {
+  const host = await startHostProcess(kind, kind === "ours" ? { feed: { maxSubscribers: 0 } } : {});
   let receivers: Receiver[] = [];
   try {
     receivers = await startReceivers(new URL("/mcp/sse", host.origin).href, RECEIVERS);
     await connectAll(host, receivers);
     let previous = await oneRun(host, receivers, 0); // warm-up
-    const runs: (RunResult & { receiverCpuUsPerEvent: number })[] = [];
+    const runs: Measured[] = [];
     for (let r = 1; r <= RUNS; r++) {
       const result = await oneRun(host, receivers, r);
       const receiverCpuMs = result.receiverCpuMs.reduce(
@@ -137,47 +151,48 @@ export async function run(): Promise<PartResult> {
       runs.push({ ...result, receiverCpuUsPerEvent: (receiverCpuMs * 1000) / EVENTS });
       previous = result;
     }
-    const row = `feed fan-out to ${SUBSCRIBERS} subscribers`;
-    return {
-      rows: [
-        {
-          row,
-          metric: "publish→receive p99 ms",
-          better: "lower",
-          ours: runs.map((r) => r.p99),
-          target: TARGET_P99_MS,
-          goal: 1,
-        },
-        { row, metric: "publish→receive p50 ms", better: "lower", ours: runs.map((r) => r.p50) },
-        {
-          row,
-          metric: "host CPU µs/event",
-          better: "lower",
-          ours: runs.map((r) => r.hostCpuUsPerEvent),
-        },
-        {
-          row,
-          metric: "host hand-off ms/event",
-          better: "lower",
-          ours: runs.map((r) => r.handedMs),
-        },
-        {
-          row,
-          metric: "receivers' CPU µs/event (all)",
-          better: "lower",
-          ours: runs.map((r) => r.receiverCpuUsPerEvent),
-        },
-      ],
-      notes: [
-        `${RUNS} runs after a warm-up; per run ${EVENTS} events ${GAP_MS} ms apart to every subscriber; no SDK equivalent: ratio = target ${TARGET_P99_MS} ms / p99`,
-        `subscribers in ${RECEIVERS} receiver processes (BENCH_FEED_RECEIVERS), connected ${CONNECT_BATCH} at a time; every delivery counted`,
-        `load average at the end: ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(" ")}`,
-      ],
-    };
+    return runs;
   } finally {
     await closeReceivers(receivers);
     await host.close();
   }
+}
+
+function rowsOf(row: string, runs: Measured[], withTarget: boolean): ResultRow[] {
+  const of = (metric: string, pick: (r: Measured) => number): ResultRow => ({
+    row,
+    metric,
+    better: "lower",
+    ours: runs.map(pick),
+  });
+  return [
+    {
+      ...of("publish→receive p99 ms", (r) => r.p99),
+      ...(withTarget ? { target: TARGET_P99_MS, goal: 1 } : {}),
+    },
+    of("publish→receive p50 ms", (r) => r.p50),
+    of("host CPU µs/event", (r) => r.hostCpuUsPerEvent),
+    of("host CPU µs/event in the kernel", (r) => r.hostSystemUsPerEvent),
+    of("host hand-off ms/event", (r) => r.handedMs),
+    of("receivers' CPU µs/event (all)", (r) => r.receiverCpuUsPerEvent),
+  ];
+}
+
+export async function run(): Promise<PartResult> {
+  const floor = FLOOR ? await measure("raw") : [];
+  const ours = await measure("ours");
+  return {
+    rows: [
+      ...rowsOf(`feed fan-out to ${SUBSCRIBERS} subscribers`, ours, true),
+      ...(FLOOR ? rowsOf("the floor: raw node:http feed (not mcp-sse)", floor, false) : []),
+    ],
+    notes: [
+      `${RUNS} runs after a warm-up; per run ${EVENTS} events ${GAP_MS} ms apart to every subscriber; no SDK equivalent: ratio = target ${TARGET_P99_MS} ms / p99`,
+      `subscribers in ${RECEIVERS} receiver processes (BENCH_FEED_RECEIVERS), connected ${CONNECT_BATCH} at a time; every delivery counted`,
+      "the floor (BENCH_FEED_FLOOR=0 skips it): raw node:http, each event framed once as a chunk, one socket.write per subscriber",
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    ],
+  };
 }

@@ -69,6 +69,7 @@ async function handle(command: HostCommand): Promise<unknown> {
       return {
         rss: process.memoryUsage().rss,
         cpuMs: (cpu.user + cpu.system) / 1000,
+        systemMs: cpu.system / 1000,
         sessions: host.sessions.length,
       };
     }

@@ -20,7 +20,10 @@ export type HostCommand =
 
 export interface HostUsage {
   rss: number;
+  /** User + system CPU time so far, ms. */
   cpuMs: number;
+  /** Of which in the kernel (system calls: socket writes), ms. */
+  systemMs: number;
   sessions: number;
 }
 
