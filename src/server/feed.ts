@@ -7,7 +7,8 @@
  */
 import { McpSseError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { encodeFrame, SSE_HEADERS, SseStream } from "./sse-stream.js";
+import { encodeComment } from "../sse/encoder.js";
+import { DEFAULT_KEEPALIVE_MS, encodeFrame, SSE_HEADERS, SseStream } from "./sse-stream.js";
 
 /** Events kept for `Last-Event-ID` replay. */
 export const DEFAULT_FEED_LOG_SIZE = 1000;
@@ -25,7 +26,11 @@ export interface EventFeedOptions {
   logBytes?: number;
   /** Default `DEFAULT_MAX_FEED_SUBSCRIBERS`; `0` disables. */
   maxSubscribers?: number;
-  /** Keep-alive comment interval, ms (`0` disables). */
+  /**
+   * Keep-alive comment interval, ms (`0` disables); default `DEFAULT_KEEPALIVE_MS`. One timer
+   * for the whole feed writes the comment to every subscriber at once (not one per stream),
+   * so a new subscriber's first one comes within the interval.
+   */
   keepAliveMs?: number;
   /** Per-subscriber bound on unread bytes. */
   maxBufferedBytes?: number;
@@ -56,6 +61,8 @@ interface Entry {
 }
 
 const utf8 = new TextEncoder();
+/** The keep-alive comment, encoded once. */
+const KEEPALIVE = utf8.encode(encodeComment("keepalive"));
 
 /**
  * One feed. Ids are `<epoch>.<seq>`: the epoch (random per feed) tells a `Last-Event-ID` of
@@ -69,11 +76,19 @@ export class EventFeed {
   readonly #epoch = Math.random().toString(36).slice(2, 8);
   readonly #subscribers = new Set<SseStream>();
   readonly #options: EventFeedOptions;
+  readonly #keepAlive: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor(options: EventFeedOptions = {}) {
     this.#options = options;
     options.fanout?.onBroadcast((raw) => this.#received(raw));
+    const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    if (keepAliveMs > 0) {
+      this.#keepAlive = setInterval(() => {
+        for (const stream of this.#subscribers) stream.writeEncoded(KEEPALIVE);
+      }, keepAliveMs);
+      this.#keepAlive.unref?.();
+    }
   }
 
   get subscriberCount(): number {
@@ -143,9 +158,7 @@ export class EventFeed {
       });
     }
     const stream: SseStream = new SseStream({
-      ...(this.#options.keepAliveMs === undefined
-        ? {}
-        : { keepAliveMs: this.#options.keepAliveMs }),
+      keepAliveMs: 0, // the feed's one timer keeps every subscriber alive
       ...(this.#options.maxBufferedBytes === undefined
         ? {}
         : { maxBufferedBytes: this.#options.maxBufferedBytes }),
@@ -164,6 +177,7 @@ export class EventFeed {
   /** End every subscriber's stream; later `publish` calls throw. */
   close(): void {
     this.#closed = true;
+    if (this.#keepAlive) clearInterval(this.#keepAlive);
     for (const stream of [...this.#subscribers]) stream.close();
     this.#subscribers.clear();
   }

@@ -149,6 +149,29 @@ describe("event feed without sockets (handler.fetch)", () => {
     }
   });
 
+  test("one keep-alive timer for the feed: every subscriber gets the comment at the same tick", async () => {
+    mock.timers.enable({ apis: ["setInterval"] });
+    const handler = createMcpHttpHandler({
+      createServer: () => createDemoServer({ intervalMs: 0 }),
+      keepAliveMs: 1000,
+      feed: {},
+    });
+    try {
+      const first = await handler.fetch(new Request("http://127.0.0.1/mcp/sse"));
+      mock.timers.tick(600);
+      const second = await handler.fetch(new Request("http://127.0.0.1/mcp/sse"));
+      mock.timers.tick(400); // 1000 ms after the first subscriber, 400 after the second
+      await handler.close(); // ends both bodies after what they hold
+      for (const res of [first, second]) {
+        const text = await new Response(res.body).text();
+        assert.equal(text, ": keepalive\n\n");
+      }
+    } finally {
+      mock.timers.reset();
+      await handler.close();
+    }
+  });
+
   test("a subscriber that does not read is cut at the buffer bound; the others keep going", async () => {
     const handler = createMcpHttpHandler({
       createServer: () => createDemoServer({ intervalMs: 0 }),
