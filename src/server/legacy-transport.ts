@@ -117,7 +117,7 @@ export class LegacySseTransport implements SessionTransport {
   }
 
   receive(message: JSONRPCMessage, extra: MessageExtraInfo): void {
-    this.#deps.metrics.messagesIn.inc({ transport: "sse" });
+    this.#deps.metrics.count.in("sse");
     this.onmessage?.(message, extra);
   }
 
@@ -133,7 +133,7 @@ export class LegacySseTransport implements SessionTransport {
       LEGACY_STREAM,
       JSON.stringify(message),
     );
-    this.#deps.metrics.messagesOut.inc({ transport: "sse" });
+    this.#deps.metrics.count.out("sse");
     (this.#remote ?? this.#slot).deliver(entry);
   }
 

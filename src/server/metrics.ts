@@ -1,12 +1,29 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { SessionTransportKind } from "./backends/types.js";
 
+/** The `transport` label of the message counters (`stateless`: a POST without a session). */
+export type MessageTransport = SessionTransportKind | "stateless";
+
+/**
+ * The per-message path's counts: plain numbers, folded into `messagesIn` / `messagesOut` when
+ * those are read (a scrape, `counter.get()`). A prom-client `inc` hashes its labels on every
+ * call, which was the largest part of counting a message.
+ */
+export interface MessageCounts {
+  in(transport: MessageTransport): void;
+  out(transport: MessageTransport): void;
+}
+
 /** Prometheus metrics of one handler, in its own `Registry` (two handlers never collide). */
 export interface ServerMetrics {
   registry: Registry;
   sessions: Gauge<"transport">;
+  /** JSON-RPC messages received; counted through `count.in`, folded in when read. */
   messagesIn: Counter<"transport">;
+  /** JSON-RPC messages sent (logged for replay); counted through `count.out`, folded in when read. */
   messagesOut: Counter<"transport">;
+  /** Where the per-message path counts (cheaper than `messagesIn.inc` / `messagesOut.inc`). */
+  count: MessageCounts;
   errors: Counter<"code">;
   streamReconnects: Counter<"transport">;
   replayedEvents: Counter<"transport">;
@@ -16,11 +33,38 @@ export interface ServerMetrics {
   clientDisconnects: Counter;
 }
 
+/** Counts per transport, not yet added to their counter. */
+function pendingCounts(): Record<MessageTransport, number> {
+  return { sse: 0, streamable: 0, stateless: 0 };
+}
+
+/** `collect` hook of a tallied counter: adds what was counted since the last read. */
+function folder(pending: Record<MessageTransport, number>) {
+  return function collect(this: Counter<"transport">): void {
+    for (const transport of Object.keys(pending) as MessageTransport[]) {
+      const n = pending[transport];
+      if (n === 0) continue;
+      pending[transport] = 0;
+      this.inc({ transport }, n);
+    }
+  };
+}
+
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const pendingIn = pendingCounts();
+  const pendingOut = pendingCounts();
   return {
     registry,
+    count: {
+      in: (transport) => {
+        pendingIn[transport]++;
+      },
+      out: (transport) => {
+        pendingOut[transport]++;
+      },
+    },
     sessions: new Gauge({
       name: "mcp_sse_sessions",
       help: "Open MCP sessions by transport",
@@ -32,12 +76,14 @@ export function createServerMetrics(): ServerMetrics {
       help: "JSON-RPC messages received from clients",
       labelNames: ["transport"],
       registers,
+      collect: folder(pendingIn),
     }),
     messagesOut: new Counter({
       name: "mcp_sse_messages_out_total",
       help: "JSON-RPC messages sent to clients (logged for replay)",
       labelNames: ["transport"],
       registers,
+      collect: folder(pendingOut),
     }),
     errors: new Counter({
       name: "mcp_sse_errors_total",

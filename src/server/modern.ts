@@ -74,7 +74,7 @@ export function createModernLeg(options: {
       // Classifies from a clone of the body, read under the same size bound.
       if (await isLegacyRequest(request, undefined, { maxRequestBodySize })) return undefined;
       if (!(await isCapable())) return undefined;
-      options.metrics.messagesIn.inc({ transport: "stateless" });
+      options.metrics.count.in("stateless");
       const authInfo = authInfoOf(principal);
       // The principal reaches the server as authInfo; the credential headers never do.
       return handler.fetch(withoutCredentialHeaders(request), authInfo ? { authInfo } : {});

@@ -84,7 +84,7 @@ export class StreamableSessionTransport implements SessionTransport {
   /** Deliver messages that need no response stream (notifications, responses). */
   receive(messages: JSONRPCMessage[], extra: MessageExtraInfo): void {
     for (const m of messages) {
-      this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
+      this.#deps.metrics.count.in("streamable");
       this.onmessage?.(m, extra);
       this.#settleCancelled(m);
     }
@@ -164,7 +164,7 @@ export class StreamableSessionTransport implements SessionTransport {
       slot.deliver(await this.#deps.backend.append(this.sessionId, key, ""));
     }
     for (const m of messages) {
-      this.#deps.metrics.messagesIn.inc({ transport: "streamable" });
+      this.#deps.metrics.count.in("streamable");
       // SSE polling (SEP-1699): a handler may end this stream mid-call (`ctx.http.closeSSE`)
       // and answer later; the client resumes with the priming id, so only primed streams.
       const polling =
@@ -298,7 +298,7 @@ export class StreamableSessionTransport implements SessionTransport {
     const key =
       (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
     const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
-    this.#deps.metrics.messagesOut.inc({ transport: "streamable" });
+    this.#deps.metrics.count.out("streamable");
     const slot = this.#slots.get(key);
     if (key === STANDALONE_STREAM && !slot?.open) this.#keepUndelivered(entry);
     else slot?.deliver(entry);
