@@ -23,11 +23,18 @@ export function requestTargetProblem(target: string): string | undefined {
     return "Malformed request target: only origin-form (/path?query) is served";
   }
   const path = target.split("?")[0] ?? "/";
-  if (normalisedPath(path) !== path) {
+  if (!PLAIN_PATH.test(path) && normalisedPath(path) !== path) {
     return "Malformed request target: dot segments, backslashes or unencoded characters in the path";
   }
   return undefined;
 }
+
+/**
+ * A path URL parsing leaves as it is: only characters it never re-encodes, no `%` (`%2e` is
+ * a dot) and no `.` (dot segments) or backslash. Most paths (`/mcp`, `/messages`) are; testing them
+ * so skips building a `URL` per request. Anything else takes the full check.
+ */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/]*$/;
 
 /** The path as URL parsing would route it, or `undefined` when it cannot be parsed. */
 function normalisedPath(path: string): string | undefined {
