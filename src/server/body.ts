@@ -9,6 +9,9 @@ import {
 } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 
+/** One decoder for every body: `decode()` without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder();
+
 /** Messages accepted in one JSON-RPC batch (2025-03-26 allows batches). */
 export const MAX_BATCH_MESSAGES = 100;
 
@@ -53,7 +56,7 @@ export function parseJsonRpcBytes(
 ): ParsedBody {
   if (exceedsJsonDepth(bytes, maxDepth))
     return { ok: false, response: jsonTooDeepResponse(maxDepth) };
-  const text = new TextDecoder().decode(bytes);
+  const text = utf8.decode(bytes);
   let json: unknown;
   try {
     json = JSON.parse(text);
