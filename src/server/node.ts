@@ -10,6 +10,7 @@ import { requestHeadProblem } from "./request-head.js";
 import type { SseSink, SseStream } from "./sse-stream.js";
 import { sseStreamOf } from "./sse-stream.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
+import { batchWrites } from "./write-batch.js";
 
 /** A request body up to this size left unread is drained to keep the connection alive. */
 const DISCARD_ON_KEEPALIVE_BYTES = 64 * 1024;
@@ -219,8 +220,11 @@ async function send(
     await end();
     return;
   }
-  res.flushHeaders();
   const sse = sseStreamOf(response);
+  // An SSE answer's head leaves with the events written in this turn, if any (one syscall
+  // for head, events and, for a POST's stream, its end), else alone at the end of the turn.
+  if (sse) batchWrites(res);
+  res.flushHeaders();
   if (sse) {
     writeSseToSocket(sse, res, discarded, body, { logger, path: pathOf(target) });
     return;
@@ -285,6 +289,7 @@ class ResponseSink implements SseSink {
   }
 
   write(bytes: Uint8Array): void {
+    batchWrites(this.#res);
     this.#res.write(bytes);
   }
 
