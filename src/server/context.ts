@@ -2,6 +2,7 @@ import type { Logger } from "../logger.js";
 import type { ServerBackend, SessionTransportKind } from "./backends/types.js";
 import type { Cluster } from "./cluster.js";
 import { JSONRPC_SERVER_ERROR, JSONRPC_SESSION_NOT_FOUND, jsonRpcErrorResponse } from "./http.js";
+import { lazyRequest } from "./lazy-request.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { SessionManager } from "./sessions.js";
 import { SseStream } from "./sse-stream.js";
@@ -101,11 +102,16 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
  * credentials, and no body (the host has read it). The principal reaches it as `authInfo`.
  */
 export function forwardedRequest(request: Request): Request {
-  return new Request(request.url, {
-    method: request.method,
-    headers: withoutCredentials(request.headers),
-    signal: request.signal,
-  });
+  // Built on first use (most tools never read it): a `Request`, its `Headers` and a signal
+  // following the request's were a good part of a Streamable HTTP POST's cost.
+  return lazyRequest(
+    () =>
+      new Request(request.url, {
+        method: request.method,
+        headers: withoutCredentials(request.headers),
+        signal: request.signal,
+      }),
+  );
 }
 
 /**

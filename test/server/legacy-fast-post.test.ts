@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { McpServer } from "@modelcontextprotocol/server";
 import { createMcpHttpHandler, serve } from "../../src/server/index.js";
-import { lazyRequest } from "../../src/server/legacy-fast.js";
+import { lazyRequest } from "../../src/server/lazy-request.js";
 import type { ServerLike } from "../../src/server/types.js";
 import { createTestServer, INIT_PARAMS, openSse, postJson, type RawSse } from "./helpers.js";
 
