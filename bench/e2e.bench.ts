@@ -31,7 +31,7 @@ import { type HostProcess, hostTarget, startHostProcess } from "./host-process.j
 import type { PartResult, ResultRow } from "./types.js";
 
 const SEQUENTIAL_CALLS = Number(process.env["BENCH_E2E_SEQ"] ?? 100);
-const CONCURRENT_CALLS = Number(process.env["BENCH_E2E_CONC"] ?? 640);
+const CONCURRENT_CALLS = Number(process.env["BENCH_E2E_CONC"] ?? 2_000);
 const IN_FLIGHT = 64;
 const ROUNDS = Number(process.env["BENCH_RUNS"] ?? 5);
 const WARMUP_SCALE = 0.3;
