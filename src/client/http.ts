@@ -19,8 +19,16 @@ import { closedOverTlsHint, tlsFailure } from "./tls-errors.js";
 
 /** TCP + TLS connect timeout of each new pooled connection, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** How long an idle pooled connection is kept open, ms. */
-export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+/**
+ * How long an idle pooled connection is kept open, ms, when the server's answer gives no
+ * `Keep-Alive: timeout=` (one that does is followed, minus undici's 2 s margin). Below Node's
+ * own server default (5 s): a server that closes idle connections at 5 s without saying so
+ * (`@hono/node-server`, which the SDK's examples use, sets `Connection: keep-alive` itself and
+ * so drops Node's hint) would otherwise meet POSTs sent on a connection it is closing, which
+ * fail (`ECONNRESET`, "other side closed") and are not retried: a POST may have been read.
+ * undici's own default, for the same reason.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000;
 /** On close: how long in-flight requests may finish before the pool is destroyed, ms. */
 export const DEFAULT_POOL_CLOSE_GRACE_MS = 1_000;
 
