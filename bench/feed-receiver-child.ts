@@ -10,6 +10,7 @@
  */
 import { type ClientRequest, request } from "node:http";
 import { createParser } from "../src/sse/index.js";
+import { serveCommands } from "./ipc.js";
 
 export type ReceiverCommand =
   | { op: "connect"; count: number }
@@ -124,11 +125,4 @@ async function handle(command: ReceiverCommand): Promise<unknown> {
   }
 }
 
-process.on("message", (message: { id: number; command: ReceiverCommand }) => {
-  handle(message.command).then(
-    (result) => process.send?.({ id: message.id, result }),
-    (error: unknown) => process.send?.({ id: message.id, error: String(error) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
-process.send?.({ ready: true });
+serveCommands<ReceiverCommand>(handle, true);

@@ -9,6 +9,7 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { type BenchHost, startOursHost, startRawHost, startSdkHost } from "./e2e-servers.js";
 import type { HostCommand } from "./host-process.js";
+import { serveCommands } from "./ipc.js";
 
 const kind = process.argv[2];
 const options = JSON.parse(process.argv[3] ?? "{}") as Parameters<typeof startOursHost>[0];
@@ -101,11 +102,4 @@ async function handle(command: HostCommand): Promise<unknown> {
   }
 }
 
-process.on("message", (message: { id: number; command: HostCommand }) => {
-  handle(message.command).then(
-    (result) => process.send?.({ id: message.id, result }),
-    (error: unknown) => process.send?.({ id: message.id, error: String(error) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
-process.send?.({ ready: host.origin });
+serveCommands<HostCommand>(handle, host.origin);

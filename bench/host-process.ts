@@ -3,9 +3,9 @@
  * IPC. Every command has a deadline; `close()` kills the child if it does not exit in time.
  * Not a bench module.
  */
-import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BenchTarget } from "./e2e-clients.js";
+import { forkCommandChild } from "./ipc.js";
 
 export type HostKind = "ours" | "sdk" | "raw";
 
@@ -44,7 +44,11 @@ export async function startHostProcess(
   kind: HostKind,
   options: Record<string, unknown> = {},
 ): Promise<HostProcess> {
-  const child: ChildProcess = fork(
+  const {
+    ready: origin,
+    child,
+    request: send,
+  } = await forkCommandChild<HostCommand, string>(
     fileURLToPath(new URL("./host-child.ts", import.meta.url)),
     [kind, JSON.stringify(options)],
     {
@@ -60,55 +64,11 @@ export async function startHostProcess(
       ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
+    `${kind} host`,
+    START_TIMEOUT_MS,
   );
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  let nextId = 0;
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`${kind} host: not ready after ${START_TIMEOUT_MS} ms`));
-    }, START_TIMEOUT_MS);
-    child.once("exit", (code) => reject(new Error(`${kind} host exited (${code}) before ready`)));
-    child.on(
-      "message",
-      (message: { ready?: string; id?: number; result?: unknown; error?: string }) => {
-        if (message.ready !== undefined) {
-          clearTimeout(timer);
-          resolve(message.ready);
-          return;
-        }
-        const waiter = message.id === undefined ? undefined : pending.get(message.id);
-        if (waiter === undefined || message.id === undefined) return;
-        pending.delete(message.id);
-        if (message.error !== undefined) waiter.reject(new Error(`${kind} host: ${message.error}`));
-        else waiter.resolve(message.result);
-      },
-    );
-  });
-  child.on("exit", () => {
-    for (const waiter of pending.values()) waiter.reject(new Error(`${kind} host exited`));
-    pending.clear();
-  });
-
   const request = <T>(command: HostCommand, timeoutMs = COMMAND_TIMEOUT_MS): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const id = nextId++;
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`${kind} host: ${command.op} took over ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      child.send({ id, command });
-    });
+    send<T>(command, timeoutMs);
 
   return {
     kind,
