@@ -17,6 +17,7 @@ import { pipeline, Readable } from "node:stream";
 import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Dispatcher } from "undici";
 import type { HttpFetch, HttpResponse } from "../sse/http-response.js";
+import { NODE_ANSWER, type NodeAnswer } from "./dispatch-mark.js";
 
 /** `fetch`'s own `User-Agent` (undici from npm), so that POSTs look like the GET streams. */
 const FETCH_USER_AGENT = "undici";
@@ -32,28 +33,6 @@ const BAD_PORTS = new Set([
   995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668,
   6669, 6679, 6697, 10080,
 ]);
-
-/** The `fetch` that made a dispatcher request possible carries it under this key. */
-const DISPATCH = Symbol("mcp-sse.dispatch");
-
-type WithDispatch = typeof globalThis.fetch & { [DISPATCH]?: HttpFetch };
-
-/** Mark `fetch` (one of ours, over an undici dispatcher) with its `request()` twin. */
-export function withDispatch(
-  fetch: typeof globalThis.fetch,
-  dispatch: HttpFetch,
-): typeof globalThis.fetch {
-  (fetch as WithDispatch)[DISPATCH] = dispatch;
-  return fetch;
-}
-
-/**
- * The `request()` twin of `fetch`, if it has one (ours do; a user's `fetch` does not, and
- * is then used as it is).
- */
-export function dispatchOf(fetch: typeof globalThis.fetch): HttpFetch | undefined {
-  return (fetch as WithDispatch)[DISPATCH];
-}
 
 /**
  * `fetch(url, init)` through `dispatcher.request()` where that is equivalent; `fallback`
@@ -136,7 +115,8 @@ class AnswerHeaders {
 }
 
 /** A `request()` answer as an `HttpResponse`; its body is made a web stream only if asked. */
-class DispatchedResponse implements HttpResponse {
+class DispatchedResponse implements HttpResponse, NodeAnswer {
+  readonly [NODE_ANSWER] = true;
   readonly type = "basic" as const;
   readonly ok: boolean;
   readonly status: number;
@@ -202,19 +182,6 @@ class DispatchedResponse implements HttpResponse {
       if (read > limit) break; // leaving the loop destroys the stream
     }
   }
-}
-
-/**
- * The node stream behind a `request()` answer whose body nobody has taken yet (for a reader
- * that wants no web stream); undefined for a web `Response` or a body already taken.
- */
-export function nodeBodyOf(response: HttpResponse): Readable | undefined {
-  return response instanceof DispatchedResponse ? response.takeStream() : undefined;
-}
-
-/** `discard` when `response` is a `request()` answer; undefined for a web `Response`. */
-export function discardOf(response: HttpResponse): ((limit: number) => Promise<void>) | undefined {
-  return response instanceof DispatchedResponse ? (limit) => response.discard(limit) : undefined;
 }
 
 /**

@@ -14,7 +14,8 @@
  */
 import { Agent, type Dispatcher, Pool, fetch as undiciFetch } from "undici";
 import type { ServerConfig } from "../config/types.js";
-import { dispatchRequest, withDispatch } from "./dispatch-request.js";
+import { withDispatch } from "./dispatch-mark.js";
+import { dispatchRequest } from "./dispatch-request.js";
 import { closedOverTlsHint, tlsFailure } from "./tls-errors.js";
 
 /** TCP + TLS connect timeout of each new pooled connection, ms. */

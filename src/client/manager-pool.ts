@@ -6,7 +6,7 @@
  */
 import { poolOf } from "../config/normalize.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
-import { dispatchOf, withDispatch } from "./dispatch-request.js";
+import { dispatchOf, withDispatch } from "./dispatch-mark.js";
 import type { SharedPool } from "./pool.js";
 import { notConnected } from "./transports/errors.js";
 

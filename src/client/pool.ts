@@ -17,7 +17,8 @@
 import { Agent, type Dispatcher, interceptors, fetch as undiciFetch } from "undici";
 import type { PoolConfig, ServerConfig } from "../config/types.js";
 import type { HttpFetch } from "../sse/http-response.js";
-import { dispatchRequest, withDispatch } from "./dispatch-request.js";
+import { withDispatch } from "./dispatch-mark.js";
+import { dispatchRequest } from "./dispatch-request.js";
 import {
   agentOptions,
   closeBounded,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { Client } from "@modelcontextprotocol/client";
-import { dispatchOf } from "../../src/client/dispatch-request.js";
+import { dispatchOf } from "../../src/client/dispatch-mark.js";
 import { createFetchPool } from "../../src/client/http.js";
 import { createClientTransport } from "../../src/client/transports/index.js";
 import { listen, serverConfig, startV2StreamableServer } from "./transports/helpers.js";

@@ -25,7 +25,7 @@ import {
 import { checkCallHeaders } from "../call-headers.js";
 import type { CallOptions, RefreshToken } from "../connection.js";
 import { ConnectionStatus } from "../connection-status.js";
-import { dispatchOf } from "../dispatch-request.js";
+import { dispatchOf } from "../dispatch-mark.js";
 import { ErrorEventPolicy, type ErrorEventTarget } from "../error-events.js";
 import type { McpsEvent } from "../events.js";
 import { redactingLogger } from "../redacting-logger.js";

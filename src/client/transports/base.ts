@@ -13,7 +13,7 @@ import type { HttpFetch } from "../../sse/http-response.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
 import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
-import { dispatchOf, withDispatch } from "../dispatch-request.js";
+import { dispatchOf, withDispatch } from "../dispatch-mark.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
 import { type HeaderSource, scrub, scrubError } from "./request.js";

@@ -7,7 +7,7 @@ import { McpSseError, redactUrl } from "../../errors.js";
 import { REDACTED, redactValue } from "../../redact.js";
 import { parseRetryAfter } from "../../sse/backoff.js";
 import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
-import { discardOf } from "../dispatch-request.js";
+import { discardOf } from "../dispatch-mark.js";
 
 /** Longest body excerpt kept in an HTTP error. */
 export const ERROR_BODY_EXCERPT_CHARS = 200;

@@ -17,7 +17,7 @@ import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
 import { reconnectDelayMs, resolveSettings } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
-import { nodeBodyOf } from "../dispatch-request.js";
+import { nodeBodyOf } from "../dispatch-mark.js";
 import { type AnswerEnd, type AnswerStream, readAnswerStream } from "./answer-stream.js";
 import { ClientTransportBase } from "./base.js";
 import { alreadyStarted, isRetryable, notConnected, requireUrl, sessionLost } from "./errors.js";

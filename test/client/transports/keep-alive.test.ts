@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { Socket } from "node:net";
 import { test } from "node:test";
-import { dispatchOf } from "../../../src/client/dispatch-request.js";
+import { dispatchOf } from "../../../src/client/dispatch-mark.js";
 import { createFetchPool, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from "../../../src/client/http.js";
 import { waitFor } from "../../helpers/wait-for.js";
 import { listen, serverConfig } from "./helpers.js";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { after, describe, test } from "node:test";
-import { dispatchOf } from "../../../src/client/dispatch-request.js";
+import { dispatchOf } from "../../../src/client/dispatch-mark.js";
 import { createFetchPool } from "../../../src/client/http.js";
 import { SMALL_BODY_BYTES, settleBody } from "../../../src/client/transports/request.js";
 import type { HttpResponse } from "../../../src/sse/http-response.js";

@@ -1,0 +1,65 @@
+/**
+ * How the transports find the `request()` path of dispatch-request.ts without importing it:
+ * that module needs `node:stream` and `node:zlib`, and the transports are part of the root
+ * `mcp-sse` import, which stays free of `node:` imports (scripts/check-exports.mjs). Our
+ * pools' `fetch` carries its `request()` twin under a symbol; a `request()` answer says what
+ * it is by another. Type-only imports here.
+ */
+import type { Readable } from "node:stream";
+import type { HttpFetch, HttpResponse } from "../sse/http-response.js";
+
+/** The `fetch` that made a dispatcher request possible carries it under this key. */
+const DISPATCH = Symbol("mcp-sse.dispatch");
+
+type WithDispatch = typeof globalThis.fetch & { [DISPATCH]?: HttpFetch };
+
+/** Mark `fetch` (one of ours, over an undici dispatcher) with its `request()` twin. */
+export function withDispatch(
+  fetch: typeof globalThis.fetch,
+  dispatch: HttpFetch,
+): typeof globalThis.fetch {
+  (fetch as WithDispatch)[DISPATCH] = dispatch;
+  return fetch;
+}
+
+/**
+ * The `request()` twin of `fetch`, if it has one (ours do; a user's `fetch` does not, and
+ * is then used as it is).
+ */
+export function dispatchOf(fetch: typeof globalThis.fetch): HttpFetch | undefined {
+  return (fetch as WithDispatch)[DISPATCH];
+}
+
+/** Marks a `request()` answer (dispatch-request.ts), which has a node stream behind it. */
+export const NODE_ANSWER = Symbol("mcp-sse.node-answer");
+
+export interface NodeAnswer {
+  readonly [NODE_ANSWER]: true;
+  /** The decoded node stream, once: the body is then taken (`body` is null). */
+  takeStream(): Readable | undefined;
+  /**
+   * Be done with a body nobody reads: read (and drop) it to its end while it stays within
+   * `limit` bytes, which keeps the connection; destroy it beyond.
+   */
+  discard(limit: number): Promise<void>;
+}
+
+function nodeAnswerOf(response: HttpResponse): NodeAnswer | undefined {
+  return (response as Partial<NodeAnswer>)[NODE_ANSWER] === true
+    ? (response as unknown as NodeAnswer)
+    : undefined;
+}
+
+/**
+ * The node stream behind a `request()` answer whose body nobody has taken yet (for a reader
+ * that wants no web stream); undefined for a web `Response` or a body already taken.
+ */
+export function nodeBodyOf(response: HttpResponse): Readable | undefined {
+  return nodeAnswerOf(response)?.takeStream();
+}
+
+/** `discard` when `response` is a `request()` answer; undefined for a web `Response`. */
+export function discardOf(response: HttpResponse): ((limit: number) => Promise<void>) | undefined {
+  const answer = nodeAnswerOf(response);
+  return answer === undefined ? undefined : (limit) => answer.discard(limit);
+}
