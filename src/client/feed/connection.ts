@@ -12,8 +12,7 @@ import type { ServerConfig } from "../../config/types.js";
 import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { HttpFetch } from "../../sse/http-response.js";
-import { openEventStream } from "../../sse/reader.js";
-import type { EventStreamReader, StreamStateChange } from "../../sse/reader-options.js";
+import type { StreamStateChange } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
 import { oauthOf } from "../auth/server-oauth.js";
 import {
@@ -31,18 +30,13 @@ import type { McpsEvent } from "../events.js";
 import { redactingLogger } from "../redacting-logger.js";
 import type { ServerConnection } from "../server-connection.js";
 import type { ConnectionState } from "../state.js";
-import {
-  defaultFetch,
-  mergeHeaders,
-  type OwnedFetch,
-  streamPolicyOf,
-  withHeaders,
-} from "../transports/base.js";
+import { defaultFetch, mergeHeaders, type OwnedFetch, withHeaders } from "../transports/base.js";
 import { isRetryable, requireUrl, streamEndError } from "../transports/errors.js";
-import type { FeedHandoff, StreamSink } from "../transports/handoff.js";
+import type { FeedHandoff } from "../transports/handoff.js";
 import { checkCall } from "./call-checks.js";
 import { FeedCredentials } from "./credentials.js";
 import { feedEventToEvent } from "./events.js";
+import { FeedStream } from "./feed-stream.js";
 import { FeedRpc } from "./rpc.js";
 
 export interface FeedConnectionOptions {
@@ -74,10 +68,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private readonly credentials: FeedCredentials;
   private readonly rpc: FeedRpc;
   private readonly policy: ErrorEventPolicy;
-  private stream: EventStreamReader | undefined;
-  /** Bumped for every stream: callbacks of an older one are ignored. */
-  private generation = 0;
-  private lastEventId = "";
+  private readonly stream: FeedStream;
   /** Error events gave up on the server while it was still connecting. */
   private pendingFailure: McpSseError | undefined;
   /** While `start()` waits for the stream to open. */
@@ -127,6 +118,23 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       log: this.log,
     });
     this.policy = new ErrorEventPolicy(server, this, this.log, options.refreshToken !== undefined);
+    this.stream = new FeedStream({
+      server,
+      url: this.url,
+      fetch: this.bareFetch,
+      closed: () => this.lifetime.signal.aborted,
+      headers: async () => {
+        const headers = this.credentials.headers();
+        this.credentials.remember(Object.values(headers));
+        return mergeHeaders(headers, { Accept: "text/event-stream" });
+      },
+      // During a RATE_LIMITED pause the reader gives up; the feed reopens when it ends.
+      shouldReconnect: (error) => isRetryable(error) && !this.policy.paused,
+      onEvent: (event) => this.onStreamEvent(event),
+      onState: (change) => this.onStreamState(change),
+      onError: (error) => this.onStreamError(error),
+      onDone: (error) => void this.onStreamDone(error),
+    });
   }
 
   get state(): ConnectionState {
@@ -154,7 +162,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
       if (this.policy.paused) this.setState("paused");
     } catch (error) {
       if (this.status.state === "closed") return;
-      this.closeStream();
+      void this.stream.close();
       this.status.report(error);
       this.setState("failed", error);
     }
@@ -217,9 +225,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     this.opening?.reject(
       new McpSseError("CLIENT_CLOSED", `Server "${this.name}" was closed while connecting.`),
     );
-    const stream = this.stream;
-    this.closeStream();
-    await stream?.done;
+    await this.stream.close();
     await this.pool?.close();
   }
 
@@ -229,7 +235,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     await this.credentials.refresh();
     if (this.lifetime.signal.aborted) return;
     this.log.info({}, "reconnecting the feed with refreshed credentials");
-    this.closeStream();
+    void this.stream.close();
     this.reopen();
   }
 
@@ -237,12 +243,12 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
     if (paused && (this.status.state === "ready" || this.status.state === "reconnecting"))
       this.setState("paused");
     else if (!paused && this.status.state === "paused")
-      this.setState(this.stream?.state === "open" ? "ready" : "reconnecting");
+      this.setState(this.stream.state === "open" ? "ready" : "reconnecting");
   }
 
   fail(error: McpSseError): void {
     if (this.status.state === "closed" || this.status.state === "failed") return;
-    this.closeStream();
+    void this.stream.close();
     if (this.status.state === "connecting") {
       // The first connect gives up with it; start() reports it.
       this.pendingFailure = error;
@@ -286,61 +292,13 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
           reject(error);
         },
       };
-      if (handoff === undefined) this.openStream();
-      else {
-        this.stream = handoff.reader;
-        handoff.attach(this.sinkFor(++this.generation));
-        // Attaching may already have replayed the stream's end (then `opening` is settled).
-        if (handoff.reader.state === "open") this.opening?.resolve();
-      }
+      if (handoff === undefined) this.stream.open();
+      // Attaching may already have replayed the stream's end (then `opening` is settled).
+      else if (this.stream.adopt(handoff)) this.opening?.resolve();
     });
-  }
-
-  private openStream(): void {
-    const sink = this.sinkFor(++this.generation);
-    const stream = openEventStream({
-      url: this.url.href,
-      method: "GET",
-      headers: () => sink.headers(),
-      fetch: this.bareFetch,
-      ...streamPolicyOf(this.options.server),
-      lastEventId: this.lastEventId,
-      onEvent: (event) => sink.onEvent(event),
-      onStateChange: (change) => sink.onStateChange(change),
-      onError: (error) => sink.onError(error),
-      shouldReconnect: (error) => sink.shouldReconnect(error),
-    });
-    this.stream = stream;
-    void stream.done.then(() => sink.onDone(stream.error));
-  }
-
-  private sinkFor(generation: number): StreamSink {
-    const current = () => generation === this.generation && !this.lifetime.signal.aborted;
-    return {
-      onEvent: (event) => {
-        if (current()) this.onStreamEvent(event);
-      },
-      onStateChange: (change) => {
-        if (current()) this.onStreamState(change);
-      },
-      onError: (error) => {
-        if (current()) this.onStreamError(error);
-      },
-      // During a RATE_LIMITED pause the reader gives up; the feed reopens when it ends.
-      shouldReconnect: (error) => isRetryable(error) && !this.policy.paused,
-      headers: async () => {
-        const headers = this.credentials.headers();
-        this.credentials.remember(Object.values(headers));
-        return mergeHeaders(headers, { Accept: "text/event-stream" });
-      },
-      onDone: (error) => {
-        if (current()) void this.onStreamDone(error);
-      },
-    };
   }
 
   private onStreamEvent(event: SseEvent): void {
-    this.lastEventId = event.lastEventId;
     const out = feedEventToEvent(this.name, event, this.log);
     this.options.emit(out);
     this.policy.observe(out);
@@ -380,7 +338,6 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
 
   /** The reader gave up: wait out a pause, refresh after a 401, or fail. */
   private async onStreamDone(error: McpSseError | undefined): Promise<void> {
-    this.stream = undefined;
     if (this.policy.paused) {
       await this.policy.untilResumed(this.lifetime.signal);
       if (!this.lifetime.signal.aborted) this.reopen();
@@ -409,13 +366,7 @@ export class FeedConnection implements ServerConnection, ErrorEventTarget {
   private reopen(): void {
     if (this.status.state === "ready" || this.status.state === "paused")
       this.setState("reconnecting");
-    this.openStream();
-  }
-
-  private closeStream(): void {
-    this.generation += 1;
-    this.stream?.close();
-    this.stream = undefined;
+    this.stream.open();
   }
 
   // Tools and credentials.
