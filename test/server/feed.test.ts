@@ -129,7 +129,10 @@ describe("event feed endpoint (GET /mcp/sse)", () => {
 });
 
 describe("event feed without sockets (handler.fetch)", () => {
-  test("keep-alive comments on the configured interval (fake timers)", async () => {
+  /** A feed handler with a 1 s keep-alive under fake intervals, closed (and timers reset) after `run`. */
+  async function withKeepAliveFeed(
+    run: (handler: ReturnType<typeof createMcpHttpHandler>) => Promise<void>,
+  ): Promise<void> {
     mock.timers.enable({ apis: ["setInterval"] });
     const handler = createMcpHttpHandler({
       createServer: () => createDemoServer({ intervalMs: 0 }),
@@ -137,26 +140,25 @@ describe("event feed without sockets (handler.fetch)", () => {
       feed: {},
     });
     try {
+      await run(handler);
+    } finally {
+      mock.timers.reset();
+      await handler.close();
+    }
+  }
+
+  test("keep-alive comments on the configured interval (fake timers)", () =>
+    withKeepAliveFeed(async (handler) => {
       const res = await handler.fetch(new Request("http://127.0.0.1/mcp/sse"));
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       mock.timers.tick(1000);
       const { value } = await reader.read();
       assert.equal(new TextDecoder().decode(value), ": keepalive\n\n");
       await reader.cancel();
-    } finally {
-      mock.timers.reset();
-      await handler.close();
-    }
-  });
+    }));
 
-  test("one keep-alive timer for the feed: every subscriber gets the comment at the same tick", async () => {
-    mock.timers.enable({ apis: ["setInterval"] });
-    const handler = createMcpHttpHandler({
-      createServer: () => createDemoServer({ intervalMs: 0 }),
-      keepAliveMs: 1000,
-      feed: {},
-    });
-    try {
+  test("one keep-alive timer for the feed: every subscriber gets the comment at the same tick", () =>
+    withKeepAliveFeed(async (handler) => {
       const first = await handler.fetch(new Request("http://127.0.0.1/mcp/sse"));
       mock.timers.tick(600);
       const second = await handler.fetch(new Request("http://127.0.0.1/mcp/sse"));
@@ -166,11 +168,7 @@ describe("event feed without sockets (handler.fetch)", () => {
         const text = await new Response(res.body).text();
         assert.equal(text, ": keepalive\n\n");
       }
-    } finally {
-      mock.timers.reset();
-      await handler.close();
-    }
-  });
+    }));
 
   test("a subscriber that does not read is cut at the buffer bound; the others keep going", async () => {
     const handler = createMcpHttpHandler({
