@@ -11,6 +11,28 @@ import { CLIENT_REFRESH_FAILED, describe, isUnauthorized } from "./call-errors.j
 import type { ConnectionOptions } from "./connection-options.js";
 import { headerSecrets } from "./scrub-secrets.js";
 
+/**
+ * The headers `refresh` returns for server `name` (logged by name, never by value); a throw
+ * is `CLIENT_REFRESH_FAILED`. For MCP connections and event feeds alike.
+ */
+export async function refreshedHeaders(
+  refresh: (server: string) => Record<string, string> | Promise<Record<string, string>>,
+  name: string,
+  log: Logger,
+): Promise<Record<string, string>> {
+  try {
+    const headers = await refresh(name);
+    log.info({ headers: Object.keys(headers) }, "refreshed credentials");
+    return headers;
+  } catch (cause) {
+    throw new McpSseError(
+      CLIENT_REFRESH_FAILED,
+      `Server "${name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
+      { details: { server: name }, cause },
+    );
+  }
+}
+
 export class ConnectionCredentials {
   /** OAuth state shared by every transport of this server (`options.authProvider`, `auth:`). */
   readonly oauth: ServerOAuth | undefined;
@@ -46,17 +68,7 @@ export class ConnectionCredentials {
   async refresh(): Promise<void> {
     const refresh = this.options.refreshToken;
     if (refresh === undefined) return;
-    const name = this.options.server.name;
-    try {
-      this.refreshed = await refresh(name);
-      this.log().info({ headers: Object.keys(this.refreshed) }, "refreshed credentials");
-    } catch (cause) {
-      throw new McpSseError(
-        CLIENT_REFRESH_FAILED,
-        `Server "${name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
-        { details: { server: name }, cause },
-      );
-    }
+    this.refreshed = await refreshedHeaders(refresh, this.options.server.name, this.log());
   }
 
   /**

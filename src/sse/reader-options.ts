@@ -182,7 +182,7 @@ export function resolveSettings(options: EventStreamReaderOptions): ReaderSettin
  * fast as the server answers).
  */
 export function reconnectDelayMs(
-  settings: ReaderSettings,
+  settings: Pick<ReaderSettings, "minDelayMs" | "maxDelayMs" | "jitter">,
   attempt: number,
   server: {
     serverRetryMs?: number | undefined;

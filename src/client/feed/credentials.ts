@@ -5,12 +5,12 @@
  * With OAuth, the bearer token goes on every request through `authorized(fetch)`.
  */
 import type { ServerConfig } from "../../config/types.js";
-import { McpSseError } from "../../errors.js";
+import type { McpSseError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import type { ServerOAuth } from "../auth/server-oauth.js";
-import { CLIENT_REFRESH_FAILED, describe } from "../call-errors.js";
 import type { RefreshToken } from "../connection.js";
+import { refreshedHeaders } from "../connection-credentials.js";
 import { headerSecrets } from "../scrub-secrets.js";
 import { scrubError } from "../transports/request.js";
 
@@ -91,17 +91,7 @@ export class FeedCredentials {
 
   /** New headers from `refreshToken` (none configured: nothing); a throw is `CLIENT_REFRESH_FAILED`. */
   async refresh(): Promise<void> {
-    const name = this.server.name;
     if (this.refreshToken === undefined) return;
-    try {
-      this.refreshed = await this.refreshToken(name);
-      this.log().info({ headers: Object.keys(this.refreshed) }, "refreshed credentials");
-    } catch (cause) {
-      throw new McpSseError(
-        CLIENT_REFRESH_FAILED,
-        `Server "${name}" refused the credentials and refreshToken() failed: ${describe(cause).message}`,
-        { details: { server: name }, cause },
-      );
-    }
+    this.refreshed = await refreshedHeaders(this.refreshToken, this.server.name, this.log());
   }
 }

@@ -5,8 +5,16 @@
  */
 import type { ServerConfig } from "../../config/types.js";
 import { McpSseError } from "../../errors.js";
-import type { EventStreamReader } from "../../sse/reader-options.js";
-import { isRedirectRefusal, sessionLost, standaloneRedirected, streamEndError } from "./errors.js";
+import { DEFAULT_RETRY_JITTER } from "../../sse/backoff.js";
+import { type EventStreamReader, reconnectDelayMs } from "../../sse/reader-options.js";
+import type { AnswerEnd } from "./answer-stream.js";
+import {
+  isRedirectRefusal,
+  isRetryable,
+  sessionLost,
+  standaloneRedirected,
+  streamEndError,
+} from "./errors.js";
 import { scrubError } from "./request.js";
 
 export interface StreamEndContext {
@@ -117,4 +125,26 @@ export function requestStreamEnd(
       },
     ),
   };
+}
+
+/**
+ * A POST's SSE answer read by answer-stream.ts ended before every response it owed. As the
+ * full reader would: `resume` it by GET + `Last-Event-ID` after the reader's first reconnect
+ * delay when it can be; else it is `lost`, `why` undefined for a clean end without
+ * reconnection (no error, as the reader has it).
+ */
+export function answerEnd(
+  end: AnswerEnd,
+  policy: { reconnect: boolean; minDelayMs: number; maxDelayMs: number },
+):
+  | { kind: "resume"; error: McpSseError; delayMs: number }
+  | { kind: "lost"; why: McpSseError | undefined } {
+  const { error, lastEventId } = end;
+  if (error !== undefined && policy.reconnect && lastEventId !== "" && isRetryable(error)) {
+    const settings = { ...policy, jitter: DEFAULT_RETRY_JITTER };
+    const delayMs = reconnectDelayMs(settings, 1, { serverRetryMs: end.retryMs });
+    return { kind: "resume", error, delayMs };
+  }
+  const why = !policy.reconnect && error?.code === "SSE_STREAM_ENDED" ? undefined : error;
+  return { kind: "lost", why };
 }

@@ -15,7 +15,6 @@ import { isMcpSseError, McpSseError, redactUrl } from "../../errors.js";
 import { sleep } from "../../sse/backoff.js";
 import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
 import { openEventStream } from "../../sse/reader.js";
-import { reconnectDelayMs, resolveSettings } from "../../sse/reader-options.js";
 import type { SseEvent } from "../../sse/types.js";
 import { nodeBodyOf } from "../dispatch-mark.js";
 import { type AnswerEnd, type AnswerStream, readAnswerStream } from "./answer-stream.js";
@@ -30,7 +29,12 @@ import {
 } from "./jsonrpc.js";
 import { deleteSession, mediaType, postWithBackoff, readJsonRpcAnswer } from "./post.js";
 import { settleBody } from "./request.js";
-import { requestStreamEnd, type StreamEndContext, standaloneEnd } from "./streamable-ends.js";
+import {
+  answerEnd,
+  requestStreamEnd,
+  type StreamEndContext,
+  standaloneEnd,
+} from "./streamable-ends.js";
 import type { ClientTransportOptions, McpSseClientTransport, StreamName } from "./types.js";
 
 type EventStreamHandle = ReturnType<typeof openEventStream>;
@@ -346,23 +350,20 @@ export class StreamableHttpClientTransport
     pending: Set<string | number>,
     options: TransportSendOptions | undefined,
   ): void {
-    const { error, lastEventId } = end;
-    const policy = this.streamPolicy();
-    if (error !== undefined && policy.reconnect && lastEventId !== "" && isRetryable(error)) {
+    const next = answerEnd(end, this.streamPolicy());
+    if (next.kind === "resume") {
+      const { error, delayMs } = next;
       this.logStreamError("request stream error", error);
-      const settings = resolveSettings({ ...this.readerOptions("request"), onEvent: () => {} });
-      const delayMs = reconnectDelayMs(settings, 1, { serverRetryMs: end.retryMs });
       this.streamState("request", { state: "reconnecting", attempt: 1, delayMs, error });
       void sleep(delayMs, this.lifetime.signal).then((slept) => {
         if (!slept || this.closed || options?.requestSignal?.aborted) return;
-        this.openRequestStream(undefined, [...pending], options, lastEventId);
+        this.openRequestStream(undefined, [...pending], options, end.lastEventId);
       });
       return;
     }
-    // As the full reader: without reconnection, a stream that simply ended is no error.
-    const why = !policy.reconnect && error?.code === "SSE_STREAM_ENDED" ? undefined : error;
+    const { why } = next;
     if (why !== undefined) this.logStreamError("request stream error", why);
-    this.onRequestStreamLost(pending, lastEventId === "" ? undefined : why, options, why);
+    this.onRequestStreamLost(pending, end.lastEventId === "" ? undefined : why, options, why);
   }
 
   /** The responses will never come: fail those requests now rather than at their timeout. */
