@@ -44,8 +44,11 @@ export function dispatchRequest(
   fallback: typeof globalThis.fetch,
   explain: (url: string, error: unknown) => unknown,
 ): HttpFetch {
+  // A transport POSTs to one URL (legacy SSE: one per session): parsed once, not per request.
+  let last: { url: string; target: URL } | undefined;
   return async (url, init) => {
-    const target = new URL(url);
+    if (last?.url !== url) last = { url, target: new URL(url) };
+    const { target } = last;
     const body = init.body;
     if (
       init.redirect !== "error" ||
