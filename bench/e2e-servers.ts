@@ -33,7 +33,7 @@ export interface BenchHost {
  * session this client landed on, so the bench can make that session's server send
  * notifications on its standalone / legacy stream).
  */
-function createBenchServer(sessions: McpServer[]): McpServer {
+export function createBenchServer(sessions: McpServer[]): McpServer {
   const index = sessions.length;
   const server = new McpServer(
     { name: "bench", version: "1.0.0" },
@@ -124,6 +124,21 @@ export async function startSdkHost(): Promise<BenchHost> {
       );
       return;
     }
+    if (req.method === "POST" && url.pathname === "/mcp") {
+      // Streamable HTTP's pattern: the answer to a request is the POST's answer, one SSE event.
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RawMessage;
+        const result = rawResult(message, 0);
+        if (result === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { "content-type": "text/event-stream", "mcp-session-id": "raw" });
+        res.end(
+          `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n\n`,
+        );
+      });
+      return;
+    }
     if (req.method === "POST" && url.pathname === "/messages") {
       const transport = legacy.get(url.searchParams.get("sessionId") ?? "");
       if (transport === undefined) return void res.writeHead(404).end("unknown session");
@@ -149,14 +164,42 @@ export async function startSdkHost(): Promise<BenchHost> {
 
 const CRLF = Buffer.from("\r\n");
 
+interface RawMessage {
+  id?: unknown;
+  method?: string;
+  params?: { name?: string; arguments?: { text?: unknown } };
+}
+
+/**
+ * What the raw host answers on the stream: `initialize` (enough for a client to finish its
+ * handshake), and the bench's two tools without any schema check (`echo`, `whoami`); nothing
+ * for a notification.
+ */
+function rawResult(message: RawMessage, index: number): unknown {
+  if (message.method === "initialize")
+    return {
+      protocolVersion: "2024-11-05",
+      capabilities: {},
+      serverInfo: { name: "raw", version: "1.0.0" },
+    };
+  if (message.method !== "tools/call") return undefined;
+  const text =
+    message.params?.name === "whoami" ? String(index) : String(message.params?.arguments?.text);
+  return { content: [{ type: "text", text }] };
+}
+
 /**
  * The floor for an idle legacy SSE session in Node: raw `node:http`, no MCP server, no SDK.
- * `GET /sse` sends the `endpoint` event and keeps the response; `POST /messages` answers an
- * `initialize` on that stream (enough for a client to finish its handshake) and 202s the rest.
+ * `GET /sse` sends the `endpoint` event and keeps the response; `POST /messages` answers
+ * `initialize` and the bench's tools on that stream (`rawResult`), and 202s every POST: also
+ * the floor of the legacy SSE call (`floor-clients.ts`). `POST /mcp` is the Streamable HTTP
+ * call's floor: the answer is the POST's own, one SSE event.
  * Also the floor for the feed: `GET /mcp/sse` subscribes, `publish` writes to every subscriber.
  */
 export async function startRawHost(): Promise<BenchHost> {
   const streams = new Map<string, ServerResponse>();
+  const sessionIndex = new WeakMap<ServerResponse, number>();
+  let sessionCount = 0;
   const feed = new Set<ServerResponse>();
   let feedSeq = 0;
   const http = createHttpServer((req, res) => {
@@ -171,9 +214,25 @@ export async function startRawHost(): Promise<BenchHost> {
     if (req.method === "GET" && url.pathname === "/sse") {
       const id = randomUUID();
       streams.set(id, res);
+      sessionIndex.set(res, sessionCount++);
       res.on("close", () => streams.delete(id));
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write(`event: endpoint\ndata: /messages?sessionId=${id}\n\n`);
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/mcp") {
+      // Streamable HTTP's pattern: the answer to a request is the POST's answer, one SSE event.
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RawMessage;
+        const result = rawResult(message, 0);
+        if (result === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { "content-type": "text/event-stream", "mcp-session-id": "raw" });
+        res.end(
+          `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n\n`,
+        );
+      });
       return;
     }
     if (req.method === "POST" && url.pathname === "/messages") {
@@ -182,20 +241,12 @@ export async function startRawHost(): Promise<BenchHost> {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-          id?: unknown;
-          method?: string;
-        };
-        if (message.method === "initialize") {
-          const result = {
-            protocolVersion: "2024-11-05",
-            capabilities: {},
-            serverInfo: { name: "raw", version: "1.0.0" },
-          };
+        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RawMessage;
+        const result = rawResult(message, sessionIndex.get(stream) ?? 0);
+        if (result !== undefined)
           stream.write(
             `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n\n`,
           );
-        }
         res.writeHead(202).end("Accepted");
       });
       return;

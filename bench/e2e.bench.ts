@@ -27,6 +27,7 @@ import {
   sequentialCalls,
   withTimeout,
 } from "./e2e-measure.js";
+import { connectInMemoryClient, connectRawClient } from "./floor-clients.js";
 import { type HostProcess, hostTarget, startHostProcess } from "./host-process.js";
 import type { PartResult, ResultRow } from "./types.js";
 
@@ -38,15 +39,31 @@ const WARMUP_SCALE = 0.3;
 /** One scenario of one pair longer than this fails the bench (something hangs). */
 const SCENARIO_TIMEOUT_MS = 60_000;
 
-type PairName = "sdk" | "ours" | "oursClient+sdkHost" | "sdkClient+oursHost" | "connectMcps";
-const PAIRS: ReadonlyArray<{ name: PairName; host: "ours" | "sdk"; client: ClientKind }> = [
+type PairName =
+  | "sdk"
+  | "ours"
+  | "oursClient+sdkHost"
+  | "sdkClient+oursHost"
+  | "connectMcps"
+  | "rawFloor"
+  | "inMemory";
+type PairSpec = {
+  name: PairName;
+  host: "ours" | "sdk" | "raw" | "none";
+  client: ClientKind | "raw" | "inMemory";
+};
+const PAIRS: ReadonlyArray<PairSpec> = [
   { name: "sdk", host: "sdk", client: "sdk" },
   { name: "ours", host: "ours", client: "ours" },
   { name: "oursClient+sdkHost", host: "sdk", client: "ours" },
   { name: "sdkClient+oursHost", host: "ours", client: "sdk" },
   // The whole mcp-sse client as users run it (manager, shared pool, events, metrics).
   { name: "connectMcps", host: "ours", client: "connectMcps" },
+  // The floors (floor-clients.ts): what a ratio can reach. The MCP layer alone, no HTTP.
+  { name: "inMemory", host: "none", client: "inMemory" },
+  { name: "rawFloor", host: "raw", client: "raw" },
 ];
+
 /** `BENCH_E2E_WIRES=sse` (or `streamable-http`) limits the run to one wire; default both. */
 const WIRE_FILTER = process.env["BENCH_E2E_WIRES"]?.split(",").map((w) => w.trim());
 const WIRES: ReadonlyArray<{ wire: WireKind; label: string }> = (
@@ -70,13 +87,15 @@ interface Pair {
   name: PairName;
   wire: WireKind;
   client: BenchClient;
-  host: HostProcess;
+  /** None for the in-memory floor (client and server both in this process). */
+  host: HostProcess | undefined;
   seq: Measured[];
   conc: Measured[];
 }
 
 async function measure(pair: Pair, kind: "seq" | "conc", round: number, scale: number) {
-  const before = await pair.host.usage();
+  const hostCpu = async () => (pair.host === undefined ? 0 : (await pair.host.usage()).cpuMs);
+  const before = await hostCpu();
   const n = (count: number) => Math.max(IN_FLIGHT, Math.round(count * scale));
   const sample: Sample = await withTimeout(
     kind === "seq"
@@ -85,13 +104,13 @@ async function measure(pair: Pair, kind: "seq" | "conc", round: number, scale: n
     SCENARIO_TIMEOUT_MS,
     `${pair.name} over ${pair.wire}: ${kind}`,
   );
-  const after = await pair.host.usage();
+  const after = await hostCpu();
   return {
     calls: sample.ops,
     elapsedMs: sample.elapsedMs,
     latencies: sample.latencies,
-    cpuMs: sample.cpuMs + (after.cpuMs - before.cpuMs),
-    hostCpuMs: after.cpuMs - before.cpuMs,
+    cpuMs: sample.cpuMs + (after - before),
+    hostCpuMs: after - before,
   };
 }
 
@@ -187,6 +206,30 @@ function rows(pairs: Pair[]): ResultRow[] {
       "conc",
     );
     add(
+      "rawFloor",
+      `raw node:http floor, ${IN_FLIGHT} in flight`,
+      "calls/s",
+      "higher",
+      rate,
+      "conc",
+    );
+    add(
+      "rawFloor",
+      `raw node:http floor, ${IN_FLIGHT} in flight`,
+      "CPU µs/call",
+      "lower",
+      cpuPerCall,
+      "conc",
+    );
+    add(
+      "inMemory",
+      `MCP layer alone (in memory), ${IN_FLIGHT} in flight`,
+      "CPU µs/call",
+      "lower",
+      cpuPerCall,
+      "conc",
+    );
+    add(
       "oursClient+sdkHost",
       "our client → SDK host, sequential",
       "calls/s",
@@ -206,19 +249,37 @@ function rows(pairs: Pair[]): ResultRow[] {
   return out;
 }
 
+function connectPairClient(
+  spec: PairSpec,
+  host: HostProcess | undefined,
+  wire: WireKind,
+): Promise<BenchClient> {
+  if (spec.client === "inMemory") return connectInMemoryClient();
+  if (host === undefined) throw new Error(`${spec.name}: no host`);
+  if (spec.client === "raw") return connectRawClient(hostTarget(host), wire);
+  return connectBenchClient(hostTarget(host), wire, spec.client);
+}
+
 export async function run(): Promise<PartResult> {
   const hosts: HostProcess[] = [];
   const pairs: Pair[] = [];
   try {
-    const ours = await startHostProcess("ours");
-    hosts.push(ours);
-    const sdk = await startHostProcess("sdk");
-    hosts.push(sdk);
+    const started = new Map<string, HostProcess>();
+    const hostOf = async (kind: PairSpec["host"]) => {
+      if (kind === "none") return undefined;
+      let host = started.get(kind);
+      if (host === undefined) {
+        host = await startHostProcess(kind);
+        started.set(kind, host);
+        hosts.push(host);
+      }
+      return host;
+    };
     for (const { wire } of WIRES)
       for (const spec of PAIRS) {
-        const host = spec.host === "ours" ? ours : sdk;
+        const host = await hostOf(spec.host);
         const client = await withTimeout(
-          connectBenchClient(hostTarget(host), wire, spec.client),
+          connectPairClient(spec, host, wire),
           REQUEST_TIMEOUT_MS,
           `${spec.name} over ${wire}: connect`,
         );
@@ -232,6 +293,7 @@ export async function run(): Promise<PartResult> {
         `${ROUNDS} runs; per run and pair: ${SEQUENTIAL_CALLS} sequential calls, ${CONCURRENT_CALLS} calls ${IN_FLIGHT} in flight`,
         "hosts in child processes, clients in the bench process; CPU = both processes",
         "ours = SDK v2 Client over the mcp-sse transport + the mcp-sse host; sdk = SDK v2 Client over the SDK transports + SDK hosts (v2 Streamable HTTP, v1 legacy SSE)",
+        "floors: raw node:http (the legacy SSE pattern, no MCP either side) and the MCP layer alone (SDK v2 Client + McpServer in one process, no HTTP); their ratio is to the SDK pair too",
       ],
     };
   } finally {
