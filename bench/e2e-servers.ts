@@ -124,6 +124,8 @@ export async function startSdkHost(): Promise<BenchHost> {
       );
       return;
     }
+    // No standalone stream on the raw host (a client may ask for one: the spec's 405).
+    if (req.method === "GET" && url.pathname === "/mcp") return void res.writeHead(405).end();
     if (req.method === "POST" && url.pathname === "/mcp") {
       // Streamable HTTP's pattern: the answer to a request is the POST's answer, one SSE event.
       const chunks: Buffer[] = [];
@@ -220,6 +222,8 @@ export async function startRawHost(): Promise<BenchHost> {
       res.write(`event: endpoint\ndata: /messages?sessionId=${id}\n\n`);
       return;
     }
+    // No standalone stream on the raw host (a client may ask for one: the spec's 405).
+    if (req.method === "GET" && url.pathname === "/mcp") return void res.writeHead(405).end();
     if (req.method === "POST" && url.pathname === "/mcp") {
       // Streamable HTTP's pattern: the answer to a request is the POST's answer, one SSE event.
       const chunks: Buffer[] = [];
