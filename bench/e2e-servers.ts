@@ -172,18 +172,28 @@ interface RawMessage {
   params?: { name?: string; arguments?: { text?: unknown } };
 }
 
+/** The bench's two tools, as `tools/list` gives them (for a client that lists tools first). */
+const RAW_TOOLS = [
+  {
+    name: "echo",
+    inputSchema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+  },
+  { name: "whoami", inputSchema: { type: "object" } },
+];
+
 /**
  * What the raw host answers on the stream: `initialize` (enough for a client to finish its
- * handshake), and the bench's two tools without any schema check (`echo`, `whoami`); nothing
- * for a notification.
+ * handshake), `tools/list`, and the bench's two tools without any schema check (`echo`,
+ * `whoami`); nothing for a notification.
  */
 function rawResult(message: RawMessage, index: number): unknown {
   if (message.method === "initialize")
     return {
       protocolVersion: "2024-11-05",
-      capabilities: {},
+      capabilities: { tools: {} },
       serverInfo: { name: "raw", version: "1.0.0" },
     };
+  if (message.method === "tools/list") return { tools: RAW_TOOLS };
   if (message.method !== "tools/call") return undefined;
   const text =
     message.params?.name === "whoami" ? String(index) : String(message.params?.arguments?.text);

@@ -37,6 +37,8 @@ export class ConnectionCredentials {
   /** OAuth state shared by every transport of this server (`options.authProvider`, `auth:`). */
   readonly oauth: ServerOAuth | undefined;
   private refreshed: Record<string, string> | undefined;
+  /** `headers()`, built once per refresh. */
+  private merged: Record<string, string> | undefined;
   private readonly secretsOf: (refreshed: Record<string, string> | undefined) => string[];
 
   /** `log` is read at use: the connection's logger is built on this object's values. */
@@ -53,9 +55,14 @@ export class ConnectionCredentials {
     return this.options.refreshToken !== undefined;
   }
 
-  /** The headers every request carries now: configured, under the refreshed ones. */
+  /**
+   * The headers every request carries now: configured, under the refreshed ones. The same
+   * object until a refresh (read-only to its callers): a transport then knows its values are
+   * the ones it already has, and merges nothing anew per request.
+   */
   headers(): Record<string, string> {
-    return { ...this.options.server.headers, ...this.refreshed };
+    this.merged ??= { ...this.options.server.headers, ...this.refreshed };
+    return this.merged;
   }
 
   /** Configured and refreshed secret header values, and the OAuth tokens and secrets. */
@@ -69,6 +76,7 @@ export class ConnectionCredentials {
     const refresh = this.options.refreshToken;
     if (refresh === undefined) return;
     this.refreshed = await refreshedHeaders(refresh, this.options.server.name, this.log());
+    this.merged = undefined;
   }
 
   /**

@@ -124,7 +124,9 @@ export class Connection implements ServerConnection, ErrorEventTarget {
 
   async call(tool: string, args: Record<string, unknown>, options: CallOptions = {}) {
     // During a RATE_LIMITED pause: wait for its end (within the timeout) or fail at once.
-    options = await this.errorEvents.admitCall(tool, options, this.lifetime.signal);
+    // Checked first: outside a pause a call takes no extra turn.
+    if (this.errorEvents.paused)
+      options = await this.errorEvents.admitCall(tool, options, this.lifetime.signal);
     const server = this.name;
     const client = this.client;
     if (this.status.state !== "ready" || client === undefined)

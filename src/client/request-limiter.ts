@@ -25,26 +25,64 @@ function originKey(origin: Dispatcher.DispatchOptions["origin"]): string {
   return typeof origin === "string" ? origin : (origin?.origin ?? "");
 }
 
-/** `handler` with `done` called once, when the request stops holding its connection. */
-function releasing(handler: Handler, done: () => void): Handler {
-  return {
-    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, status, headers, socket) => {
-      done();
-      handler.onRequestUpgrade?.(controller, status, headers, socket);
-    },
-    onResponseStart: (controller, status, headers, message) =>
-      handler.onResponseStart?.(controller, status, headers, message),
-    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
-    onResponseEnd: (controller, trailers) => {
-      done();
-      handler.onResponseEnd?.(controller, trailers);
-    },
-    onResponseError: (controller, error) => {
-      done();
-      handler.onResponseError?.(controller, error);
-    },
-  };
+/**
+ * `handler` with `release` called once, when the request stops holding its connection. One
+ * object per request (methods on the prototype): it is on every POST's path.
+ */
+class Releasing implements Handler {
+  private released = false;
+
+  constructor(
+    private readonly handler: Handler,
+    private readonly onRelease: (origin: string) => void,
+    private readonly origin: string,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onRelease(this.origin);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Parameters<NonNullable<Handler["onRequestUpgrade"]>>[2],
+    socket: Parameters<NonNullable<Handler["onRequestUpgrade"]>>[3],
+  ): void {
+    this.release();
+    this.handler.onRequestUpgrade?.(controller, status, headers, socket);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Parameters<NonNullable<Handler["onResponseStart"]>>[2],
+    message?: string,
+  ): void {
+    this.handler.onResponseStart?.(controller, status, headers, message);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(
+    controller: Dispatcher.DispatchController,
+    trailers: Parameters<NonNullable<Handler["onResponseEnd"]>>[1],
+  ): void {
+    this.release();
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.release();
+    this.handler.onResponseError?.(controller, error);
+  }
 }
 
 export function createRequestLimiter(total: number, perHost: number): RequestLimiter {
@@ -70,31 +108,32 @@ export function createRequestLimiter(total: number, perHost: number): RequestLim
     }
   };
 
+  const start = (
+    dispatch: Dispatch,
+    opts: Dispatcher.DispatchOptions,
+    handler: Handler,
+    origin: string,
+  ): boolean => {
+    active += 1;
+    perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1);
+    const releasing = new Releasing(handler, release, origin);
+    try {
+      return dispatch(opts, releasing);
+    } catch (error) {
+      releasing.release();
+      handler.onResponseError?.(null as never, error as Error);
+      return false;
+    }
+  };
+
   const interceptor = (dispatch: Dispatch): Dispatch =>
     function limitRequests(opts, handler) {
       if (opts.method === "GET") return dispatch(opts, handler);
       const origin = originKey(opts.origin);
-      const start = () => {
-        active += 1;
-        perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1);
-        let released = false;
-        const done = () => {
-          if (released) return;
-          released = true;
-          release(origin);
-        };
-        try {
-          return dispatch(opts, releasing(handler as Handler, done));
-        } catch (error) {
-          done();
-          (handler as Handler).onResponseError?.(null as never, error as Error);
-          return false;
-        }
-      };
       // Whatever waits does not fit (a release starts every waiting request that does), so a
       // request that fits now jumps no one: it is to an origin with room, under the total.
-      if (fits(origin)) return start();
-      queue.push({ origin, start });
+      if (fits(origin)) return start(dispatch, opts, handler as Handler, origin);
+      queue.push({ origin, start: () => start(dispatch, opts, handler as Handler, origin) });
       return true;
     };
 

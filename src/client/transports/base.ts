@@ -94,9 +94,14 @@ export function withHeaders<F extends HttpFetch>(
   remember: (values: string[]) => void,
   serverName: string,
 ): F {
+  let remembered: Record<string, string> | undefined;
   return (async (input: string, init: RequestInit) => {
     const extra = await resolveHeaderSource(getHeaders, serverName);
-    remember(Object.values(extra));
+    // The same object as the last request's (static or cached headers): values known already.
+    if (extra !== remembered) {
+      remember(Object.values(extra));
+      remembered = extra;
+    }
     const own = init?.headers;
     // Our transports pass a plain record: merged as one (no `Headers` object per request).
     if (isPlainRecord(own)) return fetch(input, { ...init, headers: mergeHeaders(extra, own) });
