@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { ReceiverCommand, RoundTake } from "./feed-receiver-child.js";
-import { forkCommandChild } from "./ipc.js";
+import { CHILD_EXEC_ARGV, forkCommandChild } from "./ipc.js";
 
 const START_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -22,7 +22,7 @@ async function startReceiver(feedUrl: string): Promise<Receiver> {
     fileURLToPath(new URL("./feed-receiver-child.ts", import.meta.url)),
     [feedUrl],
     {
-      execArgv: ["--import", "tsx", "--max-old-space-size=1024"],
+      execArgv: [...CHILD_EXEC_ARGV, "--max-old-space-size=1024"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced",
     },

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { BenchTarget } from "./e2e-clients.js";
-import { forkCommandChild } from "./ipc.js";
+import { CHILD_EXEC_ARGV, forkCommandChild } from "./ipc.js";
 
 export type HostKind = "ours" | "sdk" | "raw";
 
@@ -54,8 +54,7 @@ export async function startHostProcess(
     {
       // BENCH_HOST_PROF_DIR=/tmp/prof: a CPU profile of every host process, written at exit.
       execArgv: [
-        "--import",
-        "tsx",
+        ...CHILD_EXEC_ARGV,
         "--expose-gc",
         "--max-old-space-size=2048",
         ...(process.env["BENCH_HOST_PROF_DIR"]

@@ -5,6 +5,17 @@
  */
 import { type ChildProcess, type ForkOptions, fork } from "node:child_process";
 
+/**
+ * How every bench child runs: its TypeScript through tsx, the package's modules from their
+ * build (built-hooks.mjs), as in the bench process.
+ */
+export const CHILD_EXEC_ARGV: readonly string[] = [
+  "--import",
+  "tsx",
+  "--import",
+  new URL("./use-built.mjs", import.meta.url).href,
+];
+
 export interface CommandChild<Command> {
   child: ChildProcess;
   /** Resolves with the child's answer; rejects on its error, its exit, or after `timeoutMs`. */
