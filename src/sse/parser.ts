@@ -44,6 +44,15 @@ export interface SseParser extends EventStreamParser {
 /** Node's native latin1 decoder and UTF-8 length, or `undefined` (browser: portable path). */
 const nativeBytes = findNativeBytes();
 
+/**
+ * One UTF-8 decode for every parser: it holds no state between calls (each is given whole
+ * characters), and a parser of its own cost two `TextDecoder`s per stream. Shared, it is also
+ * one function for the optimized code that calls it: a closure per parser was recorded by
+ * V8's call feedback and built into that code, which a full GC then invalidated once the
+ * parser was gone (see `SHAPE_ANCHORS`).
+ */
+const utf8Decode = createUtf8Decode();
+
 export function createParser(callbacks: ParserCallbacks): SseParser {
   return buildParser(callbacks, nativeBytes);
 }
@@ -57,7 +66,7 @@ export function createPortableParser(callbacks: ParserCallbacks): SseParser {
 }
 
 function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined): SseParser {
-  const decode = createUtf8Decode();
+  const decode = utf8Decode;
   const events = new SseEventBuilder(callbacks);
   // Only called on latin1 text, which exists only when `native` does.
   const latin1Utf8Length = native?.utf8Length ?? utf8Length;
