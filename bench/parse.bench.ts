@@ -37,6 +37,7 @@ import { parseJsonRpc, responseId } from "../src/client/transports/jsonrpc.js";
 import type { SseEvent } from "../src/sse/index.js";
 import { createParser } from "../src/sse/index.js";
 import { createConnectionParser } from "../src/sse/reader-parser.js";
+import { median } from "./e2e-measure.js";
 import { makeStream, type Stream } from "./parser.bench.js";
 import type { PartResult } from "./types.js";
 
@@ -52,12 +53,15 @@ const gc = exposeGc();
 
 interface Pass {
   ms: number;
+  /** CPU time of the whole process during the pass (V8's background threads included). */
+  cpuMs: number;
   messages: number;
 }
 
 function ours(stream: Stream): Pass {
   let messages = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const parser = createParser({
     onEvent: (event) => {
       const parsed = parseJsonRpc(event.data, "bench");
@@ -66,7 +70,7 @@ function ours(stream: Stream): Pass {
     },
   });
   for (const chunk of stream.chunks) parser.feed(chunk);
-  return { ms: performance.now() - t0, messages };
+  return { ms: performance.now() - t0, cpuMs: cpuSince(c0), messages };
 }
 
 /** Row 2, ours: as `StreamableHttpTransport` reads a POST's SSE answer (see above). */
@@ -75,6 +79,7 @@ function oursTransport(stream: Stream): Pass {
   let responses = 0;
   let lastEventId = "";
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const onEvent = (event: SseEvent): void => {
     if (event.lastEventId !== "" && event.lastEventId !== lastEventId) {
       lastEventId = event.lastEventId; // the resumption token
@@ -90,7 +95,12 @@ function oursTransport(stream: Stream): Pass {
   const parser = createConnectionParser("", { onEvent });
   for (const chunk of stream.chunks) parser.feed(chunk);
   if (responses === 0 || lastEventId === "") throw new Error("parse bench: no response or id");
-  return { ms: performance.now() - t0, messages };
+  return { ms: performance.now() - t0, cpuMs: cpuSince(c0), messages };
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 /** The SDK's events from the stream, as its transports read a response body. */
@@ -110,6 +120,7 @@ function sdkEvents(stream: Stream) {
 async function sdk(stream: Stream): Promise<Pass> {
   let messages = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const events = sdkEvents(stream);
   for (;;) {
     const { done, value } = await events.read();
@@ -117,7 +128,7 @@ async function sdk(stream: Stream): Promise<Pass> {
     parseJSONRPCMessage(JSON.parse(value.data));
     messages += 1;
   }
-  return { ms: performance.now() - t0, messages };
+  return { ms: performance.now() - t0, cpuMs: cpuSince(c0), messages };
 }
 
 /** Row 2, the SDK: the loop of `StreamableHTTPClientTransport._handleSseStream` (see above). */
@@ -126,6 +137,7 @@ async function sdkTransport(stream: Stream): Promise<Pass> {
   let responses = 0;
   let lastEventId: string | undefined;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const events = sdkEvents(stream);
   for (;;) {
     const { done, value: event } = await events.read();
@@ -140,7 +152,7 @@ async function sdkTransport(stream: Stream): Promise<Pass> {
   }
   if (responses === 0 || lastEventId === undefined)
     throw new Error("parse bench: no response or id");
-  return { ms: performance.now() - t0, messages };
+  return { ms: performance.now() - t0, cpuMs: cpuSince(c0), messages };
 }
 
 /** Each row: our pass and the SDK's, on the same stream, in the same rounds. */
@@ -158,6 +170,7 @@ export async function run(): Promise<PartResult> {
   const mb = stream.bytes / 1024 / 1024;
   const oursRates: number[][] = ROWS.map(() => []);
   const sdkRates: number[][] = ROWS.map(() => []);
+  const cpuMs: { ours: number[]; sdk: number[] }[] = ROWS.map(() => ({ ours: [], sdk: [] }));
   for (let r = 0; r < WARMUP + RUNS; r++) {
     for (const [i, row] of ROWS.entries()) {
       const first = r % 2 === 0;
@@ -171,6 +184,8 @@ export async function run(): Promise<PartResult> {
       if (r < WARMUP) continue;
       oursRates[i]!.push(mb / (o.ms / 1000));
       sdkRates[i]!.push(mb / (s.ms / 1000));
+      cpuMs[i]!.ours.push(o.cpuMs);
+      cpuMs[i]!.sdk.push(s.cpuMs);
     }
   }
   return {
@@ -184,6 +199,11 @@ export async function run(): Promise<PartResult> {
     })),
     notes: [
       `${RUNS} runs after ${WARMUP} warm-up; ${mb.toFixed(1)} MB, ${stream.events} messages, ~16 KB chunks`,
+      ...ROWS.map((_, i) => {
+        const ours = median(cpuMs[i]!.ours);
+        const sdk = median(cpuMs[i]!.sdk);
+        return `row ${i}: CPU ms per pass (medians, the process's threads): SDK ${sdk.toFixed(1)}, ours ${ours.toFixed(1)}, ${(sdk / ours).toFixed(2)}x`;
+      }),
     ],
   };
 }
