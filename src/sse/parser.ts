@@ -1,6 +1,7 @@
 import { ByteFrontEnd } from "./parser-bytes.js";
 import { createUtf8Decode } from "./parser-decode.js";
 import { SseEventBuilder } from "./parser-event.js";
+import { LatinText } from "./parser-latin1.js";
 import { LineSplitter } from "./parser-lines.js";
 import type { EventStreamParser, ParserCallbacks } from "./types.js";
 import { findNativeBytes, type NativeBytes, utf8Length } from "./utf8.js";
@@ -43,6 +44,15 @@ export interface SseParser extends EventStreamParser {
 /** Node's native latin1 decoder and UTF-8 length, or `undefined` (browser: portable path). */
 const nativeBytes = findNativeBytes();
 
+/**
+ * One UTF-8 decode for every parser: it holds no state between calls (each is given whole
+ * characters), and a parser of its own cost two `TextDecoder`s per stream. Shared, it is also
+ * one function for the optimized code that calls it: a closure per parser was recorded by
+ * V8's call feedback and built into that code, which a full GC then invalidated once the
+ * parser was gone (see `SHAPE_ANCHORS`).
+ */
+const utf8Decode = createUtf8Decode();
+
 export function createParser(callbacks: ParserCallbacks): SseParser {
   return buildParser(callbacks, nativeBytes);
 }
@@ -56,7 +66,7 @@ export function createPortableParser(callbacks: ParserCallbacks): SseParser {
 }
 
 function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined): SseParser {
-  const decode = createUtf8Decode();
+  const decode = utf8Decode;
   const events = new SseEventBuilder(callbacks);
   // Only called on latin1 text, which exists only when `native` does.
   const latin1Utf8Length = native?.utf8Length ?? utf8Length;
@@ -79,3 +89,19 @@ function buildParser(callbacks: ParserCallbacks, native: NativeBytes | undefined
     },
   };
 }
+
+/**
+ * One parser (and one `LatinText`) kept for the process's life, never fed. V8 holds the
+ * hidden classes ("maps") that instances get as their fields are added only weakly (through
+ * the transitions from the class's initial map): a full GC while no instance is alive frees
+ * them, and marks every optimized function built on them for deoptimization (`--trace-deopt`:
+ * "reason: weak objects"). The next stream then runs unoptimized code, and recompiles, for
+ * tens of milliseconds (the parse bench, a full GC before each pass: the parser's pass took
+ * about 2x its steady-state CPU). A client whose parsers are short-lived (one per POST
+ * answer) meets this at each full GC. Live instances keep the maps alive, so the optimized
+ * code stays valid; these cost a few hundred bytes.
+ */
+export const SHAPE_ANCHORS: readonly object[] = [
+  buildParser({ onEvent: () => {} }, nativeBytes),
+  new LatinText(new Uint8Array(0), 0),
+];

@@ -116,6 +116,35 @@ function splitAt<T extends { slice(a: number, b?: number): T }>(whole: T, points
 
 const encoder = new TextEncoder();
 
+/** Arbitrary bytes, rich in line breaks and UTF-8 lead/continuation bytes, as field lines. */
+const byte = fc.oneof(
+  fc.integer({ min: 0, max: 255 }),
+  fc.constantFrom(
+    0x0a,
+    0x0d,
+    0x3a,
+    0x20,
+    0xc3,
+    0xa9,
+    0xe2,
+    0x82,
+    0xac,
+    0xf0,
+    0x9f,
+    0xef,
+    0xbb,
+    0xbf,
+  ),
+);
+const prefixes = fc.constantFrom("data:", "data: ", "id: ", "event:", "", "retry: 1");
+const rawBytes = fc
+  .array(fc.tuple(prefixes, fc.array(byte, { maxLength: 20 })), { maxLength: 20 })
+  .map((parts) => {
+    const all: number[] = [];
+    for (const [p, bs] of parts) all.push(...encoder.encode(p), ...bs, 0x0a);
+    return new Uint8Array(all);
+  });
+
 for (const { name, create } of factories) {
   describe(`sse parser: properties (${name})`, () => {
     it("agrees with the whole-input reference, whatever the byte chunking", () => {
@@ -151,37 +180,9 @@ for (const { name, create } of factories) {
     });
 
     it("decodes any bytes like one whole-stream TextDecoder, whatever the chunking", () => {
-      // Arbitrary bytes, rich in line breaks and UTF-8 lead/continuation bytes.
-      const byte = fc.oneof(
-        fc.integer({ min: 0, max: 255 }),
-        fc.constantFrom(
-          0x0a,
-          0x0d,
-          0x3a,
-          0x20,
-          0xc3,
-          0xa9,
-          0xe2,
-          0x82,
-          0xac,
-          0xf0,
-          0x9f,
-          0xef,
-          0xbb,
-          0xbf,
-        ),
-      );
-      const prefixes = fc.constantFrom("data:", "data: ", "id: ", "event:", "", "retry: 1");
-      const input = fc
-        .array(fc.tuple(prefixes, fc.array(byte, { maxLength: 20 })), { maxLength: 20 })
-        .map((parts) => {
-          const all: number[] = [];
-          for (const [p, bs] of parts) all.push(...encoder.encode(p), ...bs, 0x0a);
-          return new Uint8Array(all);
-        });
       fc.assert(
         fc.property(
-          input.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
+          rawBytes.chain((bytes) => fc.tuple(fc.constant(bytes), cuts(bytes.length))),
           ([bytes, points]) => {
             const expected = reference(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
             assert.deepEqual(parse(splitAt(bytes, points), create), expected);
@@ -190,6 +191,54 @@ for (const { name, create } of factories) {
           },
         ),
         { numRuns: 300 },
+      );
+    });
+
+    it("agrees with the reference for each of two parsers fed in turn or nested (one shared decoder)", () => {
+      const bytes = fc.oneof(
+        rawBytes,
+        stream.map((text) => encoder.encode(text)),
+      );
+      const chunked = bytes.chain((b) => fc.tuple(fc.constant(b), cuts(b.length)));
+      fc.assert(
+        fc.property(chunked, chunked, fc.boolean(), ([a, aCuts], [b, bCuts], nested) => {
+          const decodeAll = (x: Uint8Array) =>
+            new TextDecoder("utf-8", { ignoreBOM: true }).decode(x);
+          const outA: Output = { events: [], retry: [], comments: [], lastEventId: "" };
+          const outB: Output = { events: [], retry: [], comments: [], lastEventId: "" };
+          const aChunks = splitAt(a, aCuts);
+          const bChunks = splitAt(b, bCuts);
+          const parserB = create({
+            onEvent: (e) => outB.events.push(e),
+            onRetry: (ms) => outB.retry.push(ms),
+            onComment: (c) => outB.comments.push(c),
+          });
+          // Nested: B is fed from inside A's callbacks, in the middle of A's chunk.
+          const feedB = () => {
+            const next = bChunks.shift();
+            if (next !== undefined) parserB.feed(next);
+          };
+          const parserA = create({
+            onEvent: (e) => {
+              outA.events.push(e);
+              if (nested) feedB();
+            },
+            onRetry: (ms) => outA.retry.push(ms),
+            onComment: (c) => {
+              outA.comments.push(c);
+              if (nested) feedB();
+            },
+          });
+          for (const chunk of aChunks) {
+            parserA.feed(chunk);
+            feedB();
+          }
+          while (bChunks.length > 0) feedB();
+          outA.lastEventId = parserA.lastEventId;
+          outB.lastEventId = parserB.lastEventId;
+          assert.deepEqual(outA, reference(decodeAll(a)));
+          assert.deepEqual(outB, reference(decodeAll(b)));
+        }),
       );
     });
 
