@@ -27,6 +27,7 @@ import { lazyRequest } from "./lazy-request.js";
 import type { FastPostHead, ReadBody, RejectionLog } from "./legacy-fast.js";
 import { flatHeaders, forwardedNodeRequest, singleHeader as single } from "./node-request.js";
 import { bearerTokens, hostAllowed } from "./security.js";
+import type { LocalSession } from "./sessions.js";
 import type { PostAnswer } from "./streamable.js";
 import { initializeNotAlone, postToTransport } from "./streamable.js";
 import type { StreamableSessionTransport } from "./streamable-transport.js";
@@ -71,7 +72,9 @@ export function createStreamableFastPost(
   if (auth !== undefined && !("tokens" in auth)) return undefined;
   const principalOf = auth === undefined ? undefined : bearerTokens(auth.tokens);
   const allowed = hostAllowed(deps.allowedHosts);
-  return async (head, readBody) => {
+
+  /** The session a plain POST is for, or `undefined`: the full pipeline answers. */
+  async function plainCase(head: StreamableFastHead): Promise<PlainCase | undefined> {
     const { headers } = head;
     if (head.path !== deps.mcpPath || deps.closing()) return undefined;
     if (headers.origin !== undefined) return undefined;
@@ -92,33 +95,61 @@ export function createStreamableFastPost(
     if (mediaType(single(headers["content-type"]) ?? null) !== "application/json") return undefined;
     const declared = Number(single(headers["content-length"]) ?? Number.NaN);
     if (ctx.maxBodyBytes > 0 && declared > ctx.maxBodyBytes) return undefined;
+    return { host, session, principal };
+  }
 
+  return async (head, readBody) => {
+    const plain = await plainCase(head);
+    if (plain === undefined) return undefined;
     const bytes = await readBody(ctx.maxBodyBytes);
     if (bytes === null) {
       deps.clientGone();
       return "gone";
     }
-    const logHead = () => ({ method: "POST", path: head.path, headers: flatHeaders(headers) });
-    const refuse = (response: Response) => {
-      deps.rejected(logHead(), response.status);
-      return response;
-    };
-    const body =
-      bytes === undefined ? tooLarge(ctx.maxBodyBytes) : parseJsonRpcBytes(bytes, ctx.maxJsonDepth);
-    if (!body.ok) return refuse(body.response);
-    if (body.messages.some((m) => isInitializeMessage(m))) return refuse(initializeNotAlone());
-    ctx.sessions.noteClientMessages(session, body.messages);
-    const authInfo = authInfoOf(principal);
-    // Never the raw request: its Authorization header is the bearer token itself.
-    const request = lazyRequest(() =>
-      forwardedNodeRequest(host, head.target, headers, head.clientSignal()),
-    );
-    const extra: MessageExtraInfo = authInfo ? { request, authInfo } : { request };
-    const transport = session.transport as StreamableSessionTransport;
-    try {
-      return await postToTransport(ctx, transport, body.messages, extra);
-    } catch (error) {
-      return deps.internalError(error, logHead());
-    }
+    return answer(deps, head, plain, bytes);
   };
+}
+
+interface PlainCase {
+  host: string;
+  session: LocalSession;
+  principal: Principal | null;
+}
+
+/** The body read (`undefined`: past the bound): its messages to the transport, or a refusal. */
+async function answer(
+  deps: StreamableFastPostDeps,
+  head: StreamableFastHead,
+  { host, session, principal }: PlainCase,
+  bytes: Uint8Array | undefined,
+): Promise<PostAnswer | Response> {
+  const { ctx } = deps;
+  const body =
+    bytes === undefined ? tooLarge(ctx.maxBodyBytes) : parseJsonRpcBytes(bytes, ctx.maxJsonDepth);
+  if (!body.ok) return refuse(deps, head, body.response);
+  if (body.messages.some((m) => isInitializeMessage(m)))
+    return refuse(deps, head, initializeNotAlone());
+  ctx.sessions.noteClientMessages(session, body.messages);
+  const authInfo = authInfoOf(principal);
+  // Never the raw request: its Authorization header is the bearer token itself.
+  const request = lazyRequest(() =>
+    forwardedNodeRequest(host, head.target, head.headers, head.clientSignal()),
+  );
+  const extra: MessageExtraInfo = authInfo ? { request, authInfo } : { request };
+  const transport = session.transport as StreamableSessionTransport;
+  try {
+    return await postToTransport(ctx, transport, body.messages, extra);
+  } catch (error) {
+    return deps.internalError(error, logHead(head));
+  }
+}
+
+/** An answer of 400 or more, counted and logged as the pipeline's are. */
+function refuse(deps: StreamableFastPostDeps, head: FastPostHead, response: Response): Response {
+  deps.rejected(logHead(head), response.status);
+  return response;
+}
+
+function logHead(head: FastPostHead): Parameters<RejectionLog>[0] {
+  return { method: "POST", path: head.path, headers: flatHeaders(head.headers) };
 }
