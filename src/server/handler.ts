@@ -18,6 +18,8 @@ import type { Handle, RequestContext } from "./security.js";
 import { withAuth, withHostCheck, withOriginCheck } from "./security.js";
 import { SessionManager } from "./sessions.js";
 import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
+import type { StreamableFastPost } from "./streamable-fast.js";
+import { createStreamableFastPost } from "./streamable-fast.js";
 import type { McpHttpHandlerOptions } from "./types.js";
 import {
   DEFAULT_GZIP_MIN_BYTES,
@@ -56,6 +58,11 @@ export interface McpHttpHandler {
    * when it cannot apply (an auth `verify` hook). Other runtimes use `fetch` for everything.
    */
   readonly legacyFastPost: LegacyFastPost | undefined;
+  /**
+   * The node adapter's fast path for Streamable HTTP `POST /mcp` to a session held here (see
+   * streamable-fast.ts); `undefined` when it cannot apply (an auth `verify` hook).
+   */
+  readonly streamableFastPost: StreamableFastPost | undefined;
 }
 
 /**
@@ -135,21 +142,39 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   let closing = false;
 
   const rejected = rejectionLog(logger, metrics);
-  const fetch = answering(pipeline, { logger, metrics, rejected, closing: () => closing });
-  const legacyFastPost = createLegacyFastPost({
+  const internalError = internalErrorAnswer(logger, rejected);
+  const fetch = answering(pipeline, {
+    logger,
+    metrics,
+    internalError,
+    rejected,
+    closing: () => closing,
+  });
+  const fastDeps = {
     ctx,
     allowedHosts: options.allowedHosts,
     auth: options.auth,
     closing: () => closing,
     rejected,
-    clientGone: () => {
-      metrics.clientDisconnects.inc();
-      logger.debug(
-        { method: "POST", path: ctx.messagesPath },
-        "client disconnected before the answer",
-      );
-    },
+  };
+  const clientGone = (path: string) => () => {
+    metrics.clientDisconnects.inc();
+    logger.debug({ method: "POST", path }, "client disconnected before the answer");
+  };
+  const legacyFastPost = createLegacyFastPost({
+    ...fastDeps,
+    clientGone: clientGone(ctx.messagesPath),
   });
+  // A feed configured on the MCP path would be routed first: then every POST takes the router.
+  const streamableFastPost =
+    feedEndpoints?.feedPath === mcpPath || feedEndpoints?.rpcPath === mcpPath
+      ? undefined
+      : createStreamableFastPost({
+          ...fastDeps,
+          mcpPath,
+          internalError,
+          clientGone: clientGone(mcpPath),
+        });
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
     if (closing) return;
@@ -193,6 +218,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     ],
     feed,
     legacyFastPost,
+    streamableFastPost,
     publish(event) {
       if (feed === undefined)
         throw new McpSseError(
@@ -231,6 +257,7 @@ function answering(
     logger: Logger;
     metrics: ServerMetrics;
     rejected: RejectionLog;
+    internalError: InternalErrorAnswer;
     closing: () => boolean;
   },
 ): (request: Request) => Promise<Response> {
@@ -256,15 +283,28 @@ function answering(
         logger.debug({ err: error, method, path }, "client disconnected before the answer");
         return new Response(null, { status: 499 });
       }
-      const { headers, ...head } = describe(request, rc);
-      logger.error({ err: error, ...head, headers: redactHeaders(headers) }, "request failed");
-      response = jsonRpcErrorResponse(500, -32603, "Internal error", {
-        code: "SERVER_INTERNAL_ERROR",
-      });
+      // Counted and logged as rejected there, like every answer of 400 or more.
+      return withoutBodyIfHead(request, deps.internalError(error, describe(request, rc)));
     }
     if (response.status >= 400) deps.rejected(describe(request, rc), response.status);
-    return request.method === "HEAD" ? withoutBody(response) : response;
+    return withoutBodyIfHead(request, response);
   };
+}
+
+type InternalErrorAnswer = (error: unknown, head: Parameters<RejectionLog>[0]) => Response;
+
+/** A throw while answering: logged (headers without secrets), counted, a JSON-RPC 500. */
+function internalErrorAnswer(logger: Logger, rejected: RejectionLog): InternalErrorAnswer {
+  return (error, head) => {
+    const { headers, ...rest } = head;
+    logger.error({ err: error, ...rest, headers: redactHeaders(headers) }, "request failed");
+    rejected(head, 500);
+    return jsonRpcErrorResponse(500, -32603, "Internal error", { code: "SERVER_INTERNAL_ERROR" });
+  };
+}
+
+function withoutBodyIfHead(request: Request, response: Response): Response {
+  return request.method === "HEAD" ? withoutBody(response) : response;
 }
 
 /** Counts an answer of 400 or more and logs it, its headers without secrets. */

@@ -39,7 +39,11 @@ export function mediaType(value: string | null): string {
 
 /** Whether an `Accept` header admits `type` (missing header or `*\/*` admit everything). */
 export function accepts(request: Request, type: string): boolean {
-  const accept = request.headers.get("accept");
+  return acceptHeaderAdmits(request.headers.get("accept"), type);
+}
+
+/** Whether an `Accept` value admits `type` (`accepts` on a raw header value). */
+export function acceptHeaderAdmits(accept: string | null | undefined, type: string): boolean {
   if (!accept) return true;
   const [major] = type.split("/");
   return accept

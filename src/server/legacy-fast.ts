@@ -14,15 +14,14 @@
 import type { MessageExtraInfo } from "@modelcontextprotocol/server";
 import { parseJsonRpcBytes, tooLarge } from "./body.js";
 import type { EndpointContext } from "./context.js";
-import { authInfoOf, CREDENTIAL_HEADERS } from "./context.js";
+import { authInfoOf } from "./context.js";
 import { mediaType } from "./http.js";
 import { lazyRequest } from "./lazy-request.js";
 import type { LegacySseTransport } from "./legacy-transport.js";
+import type { NodeHeaders } from "./node-request.js";
+import { flatHeaders, forwardedNodeRequest, singleHeader as single } from "./node-request.js";
 import { bearerTokens, hostAllowed } from "./security.js";
 import type { AuthOptions, Principal } from "./types.js";
-
-/** Request headers as `node:http` gives them (lower-case names). */
-export type NodeHeaders = Record<string, string | string[] | undefined>;
 
 /** The request head the fast path decides on. */
 export interface FastPostHead {
@@ -106,6 +105,7 @@ export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost |
     ctx.sessions.noteClientMessages(session, body.messages);
     const transport = session.transport as LegacySseTransport;
     const authInfo = authInfoOf(principal);
+    // No signal: the exchange of a legacy POST ends with its 202, as on the full path.
     const request = lazyRequest(() => forwardedNodeRequest(host, head.target, headers));
     const extra: MessageExtraInfo = authInfo ? { request, authInfo } : { request };
     for (const message of body.messages) transport.receive(message, extra);
@@ -113,37 +113,8 @@ export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost |
   };
 }
 
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The `sessionId` query parameter of a request target. */
 function sessionIdOf(target: string): string | null {
   const q = target.indexOf("?");
   return q < 0 ? null : new URLSearchParams(target.slice(q + 1)).get("sessionId");
-}
-
-/** Headers as one string each (for the rejection log, which redacts the secret ones). */
-function flatHeaders(headers: NodeHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
-/**
- * What the full path hands the MCP server as `ctx.http.req` (`forwardedRequest`): URL,
- * method and headers minus credentials, no body. Its signal never aborts: the exchange of a
- * legacy POST ends with its 202, as on the full path once the answer is out.
- */
-function forwardedNodeRequest(host: string, target: string, headers: NodeHeaders): Request {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || CREDENTIAL_HEADERS.includes(name)) continue;
-    if (Array.isArray(value)) for (const v of value) out.append(name, v);
-    else out.set(name, value);
-  }
-  // A string join, never `new URL(target, base)`: that would read `//evil/path` as a host.
-  return new Request(`http://${host}${target}`, { method: "POST", headers: out });
 }

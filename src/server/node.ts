@@ -6,9 +6,11 @@ import type { DrainOptions } from "./drain.js";
 import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
 import { readNodeBody } from "./node-body.js";
+import { NodePostHead } from "./node-request.js";
 import { requestHeadProblem } from "./request-head.js";
 import type { SseSink, SseStream } from "./sse-stream.js";
 import { sseStreamOf } from "./sse-stream.js";
+import type { PostAnswer } from "./streamable.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 import { batchWrites } from "./write-batch.js";
 
@@ -19,7 +21,7 @@ type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The handler as the adapter sees it: `fetch`, and its logger when it has one. */
 export type NodeHandler = Pick<McpHttpHandler, "fetch"> &
-  Partial<Pick<McpHttpHandler, "legacyFastPost">> & {
+  Partial<Pick<McpHttpHandler, "legacyFastPost" | "streamableFastPost">> & {
     readonly logger?: Logger;
     /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
     readonly paths?: readonly string[];
@@ -116,21 +118,7 @@ async function handleNode(
     badRequest(res, problem, drainRequest(req, drain));
     return;
   }
-  if (req.method === "POST" && handler.legacyFastPost !== undefined) {
-    const fast = await handler.legacyFastPost(
-      { target, path: pathOf(target), headers: req.headers },
-      (maxBytes) => readNodeBody(req, maxBytes),
-    );
-    if (fast === "accepted") {
-      res.writeHead(202, ACCEPTED_HEADERS).end(ACCEPTED_BODY);
-      return;
-    }
-    if (fast === "gone") return;
-    if (fast !== undefined) {
-      await send(handler, req, res, fast, logger, drain, {});
-      return;
-    }
-  }
+  if (req.method === "POST" && (await fastPost(handler, req, res, logger, drain))) return;
   // Registered before the handler runs: a client that leaves while it works (a slow
   // createServer) must still cancel the body, or its stream pins the session.
   const abort = new AbortController();
@@ -150,6 +138,57 @@ async function handleNode(
     return;
   }
   await send(handler, req, res, await handler.fetch(request), logger, drain, body);
+}
+
+/**
+ * A POST one of the handler's fast paths takes (legacy-fast.ts, streamable-fast.ts: no web
+ * objects). `false` when neither does: the body is unread and the full path runs.
+ */
+async function fastPost(
+  handler: NodeHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+  drain: DrainOptions,
+): Promise<boolean> {
+  const { legacyFastPost, streamableFastPost } = handler;
+  if (legacyFastPost === undefined && streamableFastPost === undefined) return false;
+  const head = new NodePostHead(req.url ?? "/", req.headers, res);
+  const read = (maxBytes: number) => readNodeBody(req, maxBytes);
+  const fast = (await legacyFastPost?.(head, read)) ?? (await streamableFastPost?.(head, read));
+  if (fast === undefined) return false;
+  if (fast === "accepted") res.writeHead(202, ACCEPTED_HEADERS).end(ACCEPTED_BODY);
+  else if (fast instanceof Response) await send(handler, req, res, fast, logger, drain, {});
+  else if (fast !== "gone") writePostAnswer(res, fast, { logger, path: head.path });
+  return true;
+}
+
+/**
+ * A Streamable HTTP POST's answer from the fast path: its head, then nothing (202) or its
+ * SSE stream straight to the socket, as `send` does for the same answer as a `Response`.
+ */
+function writePostAnswer(
+  res: ServerResponse,
+  answer: PostAnswer,
+  log: { logger: Logger; path: string },
+): void {
+  const sse = answer.stream;
+  if (res.destroyed) {
+    sse?.abandon(); // the client is gone: the stream detaches from its session
+    return;
+  }
+  res.writeHead(answer.status, answer.headers);
+  if (sse === undefined) {
+    res.end();
+    return;
+  }
+  // The client leaving mid-stream ends the stream (the full path cancels the body then).
+  res.on("close", () => {
+    if (!res.writableFinished) sse.abandon();
+  });
+  batchWrites(res);
+  res.flushHeaders();
+  sse.attachSink(new ResponseSink(res, undefined, log));
 }
 
 function webRequest(req: IncomingMessage, target: string, abort: AbortController): Request {

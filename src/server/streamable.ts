@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/server";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
 import { isMcpSseError } from "../errors.js";
 import type { SessionRecord } from "./backends/types.js";
@@ -28,6 +28,7 @@ import {
 } from "./http.js";
 import type { RequestContext } from "./security.js";
 import type { LocalSession } from "./sessions.js";
+import type { SseStream } from "./sse-stream.js";
 import { SSE_HEADERS } from "./sse-stream.js";
 import { StreamableSessionTransport } from "./streamable-transport.js";
 
@@ -132,14 +133,7 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
   // body.ts validated every message; these checks are structural (no second zod parse).
   const init = messages.find((m) => isInitializeMessage(m));
   if (init) {
-    if (found || messages.length > 1) {
-      return badRequest(
-        400,
-        "Invalid Request: initialize must be sent alone and without Mcp-Session-Id",
-        "SERVER_INVALID_INITIALIZE",
-        JSONRPC_INVALID_REQUEST,
-      );
-    }
+    if (found || messages.length > 1) return initializeNotAlone();
     // The one field the host itself reads; the server validates the rest of the params.
     const requestedVersion = (init as { params?: { protocolVersion?: unknown } }).params
       ?.protocolVersion;
@@ -186,14 +180,48 @@ async function post(ctx: EndpointContext, request: Request, rc: RequestContext):
     );
   }
 
-  const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
+  const answer = await postToTransport(ctx, transport, messages, extra);
+  const { status, headers } = answer;
+  return new Response(answer.stream?.body ?? null, { status, headers });
+}
+
+/** What a POST's messages get from a session here: 202, or 200 and the POST's SSE stream. */
+export interface PostAnswer {
+  status: 200 | 202;
+  headers: Record<string, string>;
+  stream: SseStream | undefined;
+}
+
+/**
+ * Hand a POST's messages (validated, no `initialize`) to a session's transport. Requests
+ * get a stream of their own, opened here (priming event and `retry:` written to it) before
+ * the answer's head leaves; notifications and responses alone get 202. Shared by the full
+ * path and the node adapter's fast path (streamable-fast.ts), which writes the answer itself.
+ */
+export async function postToTransport(
+  ctx: EndpointContext,
+  transport: StreamableSessionTransport,
+  messages: JSONRPCMessage[],
+  extra: MessageExtraInfo,
+): Promise<PostAnswer> {
+  const sessionId = transport.sessionId;
   if (!messages.some((m) => isRequestMessage(m))) {
     transport.receive(messages, extra);
-    return new Response(null, { status: 202, headers: { "mcp-session-id": transport.sessionId } });
+    return { status: 202, headers: { "mcp-session-id": sessionId }, stream: undefined };
   }
-  const stream = openStream(ctx, "streamable", transport.sessionId, (s) => transport.release(s));
+  const stream = openStream(ctx, "streamable", sessionId, (s) => transport.release(s));
   await transport.openRequestStream(messages, stream, extra);
-  return new Response(stream.body, { status: 200, headers });
+  return { status: 200, headers: { ...SSE_HEADERS, "mcp-session-id": sessionId }, stream };
+}
+
+/** 400: `initialize` came with an `Mcp-Session-Id` or inside a batch. */
+export function initializeNotAlone(): Response {
+  return badRequest(
+    400,
+    "Invalid Request: initialize must be sent alone and without Mcp-Session-Id",
+    "SERVER_INVALID_INITIALIZE",
+    JSONRPC_INVALID_REQUEST,
+  );
 }
 
 async function get(ctx: EndpointContext, request: Request, rc: RequestContext): Promise<Response> {
