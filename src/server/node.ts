@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "../logger.js";
 import { redact, silentLogger } from "../logger.js";
 import { gzipJsonBody, mayGzip } from "./compress.js";
@@ -333,6 +334,21 @@ class ResponseSink implements SseSink {
   }
 
   /**
+   * One frame of this stream alone (a legacy session's notification, a keep-alive): as text,
+   * framed as one HTTP/1.1 chunk on the socket while the answer streams plainly (see
+   * `writeShared`), so node encodes it straight into the batched `writev` — no `TextEncoder`
+   * copy, and one buffered write instead of `res.write`'s four. Otherwise `res.write(text)`.
+   */
+  writeText(text: string, byteLength: number): void {
+    const res = this.#res;
+    batchWrites(res);
+    const socket = plainChunkedSocket(res);
+    if (socket !== undefined && byteLength > 0)
+      socket.write(`${byteLength.toString(16)}\r\n${text}\r\n`);
+    else res.write(text);
+  }
+
+  /**
    * A feed event, the same bytes for every subscriber: while the answer streams plainly on
    * its socket (chunked, headers out, nothing queued in the response), one `socket.write` of
    * the event framed once as an HTTP/1.1 chunk. `res.write` costs, per socket, four corked
@@ -342,17 +358,10 @@ class ResponseSink implements SseSink {
    * waiting for its socket) goes through `res.write`.
    */
   writeShared(bytes: Uint8Array): void {
-    const res = this.#res;
-    const socket = res.socket;
-    if (
-      bytes.byteLength > 0 && // an empty chunk would end the body
-      socket !== null &&
-      res.chunkedEncoding &&
-      !socket.destroyed &&
-      res.writableLength === socket.writableLength
-    )
-      socket.write(chunkOf(bytes));
-    else res.write(bytes);
+    const socket = plainChunkedSocket(this.#res);
+    // An empty chunk would end the body.
+    if (socket !== undefined && bytes.byteLength > 0) socket.write(chunkOf(bytes));
+    else this.#res.write(bytes);
   }
 
   end(): void {
@@ -366,6 +375,22 @@ class ResponseSink implements SseSink {
     );
     this.#res.destroy();
   }
+}
+
+/**
+ * The socket of an answer that streams plainly on it (HTTP/1.1 chunked, headers out, nothing
+ * queued in the response itself), which may then take whole chunks directly; else undefined.
+ */
+function plainChunkedSocket(res: ServerResponse): Socket | undefined {
+  const socket = res.socket;
+  if (
+    socket === null ||
+    !res.chunkedEncoding ||
+    socket.destroyed ||
+    res.writableLength !== socket.writableLength
+  )
+    return undefined;
+  return socket;
 }
 
 const CRLF = Buffer.from("\r\n", "latin1");

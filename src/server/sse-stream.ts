@@ -1,6 +1,7 @@
 import { McpSseError } from "../errors.js";
 import { encodeComment, encodeEvent } from "../sse/encoder.js";
 import type { SseFrame } from "../sse/types.js";
+import { findNativeBytes, utf8Length } from "../sse/utf8.js";
 
 /** Keep-alive comment interval for every open SSE stream. `0` disables. */
 export const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -35,6 +36,11 @@ export interface SseSink {
    * subscriber, `writeEncoded`), so a sink may frame them once for all. Same effect as `write`.
    */
   writeShared?(bytes: Uint8Array): void;
+  /**
+   * Optional: one frame as text (`byteLength` bytes in UTF-8), for a sink that can hand text
+   * to its socket without a `TextEncoder` copy first. Same effect as `write` of its bytes.
+   */
+  writeText?(text: string, byteLength: number): void;
   /** The stream ended normally: end the body. */
   end(): void;
   /** The stream errored (a slow client): drop the connection. */
@@ -42,6 +48,8 @@ export interface SseSink {
 }
 
 const utf8 = new TextEncoder();
+/** UTF-8 size of a frame's text: the runtime's native count when it has one (Node). */
+const textBytes: (text: string) => number = findNativeBytes()?.utf8Length ?? utf8Length;
 
 /** The `SseStream` behind a response body, for adapters that can write to the socket. */
 const streamsByBody = new WeakMap<ReadableStream<Uint8Array>, SseStream>();
@@ -136,7 +144,7 @@ export class SseStream {
   write(frame: SseFrame): boolean {
     const text = encodeEvent(frame); // a bad frame throws, open or not
     if (this.#closed) return false;
-    return this.#enqueue(utf8.encode(text));
+    return this.#enqueueText(text);
   }
 
   /** Write an event encoded once for many streams (`encodeFrame`); same result as `write`. */
@@ -149,7 +157,7 @@ export class SseStream {
   comment(text: string): boolean {
     const encoded = encodeComment(text);
     if (this.#closed) return false;
-    return this.#enqueue(utf8.encode(encoded));
+    return this.#enqueueText(encoded);
   }
 
   /** End the stream normally (the client sees a clean end of body, after what is pending). */
@@ -177,15 +185,36 @@ export class SseStream {
     else this.#waiting = true;
   }
 
-  #enqueue(bytes: Uint8Array, shared = false): boolean {
-    const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  /**
+   * One frame's text: straight to a sink that takes text (no encoded copy per frame: the
+   * legacy fan-out writes one frame per session per notification), else encoded.
+   */
+  #enqueueText(text: string): boolean {
     const sink = this.#sink;
-    const queued = sink ? sink.writableLength : this.#pendingBytes;
-    // Allow one oversized frame into an empty buffer; otherwise the client is too slow.
-    if (max > 0 && queued > 0 && queued + bytes.byteLength > max) {
+    if (sink?.writeText === undefined) return this.#enqueue(utf8.encode(text));
+    const byteLength = textBytes(text);
+    if (!this.#fits(byteLength)) return false;
+    sink.writeText(text, byteLength);
+    return true;
+  }
+
+  /**
+   * Whether `byteLength` more bytes may wait for the client. Allows one oversized frame into
+   * an empty buffer; otherwise the client is too slow, and is disconnected here.
+   */
+  #fits(byteLength: number): boolean {
+    const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const queued = this.#sink ? this.#sink.writableLength : this.#pendingBytes;
+    if (max > 0 && queued > 0 && queued + byteLength > max) {
       this.#slowClient(max);
       return false;
     }
+    return true;
+  }
+
+  #enqueue(bytes: Uint8Array, shared = false): boolean {
+    if (!this.#fits(bytes.byteLength)) return false;
+    const sink = this.#sink;
     if (sink) {
       if (shared && sink.writeShared) sink.writeShared(bytes);
       else sink.write(bytes);

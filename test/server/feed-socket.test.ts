@@ -4,58 +4,15 @@
  * from `node:net`, so the framing itself is checked, not what an HTTP client makes of it.
  */
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
 import { after, before, describe, mock, test } from "node:test";
 import { createDemoServer } from "../../src/server/demo.js";
 import { type ServeHandle, serve } from "../../src/server/index.js";
 import { encodeComment, encodeEvent } from "../../src/sse/index.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { openSse } from "./helpers.js";
+import { bodyOf, dechunk, rawGet } from "./raw-http.js";
 
 const KEEPALIVE_MS = 1000;
-
-interface RawSubscriber {
-  socket: Socket;
-  /** Everything received so far, head and body. */
-  raw(): Buffer;
-}
-
-function rawSubscribe(url: string, httpVersion: "1.0" | "1.1"): RawSubscriber {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  const chunks: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-  socket.on("error", () => undefined); // closed by the test
-  socket.write(
-    `GET /mcp/sse HTTP/${httpVersion}\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`,
-  );
-  return { socket, raw: () => Buffer.concat(chunks) };
-}
-
-/** The body of a chunked message (strict: every size line and CRLF checked; sizes in bytes). */
-function dechunk(body: Buffer): { text: string; ended: boolean } {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at < body.length) {
-    const eol = body.indexOf("\r\n", at);
-    if (eol < 0) break; // a size line still arriving
-    const sizeLine = body.subarray(at, eol).toString("latin1");
-    assert.match(sizeLine, /^[0-9a-f]+$/, `a hex chunk size at byte ${at}`);
-    const size = Number.parseInt(sizeLine, 16);
-    if (size === 0) {
-      assert.equal(body.subarray(eol).toString("latin1"), "\r\n\r\n", "the last chunk ends it");
-      return { text: Buffer.concat(parts).toString("utf8"), ended: true };
-    }
-    const data = eol + 2;
-    if (body.length < data + size + 2) break; // a chunk still arriving
-    parts.push(body.subarray(data, data + size));
-    assert.equal(body.subarray(data + size, data + size + 2).toString("latin1"), "\r\n");
-    at = data + size + 2;
-  }
-  return { text: Buffer.concat(parts).toString("utf8"), ended: false };
-}
-
-const bodyOf = (raw: Buffer) => raw.subarray(raw.indexOf("\r\n\r\n") + 4);
 
 describe("the feed written straight to subscriber sockets (node adapter)", () => {
   let server: ServeHandle;
@@ -74,7 +31,7 @@ describe("the feed written straight to subscriber sockets (node adapter)", () =>
   });
 
   test("HTTP/1.1: each event one well-formed chunk, keep-alives between, and a clean end", async () => {
-    const subs = [rawSubscribe(server.url, "1.1"), rawSubscribe(server.url, "1.1")];
+    const subs = [rawGet(server.url, "/mcp/sse", "1.1"), rawGet(server.url, "/mcp/sse", "1.1")];
     await waitFor(() => server.handler.feed?.subscriberCount === 2, { message: "2 subscribers" });
     const ids = [server.publish({ n: 1 }), server.publish({ n: 2, text: "é ✓" })];
     mock.timers.tick(KEEPALIVE_MS);
@@ -110,7 +67,7 @@ describe("the feed to sockets: HTTP/1.0 and slow subscribers", () => {
       keepAliveMs: 0,
       feed: {},
     });
-    const sub = rawSubscribe(server.url, "1.0");
+    const sub = rawGet(server.url, "/mcp/sse", "1.0");
     try {
       await waitFor(() => server.handler.feed?.subscriberCount === 1, { message: "subscribed" });
       const id = server.publish({ n: 1 });
@@ -133,7 +90,7 @@ describe("the feed to sockets: HTTP/1.0 and slow subscribers", () => {
       maxBufferedBytes: 256 * 1024,
       feed: { logBytes: 1024 * 1024 },
     });
-    const stalled = rawSubscribe(server.url, "1.1");
+    const stalled = rawGet(server.url, "/mcp/sse", "1.1");
     stalled.socket.pause(); // reads nothing: the kernel's buffers fill, then the socket's
     const reader = await openSse(`${server.url}/mcp/sse`);
     const slowCuts = async () =>

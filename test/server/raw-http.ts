@@ -1,4 +1,5 @@
-import { connect } from "node:net";
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 
 /**
  * Send `text` as-is over a TCP socket (no client normalises it) and collect everything the
@@ -44,3 +45,48 @@ export function abandonMidBody(url: string, head: string, partial: string): Prom
     });
   });
 }
+
+export interface RawGet {
+  socket: Socket;
+  /** Everything received so far, head and body. */
+  raw(): Buffer;
+}
+
+/** A raw `GET path` for an event stream, over HTTP/1.0 or 1.1, that stays open. */
+export function rawGet(url: string, path: string, httpVersion: "1.0" | "1.1"): RawGet {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const chunks: Buffer[] = [];
+  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  socket.on("error", () => undefined); // closed by the test
+  socket.write(
+    `GET ${path} HTTP/${httpVersion}\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`,
+  );
+  return { socket, raw: () => Buffer.concat(chunks) };
+}
+
+/** The body of a chunked message (strict: every size line and CRLF checked; sizes in bytes). */
+export function dechunk(body: Buffer): { text: string; ended: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < body.length) {
+    const eol = body.indexOf("\r\n", at);
+    if (eol < 0) break; // a size line still arriving
+    const sizeLine = body.subarray(at, eol).toString("latin1");
+    assert.match(sizeLine, /^[0-9a-f]+$/, `a hex chunk size at byte ${at}`);
+    const size = Number.parseInt(sizeLine, 16);
+    if (size === 0) {
+      assert.equal(body.subarray(eol).toString("latin1"), "\r\n\r\n", "the last chunk ends it");
+      return { text: Buffer.concat(parts).toString("utf8"), ended: true };
+    }
+    const data = eol + 2;
+    if (body.length < data + size + 2) break; // a chunk still arriving
+    parts.push(body.subarray(data, data + size));
+    assert.equal(body.subarray(data + size, data + size + 2).toString("latin1"), "\r\n");
+    at = data + size + 2;
+  }
+  return { text: Buffer.concat(parts).toString("utf8"), ended: false };
+}
+
+/** The body of a raw answer (after the head). */
+export const bodyOf = (raw: Buffer): Buffer => raw.subarray(raw.indexOf("\r\n\r\n") + 4);

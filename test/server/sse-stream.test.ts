@@ -139,6 +139,35 @@ describe("SseStream written to a sink (the node adapter's socket path)", () => {
     assert.equal(sink.destroyed.length, 1);
   });
 
+  test("a sink that takes text gets each frame and comment as text, with its UTF-8 size", () => {
+    const sink = recordingSink();
+    const texts: Array<{ text: string; byteLength: number }> = [];
+    const s = new SseStream({ keepAliveMs: 0, maxBufferedBytes: 200 });
+    s.attachSink({
+      ...sink,
+      get writableLength() {
+        return sink.unread;
+      },
+      writeText(text: string, byteLength: number) {
+        texts.push({ text, byteLength });
+        sink.unread += byteLength;
+      },
+    });
+    s.write({ id: "s:1", event: "message", data: '{"t":"é ✓ 😀"}' });
+    s.comment("keepalive");
+    const frame = 'id: s:1\nevent: message\ndata: {"t":"é ✓ 😀"}\n\n';
+    assert.deepEqual(texts, [
+      { text: frame, byteLength: Buffer.byteLength(frame) },
+      { text: ": keepalive\n\n", byteLength: 13 },
+    ]);
+    assert.equal(sink.chunks.length, 0, "nothing went through write");
+    // The bound counts bytes, not chars: 200 - 60 unread leaves no room for 70 two-byte chars.
+    sink.unread = 60;
+    assert.equal(s.write({ id: "s:2", data: "é".repeat(70) }), false);
+    assert.equal(sink.destroyed.length, 1);
+    assert.equal(texts.length, 2, "the frame over the bound was not written");
+  });
+
   test("sseStreamOf finds the stream behind an unread body, and not once it is read", async () => {
     const s = new SseStream({ keepAliveMs: 0 });
     const response = new Response(s.body);
