@@ -162,6 +162,36 @@ describe("memory backend", () => {
     );
   });
 
+  test("after evictions and compaction, events keep their ids, streams and data", async () => {
+    const b = createMemoryBackend({ eventLogSize: 4 });
+    await b.createSession({
+      id: "s",
+      transport: "streamable",
+      principalId: null,
+      createdAt: 0,
+      owner: "local",
+    });
+    const appended = [];
+    for (let i = 1; i <= 23; i++)
+      appended.push(await b.append("s", i % 2 ? "odd" : "even", `d${i}`));
+    assert.deepEqual(appended.at(-1), { id: "s:23", seq: 23, stream: "odd", data: "d23" });
+    // The stream of an id is found from the id alone while its event is held.
+    const odd = await b.readAfter("s", 21);
+    assert.deepEqual(odd, {
+      ok: true,
+      stream: "odd",
+      entries: [{ id: "s:23", seq: 23, stream: "odd", data: "d23" }],
+    });
+    const even = await b.readAfter("s", 20, "even");
+    assert.deepEqual(even.ok && even.entries.map((e) => e.id), ["s:22"]);
+    const gap = await b.readAfter("s", 18, "odd");
+    assert.ok(!gap.ok && gap.reason === "evicted" && gap.oldestSeq === 20);
+    assert.deepEqual(
+      gap.entries.map((e) => e.data),
+      ["d21", "d23"],
+    );
+  });
+
   test("send reaches this replica's handler only (one process: no other replica listens)", async () => {
     const b = createMemoryBackend();
     const got: string[] = [];
