@@ -128,11 +128,12 @@ export class LegacySseTransport implements SessionTransport {
         `Session ${this.sessionId} is closed; cannot send`,
       );
     }
-    const entry = await this.#deps.backend.append(
-      this.sessionId,
-      LEGACY_STREAM,
-      JSON.stringify(message),
-    );
+    const backend = this.#deps.backend;
+    const data = JSON.stringify(message);
+    const entry =
+      backend.appendNow !== undefined
+        ? backend.appendNow(this.sessionId, LEGACY_STREAM, data)
+        : await backend.append(this.sessionId, LEGACY_STREAM, data);
     this.#deps.metrics.count.out("sse");
     (this.#remote ?? this.#slot).deliver(entry);
   }

@@ -48,8 +48,11 @@ export interface SseSink {
 }
 
 const utf8 = new TextEncoder();
-/** UTF-8 size of a frame's text: the runtime's native count when it has one (Node). */
-const textBytes: (text: string) => number = findNativeBytes()?.utf8Length ?? utf8Length;
+/**
+ * UTF-8 size of a string without encoding it: the runtime's native count when it has one
+ * (Node's `Buffer.byteLength`), else a loop. For frames and logged events (hot paths).
+ */
+export const textBytes: (text: string) => number = findNativeBytes()?.utf8Length ?? utf8Length;
 
 /** The `SseStream` behind a response body, for adapters that can write to the socket. */
 const streamsByBody = new WeakMap<ReadableStream<Uint8Array>, SseStream>();

@@ -1,10 +1,11 @@
 import { McpSseError } from "../../errors.js";
+import { textBytes } from "../sse-stream.js";
 import type { EventLogEntry, ReadAfterResult, ServerBackend, SessionRecord } from "./types.js";
 import { formatEventId } from "./types.js";
 
 /** Bytes an event counts against `eventLogBytes`: its UTF-8 data plus its id. */
 function sizeOf(sessionId: string, seq: number, data: string): number {
-  return utf8Length(data) + sessionId.length + 1 + decimalDigits(seq);
+  return textBytes(data) + sessionId.length + 1 + decimalDigits(seq);
 }
 
 function decimalDigits(n: number): number {
@@ -92,34 +93,41 @@ function live(log: SessionLog): number {
   return log.data.length - log.head;
 }
 
-/** UTF-8 length without encoding (a log append must not copy the message again). */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2; // a surrogate pair: 4 bytes for 2 code units
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 /** The replica id of a memory backend: there is only this one. */
 export const MEMORY_REPLICA_ID = "local";
 
+/** The memory backend always appends at once (`appendNow`). */
+export type MemoryBackend = ServerBackend & Required<Pick<ServerBackend, "appendNow">>;
+
 /** The single-process backend: everything in maps, bounded per session. */
-export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerBackend {
+export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
   const maxEvents = options.eventLogSize ?? DEFAULT_EVENT_LOG_SIZE;
   const maxBytes = options.eventLogBytes ?? DEFAULT_EVENT_LOG_BYTES;
   const sessions = new Map<string, SessionRecord>();
   const logs = new Map<string, SessionLog>();
   let handler: ((message: string) => void) | undefined;
+
+  function appendNow(sessionId: string, stream: string, data: string): EventLogEntry {
+    const log = logs.get(sessionId);
+    if (!log) {
+      // Never recreate the log of a closed session (nobody would ever delete it again).
+      throw new McpSseError(
+        "SERVER_SESSION_CLOSED",
+        `Session ${sessionId} is closed; its event log takes no more events`,
+      );
+    }
+    const seq = log.nextSeq++;
+    if (maxEvents > 0) {
+      const size = sizeOf(sessionId, seq, data);
+      log.data.push(data);
+      log.streams.push(stream);
+      log.sizes.push(size);
+      log.bytes += size;
+      const evicted = evict(log, maxEvents, maxBytes);
+      if (evicted > 0) options.onEvict?.(sessionId, evicted);
+    } else log.firstSeq = log.nextSeq; // nothing held: the columns stay empty
+    return { id: formatEventId(sessionId, seq), seq, stream, data };
+  }
 
   return {
     replicaId: MEMORY_REPLICA_ID,
@@ -134,27 +142,8 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): ServerB
       sessions.delete(id);
       logs.delete(id);
     },
-    async append(sessionId, stream, data) {
-      const log = logs.get(sessionId);
-      if (!log) {
-        // Never recreate the log of a closed session (nobody would ever delete it again).
-        throw new McpSseError(
-          "SERVER_SESSION_CLOSED",
-          `Session ${sessionId} is closed; its event log takes no more events`,
-        );
-      }
-      const seq = log.nextSeq++;
-      if (maxEvents > 0) {
-        const size = sizeOf(sessionId, seq, data);
-        log.data.push(data);
-        log.streams.push(stream);
-        log.sizes.push(size);
-        log.bytes += size;
-        const evicted = evict(log, maxEvents, maxBytes);
-        if (evicted > 0) options.onEvict?.(sessionId, evicted);
-      } else log.firstSeq = log.nextSeq; // nothing held: the columns stay empty
-      return { id: formatEventId(sessionId, seq), seq, stream, data };
-    },
+    append: async (sessionId, stream, data) => appendNow(sessionId, stream, data),
+    appendNow,
     async readAfter(sessionId, lastSeq, stream): Promise<ReadAfterResult> {
       const log = logs.get(sessionId);
       if (!log || lastSeq >= log.nextSeq || lastSeq < 0) return { ok: false, reason: "unknown" };

@@ -6,7 +6,7 @@ import type { MemoryBackendOptions } from "./memory.js";
 import { createMemoryBackend, DEFAULT_EVENT_LOG_SIZE } from "./memory.js";
 import type { RawStreamEntry } from "./redis-log.js";
 import { readAfterFromLog, streamIdOf } from "./redis-log.js";
-import type { ServerBackend, SessionRecord } from "./types.js";
+import type { EventLogEntry, ServerBackend, SessionRecord } from "./types.js";
 
 /** Prefix of every key and channel, so several deployments can share one Redis. */
 export const DEFAULT_REDIS_KEY_PREFIX = "mcp-sse";
@@ -218,6 +218,31 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   const beat = setInterval(() => void heartbeat(), Math.max(100, Math.floor(ttl / 3)));
   beat.unref?.();
 
+  /** Logged in memory at once (the owner serves from it); to Redis in the background. */
+  function appendNow(sessionId: string, stream: string, data: string): EventLogEntry {
+    const entry = memory.appendNow(sessionId, stream, data);
+    if (maxEvents === 0) return entry;
+    if (!up || brokenLogs.has(sessionId)) {
+      brokenLogs.add(sessionId);
+      return entry;
+    }
+    // Not awaited: the owner serves from memory. Commands on one connection run in order,
+    // so a replica told of this event afterwards (pub/sub, same connection) finds it logged.
+    client
+      .xAdd(
+        logKey(sessionId),
+        streamIdOf(entry.seq),
+        { s: stream, d: data },
+        { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxEvents } },
+      )
+      .catch((error: unknown) => {
+        brokenLogs.add(sessionId);
+        failed("log append")(error);
+      });
+    if (entry.seq === 1) client.pExpire(logKey(sessionId), ttl).catch(failed("log ttl"));
+    return entry;
+  }
+
   return {
     replicaId,
     async createSession(record) {
@@ -246,29 +271,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       await memory.deleteSession(id);
       await client.del([sessionKey(id), logKey(id)]).catch(failed("delete"));
     },
-    async append(sessionId, stream, data) {
-      const entry = await memory.append(sessionId, stream, data);
-      if (maxEvents === 0) return entry;
-      if (!up || brokenLogs.has(sessionId)) {
-        brokenLogs.add(sessionId);
-        return entry;
-      }
-      // Not awaited: the owner serves from memory. Commands on one connection run in order,
-      // so a replica told of this event afterwards (pub/sub, same connection) finds it logged.
-      client
-        .xAdd(
-          logKey(sessionId),
-          streamIdOf(entry.seq),
-          { s: stream, d: data },
-          { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: maxEvents } },
-        )
-        .catch((error: unknown) => {
-          brokenLogs.add(sessionId);
-          failed("log append")(error);
-        });
-      if (entry.seq === 1) client.pExpire(logKey(sessionId), ttl).catch(failed("log ttl"));
-      return entry;
-    },
+    append: async (sessionId, stream, data) => appendNow(sessionId, stream, data),
+    appendNow,
     async readAfter(sessionId, lastSeq, stream) {
       if (local.has(sessionId)) return memory.readAfter(sessionId, lastSeq, stream);
       const key = logKey(sessionId);

@@ -62,6 +62,12 @@ export interface ServerBackend {
   /** Append an event to the session's bounded log; assigns and returns its id. */
   append(sessionId: string, stream: string, data: string): Promise<EventLogEntry>;
   /**
+   * Optional: the same append, done before returning, for a backend whose log is in this
+   * process (memory; Redis on the owner, which serves from memory). Saves a promise and a
+   * microtask turn per message sent (the fan-out's hot path). Throws where `append` rejects.
+   */
+  appendNow?(sessionId: string, stream: string, data: string): EventLogEntry;
+  /**
    * Events of the same logical stream as `lastEventId`, logged after it, in order. `stream`
    * narrows the search when the caller already knows it.
    */
