@@ -5,7 +5,7 @@ import { JSONRPC_SERVER_ERROR, JSONRPC_SESSION_NOT_FOUND, jsonRpcErrorResponse }
 import { lazyRequest } from "./lazy-request.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { SessionManager } from "./sessions.js";
-import { SseStream } from "./sse-stream.js";
+import { type KeepAliveGroup, SseStream } from "./sse-stream.js";
 import type { Principal } from "./types.js";
 import { DEFAULT_RETRY_AFTER_SECONDS } from "./types.js";
 
@@ -21,6 +21,8 @@ export interface EndpointContext {
   /** Deepest JSON nesting a body may have (`0`: unbounded). */
   maxJsonDepth: number;
   keepAliveMs: number;
+  /** The one keep-alive timer of every stream opened here (`openStream`), every `keepAliveMs`. */
+  keepAlive: KeepAliveGroup;
   maxBufferedBytes: number;
   messagesPath: string;
   retryMs: number | undefined;
@@ -34,7 +36,7 @@ export function openStream(
   onClose: (stream: SseStream) => void,
 ): SseStream {
   const stream: SseStream = new SseStream({
-    keepAliveMs: ctx.keepAliveMs,
+    keepAlive: ctx.keepAlive,
     maxBufferedBytes: ctx.maxBufferedBytes,
     onSlowClient: () => {
       ctx.metrics.slowClientDisconnects.inc({ transport: kind });

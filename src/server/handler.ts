@@ -17,7 +17,7 @@ import { createFeedEndpoints, createRouter, isGetOrHead } from "./router.js";
 import type { Handle, RequestContext } from "./security.js";
 import { withAuth, withHostCheck, withOriginCheck } from "./security.js";
 import { SessionManager } from "./sessions.js";
-import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES } from "./sse-stream.js";
+import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_BUFFERED_BYTES, KeepAliveGroup } from "./sse-stream.js";
 import type { StreamableFastPost } from "./streamable-fast.js";
 import { createStreamableFastPost } from "./streamable-fast.js";
 import type { McpHttpHandlerOptions } from "./types.js";
@@ -96,6 +96,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     logger,
     forwardTimeoutMs: options.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS,
   });
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const ctx: EndpointContext = {
     sessions,
     backend,
@@ -104,7 +105,8 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
-    keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+    keepAliveMs,
+    keepAlive: new KeepAliveGroup(keepAliveMs),
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     messagesPath: options.messagesPath ?? "/messages",
     retryMs: options.retryMs,

@@ -15,7 +15,10 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export interface SseStreamOptions {
+  /** A keep-alive timer of the stream's own, ms (`0`: none). Not used with `keepAlive`. */
   keepAliveMs?: number;
+  /** The group whose one timer keeps this stream alive (instead of a timer of its own). */
+  keepAlive?: KeepAliveGroup;
   maxBufferedBytes?: number;
   /** The client did not drain `maxBufferedBytes`: the stream was errored (disconnected). */
   onSlowClient?: () => void;
@@ -96,6 +99,10 @@ export class SseStream {
 
   constructor(options: SseStreamOptions = {}) {
     this.#options = options;
+    if (options.keepAlive !== undefined) {
+      options.keepAlive.add(this);
+      return;
+    }
     const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (keepAliveMs > 0) {
       this.#timer = setInterval(() => this.comment("keepalive"), keepAliveMs);
@@ -251,6 +258,54 @@ export class SseStream {
     this.#closed = true;
     this.#sink = undefined;
     if (this.#timer) clearInterval(this.#timer);
+    this.#options.keepAlive?.delete(this);
     this.#options.onClose?.();
+  }
+}
+
+/** The keep-alive comment, encoded once for every stream of a group. */
+const KEEPALIVE = utf8.encode(encodeComment("keepalive"));
+
+/**
+ * One keep-alive timer for many streams (a handler's sessions), as the feed has for its
+ * subscribers: every `intervalMs` the same comment goes to each open stream of the group. A
+ * timer per stream was a `Timeout` and a closure held by every idle session (heap snapshots
+ * at 10,000 legacy sessions). The timer runs only while the group has streams. A stream
+ * joins at any point of the period, so its first keep-alive comes within `intervalMs`.
+ */
+export class KeepAliveGroup {
+  readonly #streams = new Set<SseStream>();
+  readonly #intervalMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** `intervalMs`: `0` disables (streams join, nothing is ever written). */
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  add(stream: SseStream): void {
+    if (this.#intervalMs <= 0) return;
+    this.#streams.add(stream);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
+      this.#timer.unref?.();
+    }
+  }
+
+  delete(stream: SseStream): void {
+    this.#streams.delete(stream);
+    if (this.#streams.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    // A stream cut as too slow here leaves the set mid-loop: a Set iterates on safely.
+    for (const stream of this.#streams) stream.writeEncoded(KEEPALIVE);
   }
 }

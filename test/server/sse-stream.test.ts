@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, mock, test } from "node:test";
 import type { SseSink } from "../../src/server/sse-stream.js";
-import { encodeFrame, SseStream, sseStreamOf } from "../../src/server/sse-stream.js";
+import {
+  encodeFrame,
+  KeepAliveGroup,
+  SseStream,
+  sseStreamOf,
+} from "../../src/server/sse-stream.js";
 
 /** A sink that records what it is given; `unread` stands for what the socket holds. */
 function recordingSink() {
@@ -176,5 +181,94 @@ describe("SseStream written to a sink (the node adapter's socket path)", () => {
     s.close();
     await response.text();
     assert.equal(sseStreamOf(response), undefined);
+  });
+});
+
+describe("KeepAliveGroup: one timer for many streams", () => {
+  const MS = 1000;
+
+  test("every period, each open stream gets one keep-alive; closed ones leave the group", (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
+    const group = new KeepAliveGroup(MS);
+    const sinks = [recordingSink(), recordingSink(), recordingSink()];
+    const streams = sinks.map((sink) => {
+      const s = new SseStream({ keepAlive: group });
+      s.attachSink(sink);
+      return s;
+    });
+    assert.equal(group.size, 3);
+    t.mock.timers.tick(MS - 1);
+    assert.deepEqual(
+      sinks.map((sink) => sink.text()),
+      ["", "", ""],
+      "nothing before the period",
+    );
+    t.mock.timers.tick(1);
+    assert.deepEqual(
+      sinks.map((sink) => sink.text()),
+      [": keepalive\n\n", ": keepalive\n\n", ": keepalive\n\n"],
+    );
+    streams[1]?.close();
+    streams[2]?.abandon();
+    assert.equal(group.size, 1);
+    t.mock.timers.tick(MS);
+    assert.equal(sinks[0]?.text(), ": keepalive\n\n: keepalive\n\n");
+    assert.equal(sinks[1]?.text(), ": keepalive\n\n", "nothing after its close");
+    assert.equal(sinks[2]?.text(), ": keepalive\n\n");
+  });
+
+  test("the timer stops with the last stream and starts again with the next one", (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
+    const setIntervalCalls = mock.method(globalThis, "setInterval");
+    const clearIntervalCalls = mock.method(globalThis, "clearInterval");
+    t.after(() => {
+      setIntervalCalls.mock.restore();
+      clearIntervalCalls.mock.restore();
+    });
+    const group = new KeepAliveGroup(MS);
+    const a = new SseStream({ keepAlive: group });
+    const b = new SseStream({ keepAlive: group });
+    assert.equal(setIntervalCalls.mock.callCount(), 1, "one timer for both");
+    a.close();
+    assert.equal(clearIntervalCalls.mock.callCount(), 0);
+    b.close();
+    assert.equal(clearIntervalCalls.mock.callCount(), 1, "stopped with the last stream");
+    const sink = recordingSink();
+    const c = new SseStream({ keepAlive: group });
+    c.attachSink(sink);
+    assert.equal(setIntervalCalls.mock.callCount(), 2);
+    t.mock.timers.tick(MS);
+    assert.equal(sink.text(), ": keepalive\n\n");
+    c.close();
+  });
+
+  test("a stream cut as too slow by its keep-alive leaves; the others still get theirs", (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
+    const group = new KeepAliveGroup(MS);
+    const stalled = recordingSink();
+    stalled.unread = 100; // what its socket has not taken
+    const reading = recordingSink();
+    const cut = new SseStream({ keepAlive: group, maxBufferedBytes: 105 });
+    cut.attachSink(stalled);
+    const kept = new SseStream({ keepAlive: group });
+    kept.attachSink(reading);
+    t.mock.timers.tick(MS);
+    assert.equal(stalled.destroyed.length, 1);
+    assert.equal(cut.closed, true);
+    assert.equal(group.size, 1);
+    assert.equal(reading.text(), ": keepalive\n\n");
+    kept.close();
+  });
+
+  test("an interval of 0 writes nothing and runs no timer", (t) => {
+    t.mock.timers.enable({ apis: ["setInterval"] });
+    const group = new KeepAliveGroup(0);
+    const sink = recordingSink();
+    const s = new SseStream({ keepAlive: group });
+    s.attachSink(sink);
+    assert.equal(group.size, 0);
+    t.mock.timers.tick(60_000);
+    assert.equal(sink.text(), "");
+    s.close();
   });
 });
