@@ -8,8 +8,8 @@ import { shuttingDownResponse } from "./context.js";
 import type { EventFeed } from "./feed.js";
 import { jsonResponse, jsonRpcErrorResponse } from "./http.js";
 import { DEFAULT_MAX_JSON_DEPTH } from "./json-depth.js";
-import type { LegacyFastPost, RejectionLog } from "./legacy-fast.js";
-import { createLegacyFastPost } from "./legacy-fast.js";
+import type { LegacyFastGet, LegacyFastPost, RejectionLog } from "./legacy-fast.js";
+import { createLegacyFastGet, createLegacyFastPost } from "./legacy-fast.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createServerMetrics } from "./metrics.js";
 import { createModernLeg } from "./modern.js";
@@ -63,6 +63,8 @@ export interface McpHttpHandler {
    * streamable-fast.ts); `undefined` when it cannot apply (an auth `verify` hook).
    */
   readonly streamableFastPost: StreamableFastPost | undefined;
+  /** The same for a legacy `GET /sse` opening a session (its stream goes to the socket). */
+  readonly legacyFastGet: LegacyFastGet | undefined;
 }
 
 /**
@@ -178,6 +180,8 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
           clientGone: clientGone(mcpPath),
         });
 
+  const legacyFastGet = createLegacyFastGet({ ...fastDeps, ssePath });
+
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
@@ -221,6 +225,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     feed,
     legacyFastPost,
     streamableFastPost,
+    legacyFastGet,
     publish(event) {
       if (feed === undefined)
         throw new McpSseError(

@@ -1,7 +1,10 @@
 /**
- * The node adapter's fast path for legacy `POST /messages?sessionId=…`, the hottest request
- * of a legacy session (one per call): the body is read into one Buffer and the message
- * handed to the session without a web `Request`, `Headers`, `AbortSignal` or `Response`.
+ * The node adapter's fast paths for legacy SSE. `POST /messages?sessionId=…`, the hottest
+ * request of a legacy session (one per call): the body is read into one Buffer and the
+ * message handed to the session without a web `Request`, `Headers`, `AbortSignal` or
+ * `Response`. `GET /sse`, which opens a session and stays open for its whole life: the
+ * session's stream goes to the socket with no web object made (an idle session held a
+ * `Request`, its `Headers`, an `AbortController` and its signal).
  *
  * It serves only the plain case and leaves every other one, body unread, to the full
  * pipeline (which answers it exactly as before): a request with an `Origin` (CORS), a `Host`
@@ -9,7 +12,9 @@
  * session not held here (404, or forwarded to its owner replica), a content type that is not
  * JSON, a declared `Content-Length` over the bound, or shutdown. Once it has read the body it
  * answers itself: 202, or the same 413/400 answers `readJsonRpcBody` gives (counted and
- * logged like the pipeline's, see `RejectionLog`).
+ * logged like the pipeline's, see `RejectionLog`). The GET path serves the same plain case
+ * (no `Origin`, an allowed `Host`, a valid token if any, not shutting down) for a new session
+ * only: a resumption (`Last-Event-ID`) or a GET with a body takes the full pipeline.
  */
 import type { MessageExtraInfo } from "@modelcontextprotocol/server";
 import { parseJsonRpcBytes, tooLarge } from "./body.js";
@@ -17,10 +22,12 @@ import type { EndpointContext } from "./context.js";
 import { authInfoOf } from "./context.js";
 import { mediaType } from "./http.js";
 import { lazyRequest } from "./lazy-request.js";
+import { openLegacySession } from "./legacy.js";
 import type { LegacySseTransport } from "./legacy-transport.js";
 import type { NodeHeaders } from "./node-request.js";
 import { flatHeaders, forwardedNodeRequest, singleHeader as single } from "./node-request.js";
 import { bearerTokens, hostAllowed } from "./security.js";
+import type { SseStream } from "./sse-stream.js";
 import type { AuthOptions, Principal } from "./types.js";
 
 /** The request head the fast path decides on. */
@@ -62,24 +69,41 @@ export interface LegacyFastPostDeps {
   clientGone: () => void;
 }
 
-/** The fast path, or `undefined` when it cannot apply at all (an auth `verify` hook). */
-export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost | undefined {
-  const { ctx, auth } = deps;
-  // A verify hook is the user's code and takes a `Request`: those requests take the full path.
+/**
+ * The caller of a plain request (no `Origin`, an allowed `Host`, a valid token when tokens
+ * are configured; `null`: no auth), or `undefined` when the request is not plain (the full
+ * pipeline checks and answers it). `undefined` as a whole with an auth `verify` hook: it is
+ * the user's code and takes a `Request`, so those requests always take the full path.
+ */
+type PlainCaller = (headers: NodeHeaders) => Promise<Principal | null | undefined>;
+
+function plainCaller(
+  allowedHosts: readonly string[] | undefined,
+  auth: AuthOptions | undefined,
+): PlainCaller | undefined {
   if (auth !== undefined && !("tokens" in auth)) return undefined;
   const principalOf = auth === undefined ? undefined : bearerTokens(auth.tokens);
-  const allowed = hostAllowed(deps.allowedHosts);
-  return async (head, readBody) => {
-    const { headers } = head;
-    if (head.path !== ctx.messagesPath || deps.closing()) return undefined;
+  const allowed = hostAllowed(allowedHosts);
+  return async (headers) => {
     if (headers.origin !== undefined) return undefined;
     const host = headers.host;
     if (typeof host !== "string" || !allowed(host)) return undefined;
-    let principal: Principal | null = null;
-    if (principalOf !== undefined) {
-      principal = await principalOf(single(headers.authorization));
-      if (principal === null) return undefined;
-    }
+    if (principalOf === undefined) return null;
+    return (await principalOf(single(headers.authorization))) ?? undefined;
+  };
+}
+
+/** The fast path, or `undefined` when it cannot apply at all (an auth `verify` hook). */
+export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost | undefined {
+  const { ctx } = deps;
+  const callerOf = plainCaller(deps.allowedHosts, deps.auth);
+  if (callerOf === undefined) return undefined;
+  return async (head, readBody) => {
+    const { headers } = head;
+    if (head.path !== ctx.messagesPath || deps.closing()) return undefined;
+    const principal = await callerOf(headers);
+    if (principal === undefined) return undefined;
+    const host = headers.host as string; // checked by callerOf
     const sessionId = sessionIdOf(head.target);
     if (!sessionId) return undefined;
     const session = ctx.sessions.get(sessionId, "sse", principal);
@@ -110,6 +134,46 @@ export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost |
     const extra: MessageExtraInfo = authInfo ? { request, authInfo } : { request };
     for (const message of body.messages) transport.receive(message, extra);
     return "accepted";
+  };
+}
+
+/**
+ * `GET /sse` for a new session: the stream to write to the socket, an answer refusing the
+ * session (counted and logged as a rejection), or `undefined`: not handled, take the full
+ * pipeline.
+ */
+export type LegacyFastGet = (head: FastPostHead) => Promise<SseStream | Response | undefined>;
+
+export interface LegacyFastGetDeps {
+  ctx: EndpointContext;
+  ssePath: string;
+  allowedHosts: readonly string[] | undefined;
+  auth: AuthOptions | undefined;
+  closing: () => boolean;
+  rejected: RejectionLog;
+}
+
+/** The fast `GET /sse`, or `undefined` when it cannot apply at all (an auth `verify` hook). */
+export function createLegacyFastGet(deps: LegacyFastGetDeps): LegacyFastGet | undefined {
+  const { ctx } = deps;
+  const callerOf = plainCaller(deps.allowedHosts, deps.auth);
+  if (callerOf === undefined) return undefined;
+  return async (head) => {
+    const { headers } = head;
+    if (head.path !== deps.ssePath || deps.closing()) return undefined;
+    // A resumption (rare) and a GET with a body (odd: the full path discards it) go the long way.
+    if (headers["last-event-id"] !== undefined) return undefined;
+    if (headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined)
+      return undefined;
+    const principal = await callerOf(headers);
+    if (principal === undefined) return undefined;
+    const opened = await openLegacySession(ctx, principal);
+    if (opened instanceof Response)
+      deps.rejected(
+        { method: "GET", path: head.path, headers: flatHeaders(headers) },
+        opened.status,
+      );
+    return opened;
   };
 }
 

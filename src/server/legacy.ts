@@ -16,7 +16,9 @@ import { JSONRPC_SERVER_ERROR, jsonRpcErrorResponse } from "./http.js";
 import { LegacySseTransport } from "./legacy-transport.js";
 import type { RequestContext } from "./security.js";
 import type { LocalSession } from "./sessions.js";
+import type { SseStream } from "./sse-stream.js";
 import { SSE_HEADERS } from "./sse-stream.js";
+import type { Principal } from "./types.js";
 
 /**
  * `GET /sse` (legacy 2024-11-05): open a session and its stream, or — with a `Last-Event-ID`
@@ -55,11 +57,26 @@ export async function handleLegacyGet(
     return new Response(stream.body, { status: 200, headers: SSE_HEADERS });
   }
 
+  const opened = await openLegacySession(ctx, rc.principal);
+  return opened instanceof Response
+    ? opened
+    : new Response(opened.body, { status: 200, headers: SSE_HEADERS });
+}
+
+/**
+ * A new legacy session of `principal` and its stream, the `endpoint` event written; or the
+ * answer refusing it (session limit, shutdown). For `GET /sse` on either path (the node
+ * adapter's fast one writes the stream to the socket itself, see legacy-fast.ts).
+ */
+export async function openLegacySession(
+  ctx: EndpointContext,
+  principal: Principal | null,
+): Promise<SseStream | Response> {
   let session: LocalSession<LegacySseTransport>;
   try {
     session = await ctx.sessions.open(
       "sse",
-      rc.principal,
+      principal,
       (id) =>
         new LegacySseTransport(id, {
           backend: ctx.backend,
@@ -76,7 +93,7 @@ export async function handleLegacyGet(
   const transport = session.transport;
   const stream = openStream(ctx, "sse", transport.sessionId, (s) => transport.release(s));
   await transport.attach(stream, 0);
-  return new Response(stream.body, { status: 200, headers: SSE_HEADERS });
+  return stream;
 }
 
 /** `POST /messages?sessionId=…`: one JSON-RPC message (or batch) for a legacy session → 202. */

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import type { Logger } from "../logger.js";
 import { redact, silentLogger } from "../logger.js";
 import { gzipJsonBody, mayGzip } from "./compress.js";
@@ -8,9 +7,9 @@ import { drainRequest } from "./drain.js";
 import type { McpHttpHandler } from "./handler.js";
 import { readNodeBody } from "./node-body.js";
 import { NodePostHead } from "./node-request.js";
+import { ender, ResponseSink, writeSseToSocket } from "./node-sse.js";
 import { requestHeadProblem } from "./request-head.js";
-import type { SseSink, SseStream } from "./sse-stream.js";
-import { sseStreamOf } from "./sse-stream.js";
+import { SSE_HEADERS, SseStream, sseStreamOf } from "./sse-stream.js";
 import type { PostAnswer } from "./streamable.js";
 import { DEFAULT_GZIP_MIN_BYTES } from "./types.js";
 import { batchWrites } from "./write-batch.js";
@@ -22,7 +21,7 @@ type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The handler as the adapter sees it: `fetch`, and its logger when it has one. */
 export type NodeHandler = Pick<McpHttpHandler, "fetch"> &
-  Partial<Pick<McpHttpHandler, "legacyFastPost" | "streamableFastPost">> & {
+  Partial<Pick<McpHttpHandler, "legacyFastPost" | "streamableFastPost" | "legacyFastGet">> & {
     readonly logger?: Logger;
     /** The paths it serves (`McpHttpHandler.paths`); `toMiddleware` routes these by default. */
     readonly paths?: readonly string[];
@@ -120,6 +119,19 @@ async function handleNode(
     return;
   }
   if (req.method === "POST" && (await fastPost(handler, req, res, logger, drain))) return;
+  if (req.method === "GET" && handler.legacyFastGet !== undefined) {
+    const path = pathOf(target);
+    const fast = await handler.legacyFastGet({ target, path, headers: req.headers });
+    if (fast instanceof SseStream) {
+      // A new legacy session's stream, as a Streamable HTTP POST's (no web `Response`).
+      writePostAnswer(res, { status: 200, headers: SSE_HEADERS, stream: fast }, { logger, path });
+      return;
+    }
+    if (fast !== undefined) {
+      await send(handler, req, res, fast, logger, drain, {});
+      return;
+    }
+  }
   // Registered before the handler runs: a client that leaves while it works (a slow
   // createServer) must still cancel the body, or its stream pins the session.
   const abort = new AbortController();
@@ -165,8 +177,10 @@ async function fastPost(
 }
 
 /**
- * A Streamable HTTP POST's answer from the fast path: its head, then nothing (202) or its
- * SSE stream straight to the socket, as `send` does for the same answer as a `Response`.
+ * A fast path's answer (a Streamable HTTP POST's, a new legacy session's `GET /sse`): its
+ * head, then nothing (202) or its SSE stream straight to the socket, as `send` does for the
+ * same answer as a `Response`. The client leaving ends the stream — also when it left while
+ * the answer was being made.
  */
 function writePostAnswer(
   res: ServerResponse,
@@ -289,129 +303,6 @@ async function send(
     logger.debug(redact({ err: error, path: pathOf(target) }), "node adapter: body ended early");
     res.destroy();
   }
-}
-
-/**
- * An SSE stream of ours goes straight to the socket: each frame is one `res.write`, with no
- * web stream, reader or promise per event. The bound is the same (`maxBufferedBytes`, now on
- * what the socket has not taken); a slow client's connection is dropped, as when its body
- * errors; the client leaving ends the stream, as when its body is cancelled.
- */
-function writeSseToSocket(
-  sse: SseStream,
-  res: ServerResponse,
-  discarded: Promise<void> | undefined,
-  body: { cancel?: () => void },
-  log: { logger: Logger; path: string },
-): void {
-  body.cancel = () => sse.abandon();
-  sse.attachSink(new ResponseSink(res, discarded, log));
-}
-
-/** The sink of one SSE answer (a class: an idle session holds one, so no closures per stream). */
-class ResponseSink implements SseSink {
-  readonly #res: ServerResponse;
-  readonly #discarded: Promise<void> | undefined;
-  readonly #log: { logger: Logger; path: string };
-
-  constructor(
-    res: ServerResponse,
-    discarded: Promise<void> | undefined,
-    log: { logger: Logger; path: string },
-  ) {
-    this.#res = res;
-    this.#discarded = discarded;
-    this.#log = log;
-  }
-
-  get writableLength(): number {
-    return this.#res.writableLength;
-  }
-
-  write(bytes: Uint8Array): void {
-    batchWrites(this.#res);
-    this.#res.write(bytes);
-  }
-
-  /**
-   * One frame of this stream alone (a legacy session's notification, a keep-alive): as text,
-   * framed as one HTTP/1.1 chunk on the socket while the answer streams plainly (see
-   * `writeShared`), so node encodes it straight into the batched `writev` — no `TextEncoder`
-   * copy, and one buffered write instead of `res.write`'s four. Otherwise `res.write(text)`.
-   */
-  writeText(text: string, byteLength: number): void {
-    const res = this.#res;
-    batchWrites(res);
-    const socket = plainChunkedSocket(res);
-    if (socket !== undefined && byteLength > 0)
-      socket.write(`${byteLength.toString(16)}\r\n${text}\r\n`);
-    else res.write(text);
-  }
-
-  /**
-   * A feed event, the same bytes for every subscriber: while the answer streams plainly on
-   * its socket (chunked, headers out, nothing queued in the response), one `socket.write` of
-   * the event framed once as an HTTP/1.1 chunk. `res.write` costs, per socket, four corked
-   * writes, a hex length string and a tick to uncork (measured: the host's publish path at
-   * 10,000 subscribers). The slow-client bound reads `res.writableLength`, which counts
-   * the socket's buffer: unchanged. Anything else (HTTP/1.0, a pipelined answer still
-   * waiting for its socket) goes through `res.write`.
-   */
-  writeShared(bytes: Uint8Array): void {
-    const socket = plainChunkedSocket(this.#res);
-    // An empty chunk would end the body.
-    if (socket !== undefined && bytes.byteLength > 0) socket.write(chunkOf(bytes));
-    else this.#res.write(bytes);
-  }
-
-  end(): void {
-    void ender(this.#res, this.#discarded)();
-  }
-
-  destroy(error: Error): void {
-    this.#log.logger.debug(
-      redact({ err: error, path: this.#log.path }),
-      "node adapter: body ended early",
-    );
-    this.#res.destroy();
-  }
-}
-
-/**
- * The socket of an answer that streams plainly on it (HTTP/1.1 chunked, headers out, nothing
- * queued in the response itself), which may then take whole chunks directly; else undefined.
- */
-function plainChunkedSocket(res: ServerResponse): Socket | undefined {
-  const socket = res.socket;
-  if (
-    socket === null ||
-    !res.chunkedEncoding ||
-    socket.destroyed ||
-    res.writableLength !== socket.writableLength
-  )
-    return undefined;
-  return socket;
-}
-
-const CRLF = Buffer.from("\r\n", "latin1");
-/** The last shared bytes and their chunk: a feed event goes to every subscriber in a row. */
-let lastShared: { bytes: Uint8Array; chunk: Buffer } | undefined;
-
-/** `bytes` as one HTTP/1.1 chunk (`<hex length>\r\n<bytes>\r\n`), made once per event. */
-function chunkOf(bytes: Uint8Array): Buffer {
-  if (lastShared?.bytes !== bytes) {
-    const head = Buffer.from(`${bytes.byteLength.toString(16)}\r\n`, "latin1");
-    lastShared = { bytes, chunk: Buffer.concat([head, bytes, CRLF]) };
-  }
-  return lastShared.chunk;
-}
-
-/** Ends the answer, once the unread rest of the request body (if any) is discarded. */
-function ender(res: ServerResponse, discarded: Promise<void> | undefined): () => Promise<void> {
-  return async () => {
-    if (discarded) await discarded;
-    res.end();
-  };
 }
 
 /** Resolves on `drain`, or at once when the response is already gone (no `close` will come). */
