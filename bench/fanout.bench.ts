@@ -8,6 +8,11 @@
  * (the anchor), mcp-sse host with mcp-sse transports (SDK v2 `Client` over
  * `createClientTransport`). Time from the command to the last notification received; every
  * notification is counted per client, or the bench fails.
+ *
+ * Each side's CPU per notification (per session) is reported too, from `process.cpuUsage()`:
+ * the host process's, and this process's (the clients'). Both pairs' clients are the SDK v2
+ * `Client`, whose checks cost more per notification than either host (so the rate is mostly
+ * the clients'); the host rows show what the host alone does.
  */
 import { type BenchClient, connectBenchClient, type WireKind } from "./e2e-clients.js";
 import { withTimeout } from "./e2e-measure.js";
@@ -48,8 +53,21 @@ async function waitForStreams(host: HostProcess, clients: BenchClient[]): Promis
   }
 }
 
-async function oneRun(host: HostProcess, clients: BenchClient[], round: number): Promise<number> {
+/** One run: notifications/s, and µs of CPU per notification in the host and in the clients. */
+interface RunResult {
+  rate: number;
+  hostUs: number;
+  clientUs: number;
+}
+
+async function oneRun(
+  host: HostProcess,
+  clients: BenchClient[],
+  round: number,
+): Promise<RunResult> {
   for (const c of clients) c.expect(round);
+  const hostBefore = await host.usage();
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   const sent = host.request({ op: "fanout", rounds: PER_SESSION, round });
   await withTimeout(
@@ -58,25 +76,32 @@ async function oneRun(host: HostProcess, clients: BenchClient[], round: number):
     `${host.kind} fan-out`,
   );
   const elapsed = performance.now() - started;
+  const clientCpu = process.cpuUsage(clientBefore);
+  const hostAfter = await host.usage();
   const expectedSum = (PER_SESSION * (PER_SESSION - 1)) / 2;
   for (const c of clients) {
     const { count, indexSum } = c.received();
     if (count !== PER_SESSION || indexSum !== expectedSum)
       throw new Error(`${host.kind}: a client received ${count} of ${PER_SESSION} notifications`);
   }
-  return (SESSIONS * PER_SESSION * 1000) / elapsed;
+  const count = SESSIONS * PER_SESSION;
+  return {
+    rate: (count * 1000) / elapsed,
+    hostUs: ((hostAfter.cpuMs - hostBefore.cpuMs) * 1000) / count,
+    clientUs: (clientCpu.user + clientCpu.system) / count,
+  };
 }
 
-async function measure(kind: "ours" | "sdk", wire: WireKind): Promise<number[]> {
+async function measure(kind: "ours" | "sdk", wire: WireKind): Promise<RunResult[]> {
   const host = await startHostProcess(kind, kind === "ours" ? { maxSessions: 0 } : {});
   let clients: BenchClient[] = [];
   try {
     clients = await connectAll(host, wire);
     await waitForStreams(host, clients);
     await oneRun(host, clients, 0); // warm-up
-    const rates: number[] = [];
-    for (let r = 1; r <= RUNS; r++) rates.push(await oneRun(host, clients, r));
-    return rates;
+    const runs: RunResult[] = [];
+    for (let r = 1; r <= RUNS; r++) runs.push(await oneRun(host, clients, r));
+    return runs;
   } finally {
     await Promise.allSettled(clients.map((c) => withTimeout(c.close(), 5_000, "close")));
     await host.close();
@@ -91,20 +116,38 @@ export async function run(): Promise<PartResult> {
   ] as const) {
     const sdk = await measure("sdk", wire);
     const ours = await measure("ours", wire);
-    rows.push({
-      row: `${label}: fan-out to ${SESSIONS} sessions`,
-      metric: "notifications/s",
-      better: "higher",
-      ours,
-      sdk,
-      goal: 2,
-    });
+    const of = (runs: RunResult[], key: keyof RunResult) => runs.map((r) => r[key]);
+    rows.push(
+      {
+        row: `${label}: fan-out to ${SESSIONS} sessions`,
+        metric: "notifications/s",
+        better: "higher",
+        ours: of(ours, "rate"),
+        sdk: of(sdk, "rate"),
+        goal: 2,
+      },
+      {
+        row: `${label}: host CPU per notification`,
+        metric: "µs",
+        better: "lower",
+        ours: of(ours, "hostUs"),
+        sdk: of(sdk, "hostUs"),
+      },
+      {
+        row: `${label}: clients' CPU per notification`,
+        metric: "µs",
+        better: "lower",
+        ours: of(ours, "clientUs"),
+        sdk: of(sdk, "clientUs"),
+      },
+    );
   }
   return {
     rows,
     notes: [
       `${RUNS} runs after a warm-up; per run ${SESSIONS} sessions × ${PER_SESSION} notifications = ${SESSIONS * PER_SESSION}`,
       "host in a child process, the clients (one SDK v2 Client per session) in the bench process",
+      "CPU per notification: user + system time of the host process / of the bench process (the clients) during a run",
     ],
   };
 }
