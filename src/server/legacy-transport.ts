@@ -77,7 +77,9 @@ export class LegacySseTransport implements SessionTransport {
         beforeReplay?.(s);
       },
       async () => {
-        if (lastSeq === 0) return [];
+        // From 0 too: a client that saw only the endpoint event (`<id>:0`) missed everything
+        // logged since (for a new session the log is empty, or holds what the server sent
+        // while it connected, which this stream is the first to carry).
         const result = await this.#deps.backend.readAfter(this.sessionId, lastSeq, LEGACY_STREAM);
         return replayOrGap(
           stream,

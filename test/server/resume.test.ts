@@ -67,6 +67,39 @@ const call = (id: number, name: string, args: Record<string, unknown>) => ({
 });
 
 describe("legacy SSE resumption with Last-Event-ID", () => {
+  test("a client that saw only the endpoint event (id <session>:0) gets everything since", async () => {
+    const h = await serve({ createServer: createAnnouncingServer, port: 0 });
+    try {
+      const sse = await openSse(`${h.url}/sse`);
+      await sse.waitFor((e) => e.length >= 1);
+      const endpoint = sse.events[0];
+      assert.match(endpoint?.id ?? "", /:0$/);
+      sse.abort(); // cut before anything else came
+      const messagesUrl = new URL(endpoint?.data ?? "", h.url).href;
+      const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: INIT_PARAMS };
+      assert.equal((await postJson(messagesUrl, init)).status, 202);
+      await untilMessagesOut(h, 1);
+      const again = await openSse(`${h.url}/sse`, {
+        headers: { "last-event-id": endpoint?.id ?? "" },
+      });
+      try {
+        await again.waitFor((e) => e.length >= 2);
+        assert.deepEqual(
+          again.events.map((e) => [seqOf(e), e.event]),
+          [
+            [0, "endpoint"],
+            [1, "message"],
+          ],
+        );
+        assert.equal(payloads(again.events)[0]?.["id"], 1, "the initialize answer, replayed");
+      } finally {
+        again.abort();
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   test("a cut stream resumes: endpoint re-sent, then everything missed, nothing lost or duplicated", async () => {
     const h = await serve({ createServer: createAnnouncingServer, port: 0 });
     try {
