@@ -180,7 +180,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
           clientGone: clientGone(mcpPath),
         });
 
-  const legacyFastGet = createLegacyFastGet({ ...fastDeps, ssePath });
+  const legacyFastGet = createLegacyFastGet({ ...fastDeps, ssePath, internalError });
 
   async function close(closeOptions: { timeoutMs?: number } = {}): Promise<void> {
     if (closing) return;

@@ -151,6 +151,8 @@ export interface LegacyFastGetDeps {
   auth: AuthOptions | undefined;
   closing: () => boolean;
   rejected: RejectionLog;
+  /** A throw while answering, as the pipeline answers it (the handler's `internalErrorAnswer`). */
+  internalError: (error: unknown, head: Parameters<RejectionLog>[0]) => Response;
 }
 
 /** The fast `GET /sse`, or `undefined` when it cannot apply at all (an auth `verify` hook). */
@@ -167,13 +169,15 @@ export function createLegacyFastGet(deps: LegacyFastGetDeps): LegacyFastGet | un
       return undefined;
     const principal = await callerOf(headers);
     if (principal === undefined) return undefined;
-    const opened = await openLegacySession(ctx, principal);
-    if (opened instanceof Response)
-      deps.rejected(
-        { method: "GET", path: head.path, headers: flatHeaders(headers) },
-        opened.status,
-      );
-    return opened;
+    const described = () => ({ method: "GET", path: head.path, headers: flatHeaders(headers) });
+    try {
+      const opened = await openLegacySession(ctx, principal);
+      if (opened instanceof Response) deps.rejected(described(), opened.status);
+      return opened;
+    } catch (error) {
+      // As the pipeline answers a throw (the user's createServer failing): logged, counted, 500.
+      return deps.internalError(error, described());
+    }
   };
 }
 

@@ -115,6 +115,20 @@ describe("legacy GET /sse on the node adapter's fast path", () => {
     assert.match(await handler.metrics.registry.metrics(), /code="503"\} 1/);
   });
 
+  test("a createServer that throws: 500 SERVER_INTERNAL_ERROR, counted, as on the pipeline", async () => {
+    const { url, handler, pipeline } = await host({
+      createServer: () => {
+        throw new Error("no server today");
+      },
+    });
+    const failed = await fetch(`${url}/sse`, { headers: { accept: "text/event-stream" } });
+    assert.equal(failed.status, 500);
+    assert.match(await failed.text(), /"code":"SERVER_INTERNAL_ERROR"/);
+    assert.equal(pipeline.requests, 0);
+    assert.match(await handler.metrics.registry.metrics(), /code="500"\} 1/);
+    assert.equal(handler.sessionCount, 0);
+  });
+
   test("a resumption (Last-Event-ID) of a live session takes the full path and replays", async () => {
     const { url, pipeline } = await host();
     const { sse, messages } = await openLegacy(url);
