@@ -33,21 +33,21 @@ export interface MemoryBackendOptions {
 }
 
 /**
- * One session's held events, as columns: the data strings and little else. A log holds up to
- * `eventLogSize` events for every session, and each one outlives several collections, so what
- * it holds per event is copied by the GC (measured: the legacy fan-out spent more host CPU on
- * the log than on writing the events). The events are numbered in a row, so a sequence number
- * is an index; their entries (with ids) are made when asked for.
+ * One session's held events: their data strings and little else, in one array (data and
+ * logical stream of each event in a row). A log holds up to `eventLogSize` events for every
+ * session, and each one outlives several collections, so what it holds per event is copied by
+ * the GC (measured: the legacy fan-out spent more host CPU on the log than on writing the
+ * events); one array, not one per field, for an idle session's one or two events. The events
+ * are numbered in a row, so a sequence number is an index; their entries (with ids) and sizes
+ * are made when needed.
  */
 interface SessionLog {
   /** Next sequence number; sequence numbers start at 1 (0 means "nothing seen yet"). */
   nextSeq: number;
-  /** The sequence number of index 0 of the columns. */
+  /** The sequence number of event index 0. */
   firstSeq: number;
-  /** Per event: its data, its logical stream, its size. Slots before `head` are emptied. */
-  data: string[];
-  streams: string[];
-  sizes: number[];
+  /** Event `i`'s data at `2i`, its logical stream at `2i + 1`. Events before `head` are emptied. */
+  events: string[];
   /** Index of the oldest live event (a ring would do; shifting in batches keeps it simple and O(1) amortized). */
   head: number;
   /** Bytes held by the live events (`[head..]`). */
@@ -55,34 +55,35 @@ interface SessionLog {
 }
 
 function newLog(): SessionLog {
-  return { nextSeq: 1, firstSeq: 1, data: [], streams: [], sizes: [], head: 0, bytes: 0 };
+  return { nextSeq: 1, firstSeq: 1, events: [], head: 0, bytes: 0 };
 }
+
+const dataAt = (log: SessionLog, index: number): string => log.events[2 * index] ?? "";
+const streamAt = (log: SessionLog, index: number): string => log.events[2 * index + 1] ?? "";
 
 function entryAt(sessionId: string, log: SessionLog, index: number): EventLogEntry {
   const seq = log.firstSeq + index;
   return {
     id: formatEventId(sessionId, seq),
     seq,
-    stream: log.streams[index] ?? "",
-    data: log.data[index] ?? "",
+    stream: streamAt(log, index),
+    data: dataAt(log, index),
   };
 }
 
 /** Drop the oldest events past the bounds; returns how many went. */
-function evict(log: SessionLog, maxEvents: number, maxBytes: number): number {
+function evict(sessionId: string, log: SessionLog, maxEvents: number, maxBytes: number): number {
   let evicted = 0;
   while (live(log) > 0 && (live(log) > maxEvents || (maxBytes > 0 && log.bytes > maxBytes))) {
-    log.bytes -= log.sizes[log.head] ?? 0;
-    log.data[log.head] = ""; // collectable before the next compaction
-    log.streams[log.head] = "";
+    log.bytes -= sizeOf(sessionId, log.firstSeq + log.head, dataAt(log, log.head));
+    log.events[2 * log.head] = ""; // collectable before the next compaction
+    log.events[2 * log.head + 1] = "";
     log.head++;
     evicted++;
   }
   // Compact once the dead prefix is as large as the live part.
   if (evicted > 0 && log.head >= live(log)) {
-    log.data = log.data.slice(log.head);
-    log.streams = log.streams.slice(log.head);
-    log.sizes = log.sizes.slice(log.head);
+    log.events = log.events.slice(2 * log.head);
     log.firstSeq += log.head;
     log.head = 0;
   }
@@ -90,7 +91,7 @@ function evict(log: SessionLog, maxEvents: number, maxBytes: number): number {
 }
 
 function live(log: SessionLog): number {
-  return log.data.length - log.head;
+  return log.events.length / 2 - log.head;
 }
 
 /** The replica id of a memory backend: there is only this one. */
@@ -119,13 +120,11 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     const seq = log.nextSeq++;
     if (maxEvents > 0) {
       const size = sizeOf(sessionId, seq, data);
-      log.data.push(data);
-      log.streams.push(stream);
-      log.sizes.push(size);
+      log.events.push(data, stream);
       log.bytes += size;
-      const evicted = evict(log, maxEvents, maxBytes);
+      const evicted = evict(sessionId, log, maxEvents, maxBytes);
       if (evicted > 0) options.onEvict?.(sessionId, evicted);
-    } else log.firstSeq = log.nextSeq; // nothing held: the columns stay empty
+    } else log.firstSeq = log.nextSeq; // nothing held: the array stays empty
     return { id: formatEventId(sessionId, seq), seq, stream, data };
   }
 
@@ -151,11 +150,12 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
       // The stream an id belongs to is only known while its event is held.
       let streamOf = stream ?? null;
       if (streamOf === null && lastSeq >= oldestSeq) {
-        streamOf = log.streams[lastSeq - log.firstSeq] ?? null;
+        streamOf = streamAt(log, lastSeq - log.firstSeq);
       }
       const entries: EventLogEntry[] = [];
-      for (let i = Math.max(log.head, lastSeq + 1 - log.firstSeq); i < log.data.length; i++) {
-        if (streamOf === null || log.streams[i] === streamOf)
+      const end = log.events.length / 2;
+      for (let i = Math.max(log.head, lastSeq + 1 - log.firstSeq); i < end; i++) {
+        if (streamOf === null || streamAt(log, i) === streamOf)
           entries.push(entryAt(sessionId, log, i));
       }
       // Events after lastSeq were evicted: the oldest held one is not the very next.
