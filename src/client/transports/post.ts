@@ -51,6 +51,7 @@ export async function postWithBackoff(options: PostOptions): Promise<TimedReques
       init,
       serverName: options.serverName,
       timeoutMs: Number.isFinite(remaining) ? remaining : 0,
+      budgetMs: options.timeoutMs,
       signals: options.signals,
     });
     const { response } = request;

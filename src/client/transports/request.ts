@@ -33,6 +33,11 @@ export interface TimedFetchOptions {
   serverName: string;
   /** 0 disables the timeout. */
   timeoutMs: number;
+  /**
+   * The timeout a timeout error names (default `timeoutMs`): the whole call's budget, when
+   * `timeoutMs` is what is left of it after earlier attempts.
+   */
+  budgetMs?: number;
   /** The transport's own signal (close) and/or the SDK's per-request signal. */
   signals: (AbortSignal | undefined)[];
 }
@@ -80,7 +85,8 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
     };
   } catch (cause) {
     cleanup();
-    if (timedOut) throw requestTimeout(serverName, method, url, timeoutMs, cause);
+    if (timedOut)
+      throw requestTimeout(serverName, method, url, options.budgetMs ?? timeoutMs, cause);
     if (controller.signal.aborted) throw aborted(serverName, method, url, cause);
     if (cause instanceof McpSseError) throw cause;
     if (isRedirectRefusal(cause))

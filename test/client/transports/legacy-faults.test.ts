@@ -216,6 +216,41 @@ test("legacy POST that never gets an answer rejects with CLIENT_REQUEST_TIMEOUT 
   }
 });
 
+test("a POST retried after a 429 that then gets no answer names the call's whole timeout", async () => {
+  let posts = 0;
+  const server = await listen((req, res) => {
+    if (req.method === "GET") {
+      openStream(res);
+      res.write(encodeEvent({ event: "endpoint", data: "/messages?sessionId=abc" }));
+      return;
+    }
+    posts += 1;
+    // The first POST is refused (no Retry-After: the reconnect interval), the retry never answered.
+    if (posts === 1) res.writeHead(429).end("slow down");
+  });
+  const transport = createClientTransport({
+    server: serverConfig({ url: `${server.origin}/sse`, timeoutMs: 400, reconnectIntervalMs: 100 }),
+  });
+  try {
+    await withTimeout(transport.start(), 5_000, "start");
+    const error = await withTimeout(
+      transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      5_000,
+      "send",
+    );
+    assert.equal(posts, 2);
+    assert.ok(isMcpSseError(error, "CLIENT_REQUEST_TIMEOUT"), String(error));
+    // The second attempt had ~300 ms of the budget left; the error names the budget.
+    assert.equal(error.details["timeoutMs"], 400);
+  } finally {
+    await transport.close();
+    await server.close();
+  }
+});
+
 test("legacy endpoint on another origin is refused with CLIENT_BAD_ENDPOINT", async () => {
   const server = await listen((_req, res) => {
     openStream(res);
