@@ -6,7 +6,12 @@ import { createMcpHttpHandler } from "./handler.js";
 import { toNodeListener } from "./node.js";
 import { isLoopbackHost } from "./security.js";
 import type { McpHttpHandlerOptions } from "./types.js";
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./types.js";
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SERVER_KEEP_ALIVE_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+} from "./types.js";
 
 export interface ServeOptions extends McpHttpHandlerOptions {
   /** Default `DEFAULT_HOST` (127.0.0.1, loopback only). */
@@ -15,6 +20,11 @@ export interface ServeOptions extends McpHttpHandlerOptions {
   port?: number;
   /** Bound on `close()`. Default `DEFAULT_SHUTDOWN_TIMEOUT_MS`. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long an idle client connection stays open for its next request, ms (> 0). Default
+   * `DEFAULT_SERVER_KEEP_ALIVE_MS` (65 s).
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface ServeHandle {
@@ -36,8 +46,10 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const allowedHosts =
     options.allowedHosts ??
     (isLoopbackHost(host) || wildcard ? undefined : [host.replace(/^\[|\]$/g, "")]);
+  const keepAliveTimeoutMs = checkedKeepAlive(options.keepAliveTimeoutMs);
   const handler = createMcpHttpHandler({ ...options, ...(allowedHosts ? { allowedHosts } : {}) });
   const server = createHttpServer(toNodeListener(handler));
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       reject(
@@ -93,4 +105,16 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       return closed;
     },
   };
+}
+
+/** `keepAliveTimeoutMs`, or the default; 0 would keep idle connections forever (Node). */
+function checkedKeepAlive(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_SERVER_KEEP_ALIVE_MS;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new McpSseError(
+      "SERVER_INVALID_OPTIONS",
+      `keepAliveTimeoutMs must be a number of milliseconds above 0 (got ${String(value)}): it bounds how long an idle client connection stays open`,
+      { details: { option: "keepAliveTimeoutMs" } },
+    );
+  return value;
 }

@@ -45,6 +45,14 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for sessions and connections to drain. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+/**
+ * How long `serve()` keeps an idle client connection open for its next request (sent to
+ * clients as `Keep-Alive: timeout=`). Node's own 5 s closed an agent's pool between two bursts
+ * of tool calls (a model's turn takes longer), so each burst opened its connections again
+ * (and on TLS, handshakes); 65 s also outlasts the usual 60 s idle timeout of load balancers,
+ * which must never reuse a connection the host is closing.
+ */
+export const DEFAULT_SERVER_KEEP_ALIVE_MS = 65_000;
 /** `Retry-After` (seconds) sent with 503 when the session cap is reached or shutting down. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
