@@ -124,23 +124,6 @@ export async function startSdkHost(): Promise<BenchHost> {
       );
       return;
     }
-    // No standalone stream on the raw host (a client may ask for one: the spec's 405).
-    if (req.method === "GET" && url.pathname === "/mcp") return void res.writeHead(405).end();
-    if (req.method === "POST" && url.pathname === "/mcp") {
-      // Streamable HTTP's pattern: the answer to a request is the POST's answer, one SSE event.
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RawMessage;
-        const result = rawResult(message, 0);
-        if (result === undefined) return void res.writeHead(202).end();
-        res.writeHead(200, { "content-type": "text/event-stream", "mcp-session-id": "raw" });
-        res.end(
-          `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n\n`,
-        );
-      });
-      return;
-    }
     if (req.method === "POST" && url.pathname === "/messages") {
       const transport = legacy.get(url.searchParams.get("sessionId") ?? "");
       if (transport === undefined) return void res.writeHead(404).end("unknown session");
