@@ -186,6 +186,21 @@ test("legacy 401 on the GET stream: CLIENT_UNAUTHORIZED (status 401), onclose, n
   }
 });
 
+/** Start `transport`, send one `ping`, and return what the send rejected with (undefined: none). */
+async function startThenPing(
+  transport: ReturnType<typeof createClientTransport>,
+): Promise<unknown> {
+  await withTimeout(transport.start(), 5_000, "start");
+  return withTimeout(
+    transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+    5_000,
+    "send",
+  );
+}
+
 test("legacy POST that never gets an answer rejects with CLIENT_REQUEST_TIMEOUT (no hang)", async () => {
   const server = await listen((req, res) => {
     if (req.method === "GET") {
@@ -198,15 +213,7 @@ test("legacy POST that never gets an answer rejects with CLIENT_REQUEST_TIMEOUT 
     server: serverConfig({ url: `${server.origin}/sse`, timeoutMs: 300 }),
   });
   try {
-    await withTimeout(transport.start(), 5_000, "start");
-    const error = await withTimeout(
-      transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-      5_000,
-      "send",
-    );
+    const error = await startThenPing(transport);
     assert.ok(isMcpSseError(error, "CLIENT_REQUEST_TIMEOUT"), String(error));
     assert.equal(error.details["timeoutMs"], 300);
     assert.match(error.message, /\/messages\?sessionId=abc/);
@@ -232,15 +239,7 @@ test("a POST retried after a 429 that then gets no answer names the call's whole
     server: serverConfig({ url: `${server.origin}/sse`, timeoutMs: 400, reconnectIntervalMs: 100 }),
   });
   try {
-    await withTimeout(transport.start(), 5_000, "start");
-    const error = await withTimeout(
-      transport.send({ jsonrpc: "2.0", id: 1, method: "ping" }).then(
-        () => undefined,
-        (e: unknown) => e,
-      ),
-      5_000,
-      "send",
-    );
+    const error = await startThenPing(transport);
     assert.equal(posts, 2);
     assert.ok(isMcpSseError(error, "CLIENT_REQUEST_TIMEOUT"), String(error));
     // The second attempt had ~300 ms of the budget left; the error names the budget.
