@@ -10,23 +10,14 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { type ServeHandle, serve } from "../../src/server/index.js";
 import { encodeComment } from "../../src/sse/index.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { postJson } from "./helpers.js";
+import { INIT_PARAMS, postJson } from "./helpers.js";
 import { bodyOf, dechunk, type RawGet, rawGet } from "./raw-http.js";
 
 const KEEPALIVE_MS = 1000;
 /** Multi-byte UTF-8 (2, 3 and 4 bytes a char): a chunk size in chars would be wrong. */
 const WIDE = "é ✓ 😀";
 
-const INITIALIZE = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2024-11-05",
-    capabilities: {},
-    clientInfo: { name: "raw-legacy", version: "1.0.0" },
-  },
-};
+const INITIALIZE = { jsonrpc: "2.0", id: 1, method: "initialize", params: INIT_PARAMS };
 
 function wideServer(servers: McpServer[]): McpServer {
   const server = new McpServer(
