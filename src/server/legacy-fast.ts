@@ -75,9 +75,10 @@ export interface LegacyFastPostDeps {
  * pipeline checks and answers it). `undefined` as a whole with an auth `verify` hook: it is
  * the user's code and takes a `Request`, so those requests always take the full path.
  */
-type PlainCaller = (headers: NodeHeaders) => Promise<Principal | null | undefined>;
+export type PlainCaller = (headers: NodeHeaders) => Promise<Principal | null | undefined>;
 
-function plainCaller(
+/** Shared by both fast paths (legacy here, Streamable HTTP in streamable-fast.ts). */
+export function plainCaller(
   allowedHosts: readonly string[] | undefined,
   auth: AuthOptions | undefined,
 ): PlainCaller | undefined {

@@ -25,8 +25,8 @@ import { authInfoOf } from "./context.js";
 import { acceptHeaderAdmits, mediaType } from "./http.js";
 import { lazyRequest } from "./lazy-request.js";
 import type { FastPostHead, ReadBody, RejectionLog } from "./legacy-fast.js";
+import { plainCaller } from "./legacy-fast.js";
 import { flatHeaders, forwardedNodeRequest, singleHeader as single } from "./node-request.js";
-import { bearerTokens, hostAllowed } from "./security.js";
 import type { LocalSession } from "./sessions.js";
 import type { PostAnswer } from "./streamable.js";
 import { initializeNotAlone, postToTransport } from "./streamable.js";
@@ -67,29 +67,24 @@ export interface StreamableFastPostDeps {
 export function createStreamableFastPost(
   deps: StreamableFastPostDeps,
 ): StreamableFastPost | undefined {
-  const { ctx, auth } = deps;
-  // A verify hook is the user's code and takes a `Request`: those requests take the full path.
-  if (auth !== undefined && !("tokens" in auth)) return undefined;
-  const principalOf = auth === undefined ? undefined : bearerTokens(auth.tokens);
-  const allowed = hostAllowed(deps.allowedHosts);
+  const { ctx } = deps;
+  // No Origin, an allowed Host, a valid token; undefined as a whole with a verify hook.
+  const caller = plainCaller(deps.allowedHosts, deps.auth);
+  if (caller === undefined) return undefined;
+  const callerOf = caller;
 
   /** The session a plain POST is for, or `undefined`: the full pipeline answers. */
   async function plainCase(head: StreamableFastHead): Promise<PlainCase | undefined> {
     const { headers } = head;
     if (head.path !== deps.mcpPath || deps.closing()) return undefined;
-    if (headers.origin !== undefined) return undefined;
-    const host = headers.host;
-    if (typeof host !== "string" || !allowed(host)) return undefined;
     const sessionId = single(headers["mcp-session-id"]);
     if (!sessionId || !acceptHeaderAdmits(single(headers.accept), "text/event-stream"))
       return undefined;
     const version = single(headers["mcp-protocol-version"]);
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
-    let principal: Principal | null = null;
-    if (principalOf !== undefined) {
-      principal = await principalOf(single(headers.authorization));
-      if (principal === null) return undefined;
-    }
+    const principal = await callerOf(headers);
+    if (principal === undefined) return undefined;
+    const host = headers.host as string; // checked by callerOf
     const session = ctx.sessions.get(sessionId, "streamable", principal);
     if (!session) return undefined;
     if (mediaType(single(headers["content-type"]) ?? null) !== "application/json") return undefined;
