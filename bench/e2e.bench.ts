@@ -22,6 +22,7 @@ import {
 } from "./e2e-clients.js";
 import {
   concurrentCalls,
+  median,
   percentile,
   type Sample,
   sequentialCalls,
@@ -249,6 +250,25 @@ function rows(pairs: Pair[]): ResultRow[] {
   return out;
 }
 
+/**
+ * Per wire, in words: the CPU per call the calls/s goal needs (the SDK pair's divided by the
+ * goal: each pair is CPU-bound on the machine's cores), against the floors' sum and ours.
+ * It says, from the same run, whether a goal is within reach of a pair built on the SDK's
+ * `McpServer` and `Client` (docs/performance.md, "Client path and the floors").
+ */
+function goalNotes(pairs: Pair[]): string[] {
+  return WIRES.map(({ wire, label }) => {
+    const cpu = (name: PairName) => {
+      const pair = pairs.find((p) => p.name === name && p.wire === wire);
+      return pair === undefined ? Number.NaN : median(pair.conc.map(cpuPerCall));
+    };
+    const goal = wire === "sse" ? 3 : 4;
+    const [raw, layer] = [cpu("rawFloor"), cpu("inMemory")];
+    const us = (v: number) => `${v.toFixed(0)} µs`;
+    return `${label}: ${goal}x the SDK pair needs ≤ ${us(cpu("sdk") / goal)} CPU per call; the floors sum to ${us(raw + layer)} (raw node:http ${us(raw)} + MCP layer ${us(layer)}); ours ${us(cpu("ours"))}`;
+  });
+}
+
 function connectPairClient(
   spec: PairSpec,
   host: HostProcess | undefined,
@@ -293,7 +313,8 @@ export async function run(): Promise<PartResult> {
         `${ROUNDS} runs; per run and pair: ${SEQUENTIAL_CALLS} sequential calls, ${CONCURRENT_CALLS} calls ${IN_FLIGHT} in flight`,
         "hosts in child processes, clients in the bench process; CPU = both processes",
         "ours = SDK v2 Client over the mcp-sse transport + the mcp-sse host; sdk = SDK v2 Client over the SDK transports + SDK hosts (v2 Streamable HTTP, v1 legacy SSE)",
-        "floors: raw node:http (the legacy SSE pattern, no MCP either side) and the MCP layer alone (SDK v2 Client + McpServer in one process, no HTTP); their ratio is to the SDK pair too",
+        "floors: raw node:http (each wire's request/response pattern, no MCP either side) and the MCP layer alone (SDK v2 Client + McpServer in one process, no HTTP); their ratio is to the SDK pair too",
+        ...goalNotes(pairs),
       ],
     };
   } finally {

@@ -60,6 +60,8 @@ export async function startHostProcess(
         ...(process.env["BENCH_HOST_PROF_DIR"]
           ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_HOST_PROF_DIR"]}`]
           : []),
+        // BENCH_HOST_NODE_FLAGS="--trace-gc": more node flags for every host process.
+        ...(process.env["BENCH_HOST_NODE_FLAGS"]?.split(" ").filter((f) => f !== "") ?? []),
       ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
