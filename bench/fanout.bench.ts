@@ -12,10 +12,13 @@
  * Each side's CPU per notification (per session) is reported too, from `process.cpuUsage()`:
  * the host process's, and this process's (the clients'). Both pairs' clients are the SDK v2
  * `Client`, whose checks cost more per notification than either host (so the rate is mostly
- * the clients'); the host rows show what the host alone does.
+ * the clients'); the host rows show what the host alone does. The floor row
+ * (`fanout-floor.ts`) is the MCP layer alone, the same servers and clients in memory: what
+ * any pair built on the SDK's `McpServer` and `Client` spends per notification before HTTP.
  */
 import { type BenchClient, connectBenchClient, type WireKind } from "./e2e-clients.js";
-import { withTimeout } from "./e2e-measure.js";
+import { median, withTimeout } from "./e2e-measure.js";
+import { mcpLayerFanOut } from "./fanout-floor.js";
 import { type HostProcess, hostTarget, startHostProcess } from "./host-process.js";
 import type { PartResult, ResultRow } from "./types.js";
 
@@ -108,8 +111,20 @@ async function measure(kind: "ours" | "sdk", wire: WireKind): Promise<RunResult[
   }
 }
 
+/** Host + clients: what a pair spends per notification. */
+const pairUs = (r: RunResult) => r.hostUs + r.clientUs;
+
+/** The goal in CPU terms (each pair is CPU-bound), against the floor, as e2e does. */
+function goalNote(label: string, sdk: RunResult[], ours: RunResult[], floor: number[]): string {
+  const us = (v: number) => `${v.toFixed(1)} µs`;
+  return `${label}: 2x the SDK pair needs ≤ ${us(median(sdk.map(pairUs)) / 2)} per notification (host + clients); the MCP layer alone costs ${us(median(floor))}; ours ${us(median(ours.map(pairUs)))}`;
+}
+
 export async function run(): Promise<PartResult> {
   const rows: ResultRow[] = [];
+  const goalNotes: string[] = [];
+  // The floor first: in this process, before any host or client is up.
+  const floor = await mcpLayerFanOut(SESSIONS, PER_SESSION, RUNS);
   for (const [wire, label] of [
     ["sse", "legacy SSE"],
     ["streamable-http", "Streamable HTTP"],
@@ -140,7 +155,15 @@ export async function run(): Promise<PartResult> {
         ours: of(ours, "clientUs"),
         sdk: of(sdk, "clientUs"),
       },
+      {
+        row: `${label}: MCP layer alone (in memory), CPU per notification`,
+        metric: "µs",
+        better: "lower",
+        ours: floor,
+        sdk: sdk.map(pairUs),
+      },
     );
+    goalNotes.push(goalNote(label, sdk, ours, floor));
   }
   return {
     rows,
@@ -148,6 +171,8 @@ export async function run(): Promise<PartResult> {
       `${RUNS} runs after a warm-up; per run ${SESSIONS} sessions × ${PER_SESSION} notifications = ${SESSIONS * PER_SESSION}`,
       "host in a child process, the clients (one SDK v2 Client per session) in the bench process",
       "CPU per notification: user + system time of the host process / of the bench process (the clients) during a run",
+      "MCP layer alone: the bench's McpServer and an SDK v2 Client per session in the bench process over InMemoryTransport, no HTTP (its ratio is to the SDK pair's host + clients)",
+      ...goalNotes,
     ],
   };
 }
