@@ -8,6 +8,7 @@
  * initialized, then quiet. RSS is read in the host after a full GC, before and after.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { median } from "./e2e-measure.js";
 import { type HostKind, startHostProcess } from "./host-process.js";
 import { openRawSessions } from "./raw-sessions.js";
 import type { PartResult } from "./types.js";
@@ -37,6 +38,12 @@ async function perSessionKiB(kind: HostKind): Promise<number> {
   }
 }
 
+/** The goal in KiB, against the floor (a session cannot cost less than its raw socket). */
+function goalNote(values: Record<HostKind, number[]>): string {
+  const kib = (v: number) => `${v.toFixed(1)} KiB`;
+  return `a third of the SDK's RSS is ${kib(median(values.sdk) / 3)} per session; the raw node:http floor ${kib(median(values.raw))}; ours ${kib(median(values.ours))}`;
+}
+
 export async function run(): Promise<PartResult> {
   const values: Record<HostKind, number[]> = { ours: [], sdk: [], raw: [] };
   for (let r = 0; r < RUNS; r++) {
@@ -64,6 +71,7 @@ export async function run(): Promise<PartResult> {
     notes: [
       `${RUNS} runs, a fresh host process each; RSS after GC, (after - before) / ${SESSIONS}`,
       "BENCH_IDLE_SESSIONS=10000 for the issue's count (needs ~2x the time and file descriptors)",
+      goalNote(values),
     ],
   };
 }
