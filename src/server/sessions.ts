@@ -175,10 +175,14 @@ export class SessionManager {
     });
     session.handshake = watch;
     const transport = session.transport;
-    const send = transport.send.bind(transport);
+    const send = transport.send;
     transport.send = (message, options) => {
-      session.handshake?.fromServer(message);
-      return send(message, options);
+      const current = session.handshake;
+      // The watch is done (dropped by `noteClientMessages`): from now on sends go straight to
+      // the transport, not through this closure for every message of the session's life.
+      if (current === undefined) transport.send = send;
+      else current.fromServer(message);
+      return send.call(transport, message, options);
     };
   }
 
