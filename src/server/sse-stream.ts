@@ -1,5 +1,5 @@
 import { McpSseError } from "../errors.js";
-import { encodeComment, encodeEvent } from "../sse/encoder.js";
+import { encodeComment, encodeDataEvent, encodeEvent } from "../sse/encoder.js";
 import type { SseFrame } from "../sse/types.js";
 import { findNativeBytes, utf8Length } from "../sse/utf8.js";
 
@@ -96,9 +96,12 @@ export class SseStream {
   #error: Error | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #options: SseStreamOptions;
+  /** `maxBufferedBytes` resolved once (read for every frame). */
+  readonly #maxBufferedBytes: number;
 
   constructor(options: SseStreamOptions = {}) {
     this.#options = options;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     if (options.keepAlive !== undefined) {
       options.keepAlive.add(this);
       return;
@@ -153,6 +156,13 @@ export class SseStream {
   /** Write one event. Returns false when the stream is closed (or just closed as too slow). */
   write(frame: SseFrame): boolean {
     const text = encodeEvent(frame); // a bad frame throws, open or not
+    if (this.#closed) return false;
+    return this.#enqueueText(text);
+  }
+
+  /** Write the event `{ id, event, data }` (`event` may be absent); same result as `write`. */
+  writeEvent(id: string, event: string | undefined, data: string): boolean {
+    const text = encodeDataEvent(id, event, data); // a bad field throws, open or not
     if (this.#closed) return false;
     return this.#enqueueText(text);
   }
@@ -213,7 +223,7 @@ export class SseStream {
    * an empty buffer; otherwise the client is too slow, and is disconnected here.
    */
   #fits(byteLength: number): boolean {
-    const max = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const max = this.#maxBufferedBytes;
     const queued = this.#sink ? this.#sink.writableLength : this.#pendingBytes;
     if (max > 0 && queued > 0 && queued + byteLength > max) {
       this.#slowClient(max);

@@ -2,12 +2,12 @@ import type { EventLogEntry, ReadAfterResult } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import type { SseStream } from "./sse-stream.js";
 
-/** The SSE frame of a logged event: every event carries its id. */
-export function frameOf(entry: EventLogEntry): { id: string; event?: string; data: string } {
+/** Write a logged event to `stream`: every event carries its id. */
+function writeEntry(stream: SseStream, entry: EventLogEntry): boolean {
   // A priming event (empty data, 2025-11-25) carries only an id, as the SDK writes it.
   return entry.data === ""
-    ? { id: entry.id, data: "" }
-    : { id: entry.id, event: "message", data: entry.data };
+    ? stream.writeEvent(entry.id, undefined, "")
+    : stream.writeEvent(entry.id, "message", entry.data);
 }
 
 /**
@@ -148,7 +148,7 @@ export class StreamSlot implements Slot {
     // Sequence numbers only grow: an entry at or below the last written one is a duplicate.
     if (!stream || entry.seq <= this.#lastSeq) return false;
     this.#lastSeq = entry.seq;
-    return stream.write(frameOf(entry));
+    return writeEntry(stream, entry);
   }
 }
 

@@ -51,6 +51,21 @@ export function encodeEvent(frame: SseFrame): string {
   return out + "\n";
 }
 
+/**
+ * Encode the event `{ id, event, data }` (`event` may be absent): the text `encodeEvent` makes
+ * of that frame, with the same checks, built without a frame object. For the per-message path
+ * (every message a server sends is such an event: a logged event has an id and data).
+ */
+export function encodeDataEvent(id: string, event: string | undefined, data: string): string {
+  checkField("id", id);
+  if (event !== undefined) checkField("event", event);
+  if (data.indexOf("\n") !== -1 || data.indexOf("\r") !== -1)
+    return encodeEvent(event === undefined ? { id, data } : { id, event, data });
+  return event === undefined
+    ? `id: ${id}\ndata: ${data}\n\n`
+    : `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+}
+
 /** Encode a comment (used for keep-alives). Multi-line text becomes several comment lines. */
 export function encodeComment(text = ""): string {
   let out = "";

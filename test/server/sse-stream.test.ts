@@ -7,6 +7,7 @@ import {
   SseStream,
   sseStreamOf,
 } from "../../src/server/sse-stream.js";
+import { encodeEvent } from "../../src/sse/encoder.js";
 
 /** A sink that records what it is given; `unread` stands for what the socket holds. */
 function recordingSink() {
@@ -171,6 +172,46 @@ describe("SseStream written to a sink (the node adapter's socket path)", () => {
     assert.equal(s.write({ id: "s:2", data: "é".repeat(70) }), false);
     assert.equal(sink.destroyed.length, 1);
     assert.equal(texts.length, 2, "the frame over the bound was not written");
+  });
+
+  test("writeEvent gives a text sink the frame encodeEvent makes, with its exact UTF-8 size", () => {
+    const texts: Array<{ text: string; byteLength: number }> = [];
+    const s = new SseStream({ keepAliveMs: 0 });
+    s.attachSink({
+      ...recordingSink(),
+      writableLength: 0,
+      writeText(text: string, byteLength: number) {
+        texts.push({ text, byteLength });
+      },
+    });
+    // Non-ASCII in every field, line breaks in data, a lone surrogate: each frame's size is
+    // checked against the encoded text's own UTF-8 size (it frames the HTTP chunk).
+    const cases: Array<[string, string | undefined, string]> = [
+      ["s:1", "message", '{"t":"é ✓ 😀"}'],
+      ["sé:2", "évent", "a\r\nb✓\rc\n😀"],
+      ["s:3", undefined, "lone \ud800 surrogate\n"],
+      ["s:4", undefined, ""],
+    ];
+    for (const [id, event, data] of cases) assert.equal(s.writeEvent(id, event, data), true);
+    assert.deepEqual(
+      texts.map((t) => t.text),
+      cases.map(([id, event, data]) =>
+        encodeEvent(event === undefined ? { id, data } : { id, event, data }),
+      ),
+    );
+    for (const { text, byteLength } of texts) assert.equal(byteLength, Buffer.byteLength(text));
+    s.close();
+    assert.equal(s.writeEvent("s:5", "message", "{}"), false, "closed");
+  });
+
+  test("writeEvent checks its fields as write does, and reaches a bytes-only sink as bytes", () => {
+    const sink = recordingSink();
+    const s = new SseStream({ keepAliveMs: 0 });
+    s.attachSink(sink);
+    assert.throws(() => s.writeEvent("s:1\n", "message", "{}"), /SSE "id" field/);
+    assert.throws(() => s.writeEvent("s:1", "a\rb", "{}"), /SSE "event" field/);
+    assert.equal(s.writeEvent("s:1", "message", "{}"), true);
+    assert.equal(sink.text(), "id: s:1\nevent: message\ndata: {}\n\n");
   });
 
   test("sseStreamOf finds the stream behind an unread body, and not once it is read", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isMcpSseError } from "../../src/errors.js";
-import { encodeComment, encodeEvent } from "../../src/sse/encoder.js";
+import { encodeComment, encodeDataEvent, encodeEvent } from "../../src/sse/encoder.js";
 import { createParser } from "../../src/sse/parser.js";
 import type { SseEvent } from "../../src/sse/types.js";
 
@@ -101,5 +101,22 @@ describe("sse encoder", () => {
         ["b", "1"],
       ],
     );
+  });
+
+  it("encodeDataEvent makes encodeEvent's text of { id, event, data } and checks the same fields", () => {
+    for (const [id, event, data] of [
+      ["s:1", "message", '{"a":1}'],
+      ["s:2", undefined, ""],
+      ["s:3", "message", "a\r\nb\rc\n"],
+      ["é:4", "ünïcode", "✓ 😀"],
+    ] as const) {
+      assert.equal(
+        encodeDataEvent(id, event, data),
+        encodeEvent(event === undefined ? { id, data } : { id, event, data }),
+      );
+    }
+    assertInvalidField(() => encodeDataEvent("a\nb", "message", "{}"), "id");
+    assertInvalidField(() => encodeDataEvent("a\0b", undefined, "{}"), "id");
+    assertInvalidField(() => encodeDataEvent("1", "a\rb", "{}"), "event");
   });
 });
