@@ -81,7 +81,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     createMemoryBackend({
       ...(options.eventLogSize !== undefined ? { eventLogSize: options.eventLogSize } : {}),
       ...(options.eventLogBytes !== undefined ? { eventLogBytes: options.eventLogBytes } : {}),
-      onEvict: (_id, n) => metrics.queueDrops.inc({ reason: "event_log_full" }, n),
+      onEvict: (_id, n) => metrics.count.evicted(n),
     });
   const sessions = new SessionManager({
     backend,

@@ -12,6 +12,8 @@ export type MessageTransport = SessionTransportKind | "stateless";
 export interface MessageCounts {
   in(transport: MessageTransport): void;
   out(transport: MessageTransport): void;
+  /** `n` events evicted from a bounded event log (folded into `queueDrops`, `event_log_full`). */
+  evicted(n: number): void;
 }
 
 /** Prometheus metrics of one handler, in its own `Registry` (two handlers never collide). */
@@ -55,6 +57,8 @@ export function createServerMetrics(): ServerMetrics {
   const registers = [registry];
   const pendingIn = pendingCounts();
   const pendingOut = pendingCounts();
+  // Once a session's log is full, every message it sends evicts one: counted like a message.
+  let pendingEvicted = 0;
   return {
     registry,
     count: {
@@ -63,6 +67,9 @@ export function createServerMetrics(): ServerMetrics {
       },
       out: (transport) => {
         pendingOut[transport]++;
+      },
+      evicted: (n) => {
+        pendingEvicted += n;
       },
     },
     sessions: new Gauge({
@@ -114,6 +121,11 @@ export function createServerMetrics(): ServerMetrics {
       help: "Events dropped: evicted from a bounded event log",
       labelNames: ["reason"],
       registers,
+      collect(this: Counter<"reason">): void {
+        if (pendingEvicted === 0) return;
+        this.inc({ reason: "event_log_full" }, pendingEvicted);
+        pendingEvicted = 0;
+      },
     }),
     slowClientDisconnects: new Counter({
       name: "mcp_sse_slow_client_disconnects_total",

@@ -39,3 +39,19 @@ test("a Prometheus scrape of the registry shows the counts", async () => {
     /^mcp_sse_messages_out_total\{transport="sse"\} 3$/m,
   );
 });
+
+test("count.evicted is folded into queue drops (event_log_full) when read or scraped", async () => {
+  const metrics = createServerMetrics();
+  metrics.count.evicted(2);
+  metrics.count.evicted(1);
+  const drops = await metrics.queueDrops.get();
+  assert.deepEqual(
+    drops.values.map((v) => [v.labels.reason, v.value]),
+    [["event_log_full", 3]],
+  );
+  metrics.count.evicted(4);
+  assert.match(
+    await metrics.registry.metrics(),
+    /^mcp_sse_queue_drops_total\{reason="event_log_full"\} 7$/m,
+  );
+});
