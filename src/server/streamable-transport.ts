@@ -12,6 +12,7 @@ import type { ServerMetrics } from "./metrics.js";
 import { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
+import { SSE_HEADERS } from "./sse-stream.js";
 import type { Slot } from "./stream-slot.js";
 import { REPLAY_GAP_CODE, replayOrGap, StreamSlot } from "./stream-slot.js";
 
@@ -29,6 +30,17 @@ export const DEFAULT_POLL_RETRY_MS = 1000;
  * (the oldest go first beyond this; the GET is then told of the gap).
  */
 export const MAX_UNDELIVERED_STANDALONE = 1000;
+/**
+ * Prefix of the key of a POST stream opened on the session's own replica (`post:<n>`, n
+ * counting per session). A POST held by another replica gets `post:<uuid>` there
+ * (forward.ts): the two never meet, and a key only has to be unique within its session.
+ */
+const LOCAL_POST_KEY = "post:";
+const LOCAL_POST_KEY_PATTERN = /^post:\d{1,15}$/;
+/** Completion markers kept for POST streams held by other replicas (see `#complete`). */
+const MAX_REMOTE_COMPLETE = 1000;
+/** What `send` returns once the message is logged and delivered synchronously. */
+const SENT: Promise<void> = Promise.resolve();
 
 export interface StreamableTransportDeps {
   backend: ServerBackend;
@@ -61,8 +73,16 @@ export class StreamableSessionTransport implements SessionTransport {
   /** Each logical stream's connection: here (`StreamSlot`) or on another replica (`RemoteSlot`). */
   readonly #slots = new Map<string, Slot>();
   readonly #requestStream = new Map<RequestId, string>();
-  readonly #unanswered = new Map<string, Set<RequestId>>();
-  /** POST streams whose every request was answered: resuming one replays then ends. */
+  /** Per open POST stream, how many of its requests are still unanswered. */
+  readonly #unanswered = new Map<string, number>();
+  /** POST streams opened here so far: numbers their keys. */
+  #localPosts = 0;
+  /** `extra.closeStandaloneSSEStream` of every polling request: one closure per session. */
+  readonly #closeStandalone = (): boolean => this.closeStandaloneStream();
+  /**
+   * POST streams held by another replica whose every request was answered: resuming one
+   * replays then ends. One opened here needs no marker (`#isComplete`).
+   */
   readonly #complete = new Set<string>();
   /**
    * Standalone-stream messages sent while no `GET /mcp` was attached. A server request
@@ -74,9 +94,18 @@ export class StreamableSessionTransport implements SessionTransport {
   #undeliveredDropped = 0;
   #closed = false;
 
+  /**
+   * The head of every answer that is this session's stream (200): made once, not per POST.
+   * Read only (node's `writeHead` and a web `Response` copy it).
+   */
+  readonly streamHeaders: Readonly<Record<string, string>>;
+  /** `release`, bound once: the `onClose` of each stream opened for this session. */
+  readonly releaseStream = (stream: SseStream): void => this.release(stream);
+
   constructor(sessionId: string, deps: StreamableTransportDeps) {
     this.sessionId = sessionId;
     this.#deps = deps;
+    this.streamHeaders = Object.freeze({ ...SSE_HEADERS, "mcp-session-id": sessionId });
   }
 
   async start(): Promise<void> {}
@@ -102,23 +131,24 @@ export class StreamableSessionTransport implements SessionTransport {
     if (key !== undefined) this.#answered(key, id);
   }
 
-  /** A POST carrying requests: its responses (and related messages) go to `stream`. */
-  async openRequestStream(
+  /**
+   * A POST carrying requests: its responses (and related messages) go to `stream`. Done
+   * before returning (`undefined`) with a backend that appends at once (`appendNow`: memory,
+   * Redis on the owner); else the promise of the priming event's append.
+   */
+  openRequestStream(
     messages: JSONRPCMessage[],
     stream: SseStream,
     extra: MessageExtraInfo,
-  ): Promise<void> {
-    if (this.#closedStream(stream)) return;
-    const key = `post:${crypto.randomUUID()}`;
-    const slot = this.#localSlot(key);
-    await slot.attach(
-      stream,
-      () => {},
-      async () => [],
-    );
+  ): Promise<void> | undefined {
+    if (this.#closedStream(stream)) return undefined;
+    const key = LOCAL_POST_KEY + ++this.#localPosts;
+    // A new key: no slot to replace, nothing to replay.
+    const slot = new StreamSlot(stream);
+    this.#slots.set(key, slot);
     const primed = this.#primed();
     if (primed && this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
-    await this.#dispatchRequests(messages, key, slot, extra, primed);
+    return this.#dispatchRequests(messages, key, slot, extra, primed);
   }
 
   /**
@@ -144,37 +174,55 @@ export class StreamableSessionTransport implements SessionTransport {
     return (this.protocolVersion ?? "") >= PRIMING_SINCE;
   }
 
-  async #dispatchRequests(
+  /** Register the POST's requests, prime its stream, hand the messages on (see `openRequestStream`). */
+  #dispatchRequests(
     messages: JSONRPCMessage[],
     key: string,
     slot: Slot,
     extra: MessageExtraInfo,
     primed: boolean,
-  ): Promise<void> {
-    const pending = new Set<RequestId>();
+  ): Promise<void> | undefined {
+    let pending = 0;
     for (const m of messages) {
-      if (isRequestMessage(m)) {
-        pending.add(m.id);
+      // A request id twice in one batch is one pending request (its first answer ends it).
+      if (isRequestMessage(m) && this.#requestStream.get(m.id) !== key) {
+        pending++;
         this.#requestStream.set(m.id, key);
       }
     }
     this.#unanswered.set(key, pending);
-    if (primed) {
-      // Priming event: gives the client an id to resume this stream with, before any data.
-      slot.deliver(await this.#deps.backend.append(this.sessionId, key, ""));
+    if (!primed) {
+      this.#handOn(messages, extra, false);
+      return undefined;
     }
+    // Priming event: gives the client an id to resume this stream with, before any data.
+    const { backend } = this.#deps;
+    if (backend.appendNow !== undefined) {
+      slot.deliver(backend.appendNow(this.sessionId, key, ""));
+      this.#handOn(messages, extra, true);
+      return undefined;
+    }
+    return backend.append(this.sessionId, key, "").then((entry) => {
+      slot.deliver(entry);
+      this.#handOn(messages, extra, true);
+    });
+  }
+
+  #handOn(messages: JSONRPCMessage[], extra: MessageExtraInfo, primed: boolean): void {
     for (const m of messages) {
       this.#deps.metrics.count.in("streamable");
       // SSE polling (SEP-1699): a handler may end this stream mid-call (`ctx.http.closeSSE`)
       // and answer later; the client resumes with the priming id, so only primed streams.
-      const polling =
+      this.onmessage?.(
+        m,
         primed && isRequestMessage(m)
           ? {
+              ...extra,
               closeSSEStream: () => this.closeRequestStream(m.id),
-              closeStandaloneSSEStream: () => this.closeStandaloneStream(),
+              closeStandaloneSSEStream: this.#closeStandalone,
             }
-          : {};
-      this.onmessage?.(m, { ...extra, ...polling });
+          : extra,
+      );
       this.#settleCancelled(m);
     }
   }
@@ -247,7 +295,7 @@ export class StreamableSessionTransport implements SessionTransport {
           this.#deps.metrics.replayGaps.inc({ transport: "streamable" }),
         ),
     );
-    if (this.#complete.has(key)) {
+    if (this.#isComplete(key)) {
       slot.close();
       this.#slots.delete(key);
     }
@@ -264,7 +312,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * stream is complete (every request answered): the holder then ends it after the replay.
    */
   attachRemote(slot: RemoteSlot): boolean {
-    if (this.#closed || this.#complete.has(slot.key)) {
+    if (this.#closed || this.#isComplete(slot.key)) {
       slot.detach();
       return true;
     }
@@ -285,25 +333,45 @@ export class StreamableSessionTransport implements SessionTransport {
     this.#slots.delete(key);
   }
 
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (this.#closed) {
-      throw new McpSseError(
-        "SERVER_SESSION_CLOSED",
-        `Session ${this.sessionId} is closed; cannot send`,
-      );
+  /**
+   * Log `message` and deliver it on its stream. With `appendNow` all of it is done before
+   * returning (no promise made per message); else once the backend's append resolves.
+   */
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    try {
+      if (this.#closed) {
+        throw new McpSseError(
+          "SERVER_SESSION_CLOSED",
+          `Session ${this.sessionId} is closed; cannot send`,
+        );
+      }
+      // Structural, not a zod parse: our own server's messages, on every send (hot path).
+      const isResponse = isResponseMessage(message);
+      const relatedId = isResponse ? message.id : options?.relatedRequestId;
+      const key =
+        (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
+      const answered = isResponse && key !== STANDALONE_STREAM ? relatedId : undefined;
+      const { backend } = this.#deps;
+      const data = JSON.stringify(message);
+      if (backend.appendNow === undefined) {
+        return backend
+          .append(this.sessionId, key, data)
+          .then((entry) => this.#sent(entry, key, answered));
+      }
+      this.#sent(backend.appendNow(this.sessionId, key, data), key, answered);
+      return SENT;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // Structural, not a zod parse: our own server's messages, on every send (hot path).
-    const isResponse = isResponseMessage(message);
-    const relatedId = isResponse ? message.id : options?.relatedRequestId;
-    const key =
-      (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
-    const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
+  }
+
+  /** A logged message to its stream; `answered`: the request it answered. */
+  #sent(entry: EventLogEntry, key: string, answered: RequestId | undefined): void {
     this.#deps.metrics.count.out("streamable");
     const slot = this.#slots.get(key);
     if (key === STANDALONE_STREAM && !slot?.open) this.#keepUndelivered(entry);
     else slot?.deliver(entry);
-    if (isResponse && relatedId !== undefined && key !== STANDALONE_STREAM)
-      this.#answered(key, relatedId);
+    if (answered !== undefined) this.#answered(key, answered);
   }
 
   hasOpenStream(): boolean {
@@ -348,23 +416,35 @@ export class StreamableSessionTransport implements SessionTransport {
   #answered(key: string, id: RequestId): void {
     this.#requestStream.delete(id);
     const pending = this.#unanswered.get(key);
-    pending?.delete(id);
-    if (pending && pending.size === 0) {
+    if (pending === undefined) return;
+    if (pending > 1) this.#unanswered.set(key, pending - 1);
+    else {
       this.#unanswered.delete(key);
-      this.#complete.add(key);
       this.#slots.get(key)?.close();
       this.#slots.delete(key);
-      this.#trimComplete();
+      if (!LOCAL_POST_KEY_PATTERN.test(key)) this.#markComplete(key);
     }
   }
 
-  /** Completed-stream markers are only needed while their events can still be replayed. */
-  #trimComplete(): void {
-    while (this.#complete.size > 1000) {
-      const first = this.#complete.values().next().value;
-      if (first === undefined) break;
-      this.#complete.delete(first);
+  /**
+   * Whether POST stream `key` had every request answered. One opened here (`post:<n>`, n up
+   * to the count opened) is complete once it has no unanswered request left: no marker, no
+   * bound (a marker set forgot the oldest ones, whose resumption then stayed open).
+   */
+  #isComplete(key: string): boolean {
+    if (LOCAL_POST_KEY_PATTERN.test(key)) {
+      const n = Number(key.slice(LOCAL_POST_KEY.length));
+      return n <= this.#localPosts && !this.#unanswered.has(key);
     }
+    return this.#complete.has(key);
+  }
+
+  /** Markers are only needed while their events can still be replayed: the oldest go first. */
+  #markComplete(key: string): void {
+    this.#complete.add(key);
+    if (this.#complete.size <= MAX_REMOTE_COMPLETE) return;
+    const first = this.#complete.values().next().value;
+    if (first !== undefined) this.#complete.delete(first);
   }
 }
 
