@@ -5,19 +5,30 @@ import type {
   TransportSendOptions,
 } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
-import type { EventLogEntry, ReadAfterResult, ServerBackend } from "./backends/types.js";
+import type { EventLogEntry, ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import { isRequestMessage, isResponseMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
+import { PostStreams } from "./post-streams.js";
 import { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
 import { SSE_HEADERS } from "./sse-stream.js";
+import {
+  resumedStream,
+  STANDALONE_STREAM,
+  UndeliveredBuffer,
+  writeUndeliveredGap,
+} from "./standalone-stream.js";
 import type { Slot } from "./stream-slot.js";
-import { REPLAY_GAP_CODE, replayOrGap, StreamSlot } from "./stream-slot.js";
+import { replayOrGap, StreamSlot } from "./stream-slot.js";
 
-/** The logical stream of `GET /mcp` (server-initiated messages). */
-export const STANDALONE_STREAM = "get";
+export {
+  MAX_UNDELIVERED_STANDALONE,
+  resumedStream,
+  STANDALONE_STREAM,
+} from "./standalone-stream.js";
+
 /** First revision whose clients accept an empty-data priming event (SEP-1699). */
 const PRIMING_SINCE = "2025-11-25";
 /**
@@ -25,20 +36,6 @@ const PRIMING_SINCE = "2025-11-25";
  * when the host sets no `retryMs`: how soon the client comes back with `Last-Event-ID`.
  */
 export const DEFAULT_POLL_RETRY_MS = 1000;
-/**
- * Standalone-stream messages kept for the next `GET /mcp` while no client holds that stream
- * (the oldest go first beyond this; the GET is then told of the gap).
- */
-export const MAX_UNDELIVERED_STANDALONE = 1000;
-/**
- * Prefix of the key of a POST stream opened on the session's own replica (`post:<n>`, n
- * counting per session). A POST held by another replica gets `post:<uuid>` there
- * (forward.ts): the two never meet, and a key only has to be unique within its session.
- */
-const LOCAL_POST_KEY = "post:";
-const LOCAL_POST_KEY_PATTERN = /^post:\d{1,15}$/;
-/** Completion markers kept for POST streams held by other replicas (see `#complete`). */
-const MAX_REMOTE_COMPLETE = 1000;
 /** What `send` returns once the message is logged and delivered synchronously. */
 const SENT: Promise<void> = Promise.resolve();
 
@@ -72,26 +69,12 @@ export class StreamableSessionTransport implements SessionTransport {
   readonly #deps: StreamableTransportDeps;
   /** Each logical stream's connection: here (`StreamSlot`) or on another replica (`RemoteSlot`). */
   readonly #slots = new Map<string, Slot>();
-  readonly #requestStream = new Map<RequestId, string>();
-  /** Per open POST stream, how many of its requests are still unanswered. */
-  readonly #unanswered = new Map<string, number>();
-  /** POST streams opened here so far: numbers their keys. */
-  #localPosts = 0;
+  /** Which request is open on which POST stream; which POST streams are complete. */
+  readonly #posts = new PostStreams();
   /** `extra.closeStandaloneSSEStream` of every polling request: one closure per session. */
   readonly #closeStandalone = (): boolean => this.closeStandaloneStream();
-  /**
-   * POST streams held by another replica whose every request was answered: resuming one
-   * replays then ends. One opened here needs no marker (`#isComplete`).
-   */
-  readonly #complete = new Set<string>();
-  /**
-   * Standalone-stream messages sent while no `GET /mcp` was attached. A server request
-   * without a related request (the SDK v2 `ctx.mcpReq.elicitInput` sends one) goes to the
-   * standalone stream; a client opens that stream only after `initialized`, so without
-   * this it was logged and never delivered, and the tool waited forever.
-   */
-  #undelivered: EventLogEntry[] = [];
-  #undeliveredDropped = 0;
+  /** Standalone-stream messages sent while no `GET /mcp` was attached. */
+  readonly #undelivered = new UndeliveredBuffer();
   #closed = false;
 
   /**
@@ -127,7 +110,7 @@ export class StreamableSessionTransport implements SessionTransport {
     if (!("method" in m) || m.method !== "notifications/cancelled" || "id" in m) return;
     const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
     if (typeof id !== "string" && typeof id !== "number") return;
-    const key = this.#requestStream.get(id);
+    const key = this.#posts.streamOf(id);
     if (key !== undefined) this.#answered(key, id);
   }
 
@@ -142,7 +125,7 @@ export class StreamableSessionTransport implements SessionTransport {
     extra: MessageExtraInfo,
   ): Promise<void> | undefined {
     if (this.#closedStream(stream)) return undefined;
-    const key = LOCAL_POST_KEY + ++this.#localPosts;
+    const key = this.#posts.newLocalKey();
     // A new key: no slot to replace, nothing to replay.
     const slot = new StreamSlot(stream);
     this.#slots.set(key, slot);
@@ -182,15 +165,7 @@ export class StreamableSessionTransport implements SessionTransport {
     extra: MessageExtraInfo,
     primed: boolean,
   ): Promise<void> | undefined {
-    let pending = 0;
-    for (const m of messages) {
-      // A request id twice in one batch is one pending request (its first answer ends it).
-      if (isRequestMessage(m) && this.#requestStream.get(m.id) !== key) {
-        pending++;
-        this.#requestStream.set(m.id, key);
-      }
-    }
-    this.#unanswered.set(key, pending);
+    this.#posts.open(key, messages);
     if (!primed) {
       this.#handOn(messages, extra, false);
       return undefined;
@@ -233,7 +208,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * it resumes with `Last-Event-ID`. No-op once the request is answered or not connected.
    */
   closeRequestStream(id: RequestId): boolean {
-    const key = this.#requestStream.get(id);
+    const key = this.#posts.streamOf(id);
     if (key === undefined) return false;
     return this.#slots.get(key)?.disconnect(this.#pollRetryMs()) ?? false;
   }
@@ -249,7 +224,7 @@ export class StreamableSessionTransport implements SessionTransport {
    */
   async openStandalone(stream: SseStream): Promise<void> {
     if (this.#closedStream(stream)) return;
-    const { entries, dropped } = this.#takeUndelivered();
+    const { entries, dropped } = this.#undelivered.take();
     await this.#localSlot(STANDALONE_STREAM).attach(
       stream,
       () => {
@@ -257,21 +232,6 @@ export class StreamableSessionTransport implements SessionTransport {
       },
       async () => entries,
     );
-  }
-
-  #takeUndelivered(): { entries: EventLogEntry[]; dropped: number } {
-    const taken = { entries: this.#undelivered, dropped: this.#undeliveredDropped };
-    this.#undelivered = [];
-    this.#undeliveredDropped = 0;
-    return taken;
-  }
-
-  #keepUndelivered(entry: EventLogEntry): void {
-    this.#undelivered.push(entry);
-    if (this.#undelivered.length > MAX_UNDELIVERED_STANDALONE) {
-      this.#undelivered.shift();
-      this.#undeliveredDropped++;
-    }
   }
 
   /**
@@ -285,7 +245,7 @@ export class StreamableSessionTransport implements SessionTransport {
       await this.#deps.backend.readAfter(this.sessionId, lastSeq),
     );
     // The log replay carries what the standalone stream missed (undelivered included).
-    if (key === STANDALONE_STREAM) this.#takeUndelivered();
+    if (key === STANDALONE_STREAM) this.#undelivered.take();
     const slot = this.#localSlot(key);
     const replayed = await slot.attach(
       stream,
@@ -295,7 +255,7 @@ export class StreamableSessionTransport implements SessionTransport {
           this.#deps.metrics.replayGaps.inc({ transport: "streamable" }),
         ),
     );
-    if (this.#isComplete(key)) {
+    if (this.#posts.isComplete(key)) {
       slot.close();
       this.#slots.delete(key);
     }
@@ -312,7 +272,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * stream is complete (every request answered): the holder then ends it after the replay.
    */
   attachRemote(slot: RemoteSlot): boolean {
-    if (this.#closed || this.#isComplete(slot.key)) {
+    if (this.#closed || this.#posts.isComplete(slot.key)) {
       slot.detach();
       return true;
     }
@@ -320,7 +280,7 @@ export class StreamableSessionTransport implements SessionTransport {
     this.#slots.set(slot.key, slot);
     // The holder drops what its own log replay already wrote (by sequence number).
     if (slot.key === STANDALONE_STREAM) {
-      for (const entry of this.#takeUndelivered().entries) slot.deliver(entry);
+      for (const entry of this.#undelivered.take().entries) slot.deliver(entry);
     }
     return false;
   }
@@ -348,8 +308,7 @@ export class StreamableSessionTransport implements SessionTransport {
       // Structural, not a zod parse: our own server's messages, on every send (hot path).
       const isResponse = isResponseMessage(message);
       const relatedId = isResponse ? message.id : options?.relatedRequestId;
-      const key =
-        (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
+      const key = (relatedId !== undefined && this.#posts.streamOf(relatedId)) || STANDALONE_STREAM;
       const answered = isResponse && key !== STANDALONE_STREAM ? relatedId : undefined;
       const { backend } = this.#deps;
       const data = JSON.stringify(message);
@@ -369,7 +328,7 @@ export class StreamableSessionTransport implements SessionTransport {
   #sent(entry: EventLogEntry, key: string, answered: RequestId | undefined): void {
     this.#deps.metrics.count.out("streamable");
     const slot = this.#slots.get(key);
-    if (key === STANDALONE_STREAM && !slot?.open) this.#keepUndelivered(entry);
+    if (key === STANDALONE_STREAM && !slot?.open) this.#undelivered.keep(entry);
     else slot?.deliver(entry);
     if (answered !== undefined) this.#answered(key, answered);
   }
@@ -414,63 +373,8 @@ export class StreamableSessionTransport implements SessionTransport {
 
   /** The last response of a POST stream ends it (spec: the server closes the stream then). */
   #answered(key: string, id: RequestId): void {
-    this.#requestStream.delete(id);
-    const pending = this.#unanswered.get(key);
-    if (pending === undefined) return;
-    if (pending > 1) this.#unanswered.set(key, pending - 1);
-    else {
-      this.#unanswered.delete(key);
-      this.#slots.get(key)?.close();
-      this.#slots.delete(key);
-      if (!LOCAL_POST_KEY_PATTERN.test(key)) this.#markComplete(key);
-    }
+    if (!this.#posts.answered(key, id)) return;
+    this.#slots.get(key)?.close();
+    this.#slots.delete(key);
   }
-
-  /**
-   * Whether POST stream `key` had every request answered. One opened here (`post:<n>`, n up
-   * to the count opened) is complete once it has no unanswered request left: no marker, no
-   * bound (a marker set forgot the oldest ones, whose resumption then stayed open).
-   */
-  #isComplete(key: string): boolean {
-    if (LOCAL_POST_KEY_PATTERN.test(key)) {
-      const n = Number(key.slice(LOCAL_POST_KEY.length));
-      return n <= this.#localPosts && !this.#unanswered.has(key);
-    }
-    return this.#complete.has(key);
-  }
-
-  /** Markers are only needed while their events can still be replayed: the oldest go first. */
-  #markComplete(key: string): void {
-    this.#complete.add(key);
-    if (this.#complete.size <= MAX_REMOTE_COMPLETE) return;
-    const first = this.#complete.values().next().value;
-    if (first !== undefined) this.#complete.delete(first);
-  }
-}
-
-/**
- * Which logical stream a resumption continues, from the log read after its `Last-Event-ID`
- * (on whichever replica it lands). When the id's own entry is evicted, its stream is unknown:
- * the standalone one is resumed.
- */
-export function resumedStream(result: ReadAfterResult): { key: string; result: ReadAfterResult } {
-  if (result.ok) return { key: result.stream || STANDALONE_STREAM, result };
-  if (result.reason !== "evicted") return { key: STANDALONE_STREAM, result };
-  if (result.stream) return { key: result.stream, result };
-  return {
-    key: STANDALONE_STREAM,
-    result: { ...result, entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM) },
-  };
-}
-
-/** Tell a fresh standalone stream that messages sent before it were dropped (never silently). */
-function writeUndeliveredGap(stream: SseStream, sessionId: string, dropped: number): void {
-  stream.write({
-    event: "error",
-    data: JSON.stringify({
-      code: REPLAY_GAP_CODE,
-      message: `${dropped} server messages for session ${sessionId} were dropped while no GET stream was open (more than ${MAX_UNDELIVERED_STANDALONE} waited)`,
-      reason: "undelivered",
-    }),
-  });
 }
