@@ -41,6 +41,14 @@ export class StreamSlot implements Slot {
   /** Counts attaches: only the latest one flushes (see `attach`). */
   #generation = 0;
 
+  /**
+   * `stream`: a connection attached from the start, with nothing to replay (a POST's own
+   * stream): no `attach`, so no promise and no turn of the event loop per POST.
+   */
+  constructor(stream?: SseStream) {
+    this.#stream = stream;
+  }
+
   get stream(): SseStream | undefined {
     return this.#stream && !this.#stream.closed ? this.#stream : undefined;
   }

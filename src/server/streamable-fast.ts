@@ -74,16 +74,12 @@ export function createStreamableFastPost(
   const callerOf = caller;
 
   /** The session a plain POST is for, or `undefined`: the full pipeline answers. */
-  async function plainCase(head: StreamableFastHead): Promise<PlainCase | undefined> {
+  function plainSession(
+    head: StreamableFastHead,
+    sessionId: string,
+    principal: Principal | null,
+  ): PlainCase | undefined {
     const { headers } = head;
-    if (head.path !== deps.mcpPath || deps.closing()) return undefined;
-    const sessionId = single(headers["mcp-session-id"]);
-    if (!sessionId || !acceptHeaderAdmits(single(headers.accept), "text/event-stream"))
-      return undefined;
-    const version = single(headers["mcp-protocol-version"]);
-    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
-    const principal = await callerOf(headers);
-    if (principal === undefined) return undefined;
     const host = headers.host as string; // checked by callerOf
     const session = ctx.sessions.get(sessionId, "streamable", principal);
     if (!session) return undefined;
@@ -94,7 +90,11 @@ export function createStreamableFastPost(
   }
 
   return async (head, readBody) => {
-    const plain = await plainCase(head);
+    const sessionId = plainSessionId(deps, head);
+    if (sessionId === undefined) return undefined;
+    const principal = await callerOf(head.headers);
+    if (principal === undefined) return undefined;
+    const plain = plainSession(head, sessionId, principal);
     if (plain === undefined) return undefined;
     const bytes = await readBody(ctx.maxBodyBytes);
     if (bytes === null) {
@@ -105,25 +105,42 @@ export function createStreamableFastPost(
   };
 }
 
+/** The session id of a POST that may be plain (checked without awaiting anything), or `undefined`. */
+function plainSessionId(
+  deps: StreamableFastPostDeps,
+  head: StreamableFastHead,
+): string | undefined {
+  const { headers } = head;
+  if (head.path !== deps.mcpPath || deps.closing()) return undefined;
+  const sessionId = single(headers["mcp-session-id"]);
+  if (!sessionId || !acceptHeaderAdmits(single(headers.accept), "text/event-stream"))
+    return undefined;
+  const version = single(headers["mcp-protocol-version"]);
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
+  return sessionId;
+}
+
 interface PlainCase {
   host: string;
   session: LocalSession;
   principal: Principal | null;
 }
 
-/** The body read (`undefined`: past the bound): its messages to the transport, or a refusal. */
-async function answer(
+/**
+ * The body read (`undefined`: past the bound): its messages to the transport, or a refusal.
+ * The answer itself when the transport answered at once (see `postToTransport`).
+ */
+function answer(
   deps: StreamableFastPostDeps,
   head: StreamableFastHead,
   { host, session, principal }: PlainCase,
   bytes: Uint8Array | undefined,
-): Promise<PostAnswer | Response> {
+): PostAnswer | Response | Promise<PostAnswer | Response> {
   const { ctx } = deps;
   const body =
     bytes === undefined ? tooLarge(ctx.maxBodyBytes) : parseJsonRpcBytes(bytes, ctx.maxJsonDepth);
   if (!body.ok) return refuse(deps, head, body.response);
-  if (body.messages.some((m) => isInitializeMessage(m)))
-    return refuse(deps, head, initializeNotAlone());
+  if (body.messages.some(isInitializeMessage)) return refuse(deps, head, initializeNotAlone());
   ctx.sessions.noteClientMessages(session, body.messages);
   const authInfo = authInfoOf(principal);
   // Never the raw request: its Authorization header is the bearer token itself.
@@ -133,7 +150,9 @@ async function answer(
   const extra: MessageExtraInfo = authInfo ? { request, authInfo } : { request };
   const transport = session.transport as StreamableSessionTransport;
   try {
-    return await postToTransport(ctx, transport, body.messages, extra);
+    const answered = postToTransport(ctx, transport, body.messages, extra);
+    if (!(answered instanceof Promise)) return answered;
+    return answered.catch((error: unknown) => deps.internalError(error, logHead(head)));
   } catch (error) {
     return deps.internalError(error, logHead(head));
   }

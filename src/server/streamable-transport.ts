@@ -5,18 +5,30 @@ import type {
   TransportSendOptions,
 } from "@modelcontextprotocol/server";
 import { McpSseError } from "../errors.js";
-import type { EventLogEntry, ReadAfterResult, ServerBackend } from "./backends/types.js";
+import type { EventLogEntry, ServerBackend } from "./backends/types.js";
 import { formatEventId } from "./backends/types.js";
 import { isRequestMessage, isResponseMessage } from "./body.js";
 import type { ServerMetrics } from "./metrics.js";
+import { PostStreams } from "./post-streams.js";
 import { RemoteSlot } from "./remote-slot.js";
 import type { SessionTransport } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
+import { SSE_HEADERS } from "./sse-stream.js";
+import {
+  resumedStream,
+  STANDALONE_STREAM,
+  UndeliveredBuffer,
+  writeUndeliveredGap,
+} from "./standalone-stream.js";
 import type { Slot } from "./stream-slot.js";
-import { REPLAY_GAP_CODE, replayOrGap, StreamSlot } from "./stream-slot.js";
+import { replayOrGap, StreamSlot } from "./stream-slot.js";
 
-/** The logical stream of `GET /mcp` (server-initiated messages). */
-export const STANDALONE_STREAM = "get";
+export {
+  MAX_UNDELIVERED_STANDALONE,
+  resumedStream,
+  STANDALONE_STREAM,
+} from "./standalone-stream.js";
+
 /** First revision whose clients accept an empty-data priming event (SEP-1699). */
 const PRIMING_SINCE = "2025-11-25";
 /**
@@ -24,11 +36,8 @@ const PRIMING_SINCE = "2025-11-25";
  * when the host sets no `retryMs`: how soon the client comes back with `Last-Event-ID`.
  */
 export const DEFAULT_POLL_RETRY_MS = 1000;
-/**
- * Standalone-stream messages kept for the next `GET /mcp` while no client holds that stream
- * (the oldest go first beyond this; the GET is then told of the gap).
- */
-export const MAX_UNDELIVERED_STANDALONE = 1000;
+/** What `send` returns once the message is logged and delivered synchronously. */
+const SENT: Promise<void> = Promise.resolve();
 
 export interface StreamableTransportDeps {
   backend: ServerBackend;
@@ -60,23 +69,26 @@ export class StreamableSessionTransport implements SessionTransport {
   readonly #deps: StreamableTransportDeps;
   /** Each logical stream's connection: here (`StreamSlot`) or on another replica (`RemoteSlot`). */
   readonly #slots = new Map<string, Slot>();
-  readonly #requestStream = new Map<RequestId, string>();
-  readonly #unanswered = new Map<string, Set<RequestId>>();
-  /** POST streams whose every request was answered: resuming one replays then ends. */
-  readonly #complete = new Set<string>();
-  /**
-   * Standalone-stream messages sent while no `GET /mcp` was attached. A server request
-   * without a related request (the SDK v2 `ctx.mcpReq.elicitInput` sends one) goes to the
-   * standalone stream; a client opens that stream only after `initialized`, so without
-   * this it was logged and never delivered, and the tool waited forever.
-   */
-  #undelivered: EventLogEntry[] = [];
-  #undeliveredDropped = 0;
+  /** Which request is open on which POST stream; which POST streams are complete. */
+  readonly #posts = new PostStreams();
+  /** `extra.closeStandaloneSSEStream` of every polling request: one closure per session. */
+  readonly #closeStandalone = (): boolean => this.closeStandaloneStream();
+  /** Standalone-stream messages sent while no `GET /mcp` was attached. */
+  readonly #undelivered = new UndeliveredBuffer();
   #closed = false;
+
+  /**
+   * The head of every answer that is this session's stream (200): made once, not per POST.
+   * Read only (node's `writeHead` and a web `Response` copy it).
+   */
+  readonly streamHeaders: Readonly<Record<string, string>>;
+  /** `release`, bound once: the `onClose` of each stream opened for this session. */
+  readonly releaseStream = (stream: SseStream): void => this.release(stream);
 
   constructor(sessionId: string, deps: StreamableTransportDeps) {
     this.sessionId = sessionId;
     this.#deps = deps;
+    this.streamHeaders = Object.freeze({ ...SSE_HEADERS, "mcp-session-id": sessionId });
   }
 
   async start(): Promise<void> {}
@@ -98,27 +110,28 @@ export class StreamableSessionTransport implements SessionTransport {
     if (!("method" in m) || m.method !== "notifications/cancelled" || "id" in m) return;
     const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
     if (typeof id !== "string" && typeof id !== "number") return;
-    const key = this.#requestStream.get(id);
+    const key = this.#posts.streamOf(id);
     if (key !== undefined) this.#answered(key, id);
   }
 
-  /** A POST carrying requests: its responses (and related messages) go to `stream`. */
-  async openRequestStream(
+  /**
+   * A POST carrying requests: its responses (and related messages) go to `stream`. Done
+   * before returning (`undefined`) with a backend that appends at once (`appendNow`: memory,
+   * Redis on the owner); else the promise of the priming event's append.
+   */
+  openRequestStream(
     messages: JSONRPCMessage[],
     stream: SseStream,
     extra: MessageExtraInfo,
-  ): Promise<void> {
-    if (this.#closedStream(stream)) return;
-    const key = `post:${crypto.randomUUID()}`;
-    const slot = this.#localSlot(key);
-    await slot.attach(
-      stream,
-      () => {},
-      async () => [],
-    );
+  ): Promise<void> | undefined {
+    if (this.#closedStream(stream)) return undefined;
+    const key = this.#posts.newLocalKey();
+    // A new key: no slot to replace, nothing to replay.
+    const slot = new StreamSlot(stream);
+    this.#slots.set(key, slot);
     const primed = this.#primed();
     if (primed && this.#deps.retryMs !== undefined) stream.write({ retry: this.#deps.retryMs });
-    await this.#dispatchRequests(messages, key, slot, extra, primed);
+    return this.#dispatchRequests(messages, key, slot, extra, primed);
   }
 
   /**
@@ -144,37 +157,47 @@ export class StreamableSessionTransport implements SessionTransport {
     return (this.protocolVersion ?? "") >= PRIMING_SINCE;
   }
 
-  async #dispatchRequests(
+  /** Register the POST's requests, prime its stream, hand the messages on (see `openRequestStream`). */
+  #dispatchRequests(
     messages: JSONRPCMessage[],
     key: string,
     slot: Slot,
     extra: MessageExtraInfo,
     primed: boolean,
-  ): Promise<void> {
-    const pending = new Set<RequestId>();
-    for (const m of messages) {
-      if (isRequestMessage(m)) {
-        pending.add(m.id);
-        this.#requestStream.set(m.id, key);
-      }
+  ): Promise<void> | undefined {
+    this.#posts.open(key, messages);
+    if (!primed) {
+      this.#handOn(messages, extra, false);
+      return undefined;
     }
-    this.#unanswered.set(key, pending);
-    if (primed) {
-      // Priming event: gives the client an id to resume this stream with, before any data.
-      slot.deliver(await this.#deps.backend.append(this.sessionId, key, ""));
+    // Priming event: gives the client an id to resume this stream with, before any data.
+    const { backend } = this.#deps;
+    if (backend.appendNow !== undefined) {
+      slot.deliver(backend.appendNow(this.sessionId, key, ""));
+      this.#handOn(messages, extra, true);
+      return undefined;
     }
+    return backend.append(this.sessionId, key, "").then((entry) => {
+      slot.deliver(entry);
+      this.#handOn(messages, extra, true);
+    });
+  }
+
+  #handOn(messages: JSONRPCMessage[], extra: MessageExtraInfo, primed: boolean): void {
     for (const m of messages) {
       this.#deps.metrics.count.in("streamable");
       // SSE polling (SEP-1699): a handler may end this stream mid-call (`ctx.http.closeSSE`)
       // and answer later; the client resumes with the priming id, so only primed streams.
-      const polling =
+      this.onmessage?.(
+        m,
         primed && isRequestMessage(m)
           ? {
+              ...extra,
               closeSSEStream: () => this.closeRequestStream(m.id),
-              closeStandaloneSSEStream: () => this.closeStandaloneStream(),
+              closeStandaloneSSEStream: this.#closeStandalone,
             }
-          : {};
-      this.onmessage?.(m, { ...extra, ...polling });
+          : extra,
+      );
       this.#settleCancelled(m);
     }
   }
@@ -185,7 +208,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * it resumes with `Last-Event-ID`. No-op once the request is answered or not connected.
    */
   closeRequestStream(id: RequestId): boolean {
-    const key = this.#requestStream.get(id);
+    const key = this.#posts.streamOf(id);
     if (key === undefined) return false;
     return this.#slots.get(key)?.disconnect(this.#pollRetryMs()) ?? false;
   }
@@ -201,7 +224,7 @@ export class StreamableSessionTransport implements SessionTransport {
    */
   async openStandalone(stream: SseStream): Promise<void> {
     if (this.#closedStream(stream)) return;
-    const { entries, dropped } = this.#takeUndelivered();
+    const { entries, dropped } = this.#undelivered.take();
     await this.#localSlot(STANDALONE_STREAM).attach(
       stream,
       () => {
@@ -209,21 +232,6 @@ export class StreamableSessionTransport implements SessionTransport {
       },
       async () => entries,
     );
-  }
-
-  #takeUndelivered(): { entries: EventLogEntry[]; dropped: number } {
-    const taken = { entries: this.#undelivered, dropped: this.#undeliveredDropped };
-    this.#undelivered = [];
-    this.#undeliveredDropped = 0;
-    return taken;
-  }
-
-  #keepUndelivered(entry: EventLogEntry): void {
-    this.#undelivered.push(entry);
-    if (this.#undelivered.length > MAX_UNDELIVERED_STANDALONE) {
-      this.#undelivered.shift();
-      this.#undeliveredDropped++;
-    }
   }
 
   /**
@@ -237,7 +245,7 @@ export class StreamableSessionTransport implements SessionTransport {
       await this.#deps.backend.readAfter(this.sessionId, lastSeq),
     );
     // The log replay carries what the standalone stream missed (undelivered included).
-    if (key === STANDALONE_STREAM) this.#takeUndelivered();
+    if (key === STANDALONE_STREAM) this.#undelivered.take();
     const slot = this.#localSlot(key);
     const replayed = await slot.attach(
       stream,
@@ -247,7 +255,7 @@ export class StreamableSessionTransport implements SessionTransport {
           this.#deps.metrics.replayGaps.inc({ transport: "streamable" }),
         ),
     );
-    if (this.#complete.has(key)) {
+    if (this.#posts.isComplete(key)) {
       slot.close();
       this.#slots.delete(key);
     }
@@ -264,7 +272,7 @@ export class StreamableSessionTransport implements SessionTransport {
    * stream is complete (every request answered): the holder then ends it after the replay.
    */
   attachRemote(slot: RemoteSlot): boolean {
-    if (this.#closed || this.#complete.has(slot.key)) {
+    if (this.#closed || this.#posts.isComplete(slot.key)) {
       slot.detach();
       return true;
     }
@@ -272,7 +280,7 @@ export class StreamableSessionTransport implements SessionTransport {
     this.#slots.set(slot.key, slot);
     // The holder drops what its own log replay already wrote (by sequence number).
     if (slot.key === STANDALONE_STREAM) {
-      for (const entry of this.#takeUndelivered().entries) slot.deliver(entry);
+      for (const entry of this.#undelivered.take().entries) slot.deliver(entry);
     }
     return false;
   }
@@ -285,25 +293,44 @@ export class StreamableSessionTransport implements SessionTransport {
     this.#slots.delete(key);
   }
 
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (this.#closed) {
-      throw new McpSseError(
-        "SERVER_SESSION_CLOSED",
-        `Session ${this.sessionId} is closed; cannot send`,
-      );
+  /**
+   * Log `message` and deliver it on its stream. With `appendNow` all of it is done before
+   * returning (no promise made per message); else once the backend's append resolves.
+   */
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    try {
+      if (this.#closed) {
+        throw new McpSseError(
+          "SERVER_SESSION_CLOSED",
+          `Session ${this.sessionId} is closed; cannot send`,
+        );
+      }
+      // Structural, not a zod parse: our own server's messages, on every send (hot path).
+      const isResponse = isResponseMessage(message);
+      const relatedId = isResponse ? message.id : options?.relatedRequestId;
+      const key = (relatedId !== undefined && this.#posts.streamOf(relatedId)) || STANDALONE_STREAM;
+      const answered = isResponse && key !== STANDALONE_STREAM ? relatedId : undefined;
+      const { backend } = this.#deps;
+      const data = JSON.stringify(message);
+      if (backend.appendNow === undefined) {
+        return backend
+          .append(this.sessionId, key, data)
+          .then((entry) => this.#sent(entry, key, answered));
+      }
+      this.#sent(backend.appendNow(this.sessionId, key, data), key, answered);
+      return SENT;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // Structural, not a zod parse: our own server's messages, on every send (hot path).
-    const isResponse = isResponseMessage(message);
-    const relatedId = isResponse ? message.id : options?.relatedRequestId;
-    const key =
-      (relatedId !== undefined && this.#requestStream.get(relatedId)) || STANDALONE_STREAM;
-    const entry = await this.#deps.backend.append(this.sessionId, key, JSON.stringify(message));
+  }
+
+  /** A logged message to its stream; `answered`: the request it answered. */
+  #sent(entry: EventLogEntry, key: string, answered: RequestId | undefined): void {
     this.#deps.metrics.count.out("streamable");
     const slot = this.#slots.get(key);
-    if (key === STANDALONE_STREAM && !slot?.open) this.#keepUndelivered(entry);
+    if (key === STANDALONE_STREAM && !slot?.open) this.#undelivered.keep(entry);
     else slot?.deliver(entry);
-    if (isResponse && relatedId !== undefined && key !== STANDALONE_STREAM)
-      this.#answered(key, relatedId);
+    if (answered !== undefined) this.#answered(key, answered);
   }
 
   hasOpenStream(): boolean {
@@ -346,51 +373,8 @@ export class StreamableSessionTransport implements SessionTransport {
 
   /** The last response of a POST stream ends it (spec: the server closes the stream then). */
   #answered(key: string, id: RequestId): void {
-    this.#requestStream.delete(id);
-    const pending = this.#unanswered.get(key);
-    pending?.delete(id);
-    if (pending && pending.size === 0) {
-      this.#unanswered.delete(key);
-      this.#complete.add(key);
-      this.#slots.get(key)?.close();
-      this.#slots.delete(key);
-      this.#trimComplete();
-    }
+    if (!this.#posts.answered(key, id)) return;
+    this.#slots.get(key)?.close();
+    this.#slots.delete(key);
   }
-
-  /** Completed-stream markers are only needed while their events can still be replayed. */
-  #trimComplete(): void {
-    while (this.#complete.size > 1000) {
-      const first = this.#complete.values().next().value;
-      if (first === undefined) break;
-      this.#complete.delete(first);
-    }
-  }
-}
-
-/**
- * Which logical stream a resumption continues, from the log read after its `Last-Event-ID`
- * (on whichever replica it lands). When the id's own entry is evicted, its stream is unknown:
- * the standalone one is resumed.
- */
-export function resumedStream(result: ReadAfterResult): { key: string; result: ReadAfterResult } {
-  if (result.ok) return { key: result.stream || STANDALONE_STREAM, result };
-  if (result.reason !== "evicted") return { key: STANDALONE_STREAM, result };
-  if (result.stream) return { key: result.stream, result };
-  return {
-    key: STANDALONE_STREAM,
-    result: { ...result, entries: result.entries.filter((e) => e.stream === STANDALONE_STREAM) },
-  };
-}
-
-/** Tell a fresh standalone stream that messages sent before it were dropped (never silently). */
-function writeUndeliveredGap(stream: SseStream, sessionId: string, dropped: number): void {
-  stream.write({
-    event: "error",
-    data: JSON.stringify({
-      code: REPLAY_GAP_CODE,
-      message: `${dropped} server messages for session ${sessionId} were dropped while no GET stream was open (more than ${MAX_UNDELIVERED_STANDALONE} waited)`,
-      reason: "undelivered",
-    }),
-  });
 }

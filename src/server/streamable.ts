@@ -29,7 +29,6 @@ import {
 import type { RequestContext } from "./security.js";
 import type { LocalSession } from "./sessions.js";
 import type { SseStream } from "./sse-stream.js";
-import { SSE_HEADERS } from "./sse-stream.js";
 import { StreamableSessionTransport } from "./streamable-transport.js";
 
 function badRequest(
@@ -197,21 +196,24 @@ export interface PostAnswer {
  * get a stream of their own, opened here (priming event and `retry:` written to it) before
  * the answer's head leaves; notifications and responses alone get 202. Shared by the full
  * path and the node adapter's fast path (streamable-fast.ts), which writes the answer itself.
+ * The answer itself when the transport opened the stream at once (a backend with
+ * `appendNow`), else its promise: no promise and no turn of the event loop per POST then.
  */
-export async function postToTransport(
+export function postToTransport(
   ctx: EndpointContext,
   transport: StreamableSessionTransport,
   messages: JSONRPCMessage[],
   extra: MessageExtraInfo,
-): Promise<PostAnswer> {
+): PostAnswer | Promise<PostAnswer> {
   const sessionId = transport.sessionId;
-  if (!messages.some((m) => isRequestMessage(m))) {
+  if (!messages.some(isRequestMessage)) {
     transport.receive(messages, extra);
     return { status: 202, headers: { "mcp-session-id": sessionId }, stream: undefined };
   }
-  const stream = openStream(ctx, "streamable", sessionId, (s) => transport.release(s));
-  await transport.openRequestStream(messages, stream, extra);
-  return { status: 200, headers: { ...SSE_HEADERS, "mcp-session-id": sessionId }, stream };
+  const stream = openStream(ctx, "streamable", sessionId, transport.releaseStream);
+  const answer: PostAnswer = { status: 200, headers: transport.streamHeaders, stream };
+  const opening = transport.openRequestStream(messages, stream, extra);
+  return opening === undefined ? answer : opening.then(() => answer);
 }
 
 /** 400: `initialize` came with an `Mcp-Session-Id` or inside a batch. */
@@ -231,8 +233,8 @@ async function get(ctx: EndpointContext, request: Request, rc: RequestContext): 
   if (found.response) return found.response;
   if (found.remote) return getElsewhere(ctx, request, found.remote);
   const { transport } = found;
-  const headers = { ...SSE_HEADERS, "mcp-session-id": transport.sessionId };
-  const stream = openStream(ctx, "streamable", transport.sessionId, (s) => transport.release(s));
+  const headers = transport.streamHeaders;
+  const stream = openStream(ctx, "streamable", transport.sessionId, transport.releaseStream);
   const lastEventId = request.headers.get("last-event-id");
   if (lastEventId) {
     const parsed = parseEventId(lastEventId);

@@ -270,6 +270,47 @@ describe("Streamable HTTP resumption with Last-Event-ID", () => {
     }
   });
 
+  test("a POST stream completed before a thousand others still ends after its replay", async () => {
+    // Markers of completed streams were kept for the last 1000 only: resuming an older one
+    // replayed it, then held the connection open with nothing more to come.
+    const later = 1001;
+    const h = await serve({ createServer: createAnnouncingServer, port: 0, eventLogSize: 5000 });
+    try {
+      const { headers } = await streamableSession(h);
+      const post = (id: number) =>
+        openSse(`${h.url}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ jsonrpc: "2.0", id, method: "ping" }),
+        });
+      const first = await post(2);
+      await first.ended;
+      const primingId = first.events[0]?.id ?? "";
+      assert.equal(first.events[0]?.data, "", "the first event primes the stream");
+      for (let next = 0; next < later; next += 20) {
+        const batch = Array.from({ length: Math.min(20, later - next) }, (_, i) =>
+          post(3 + next + i),
+        );
+        for (const stream of await Promise.all(batch)) await stream.ended;
+      }
+      const resumed = await openSse(`${h.url}/mcp`, {
+        headers: { ...headers, "last-event-id": primingId },
+      });
+      assert.equal(resumed.response.status, 200);
+      let ended = false;
+      void resumed.ended.then(() => {
+        ended = true;
+      });
+      await waitFor(() => ended, { message: "the resumed, long completed POST stream to end" });
+      assert.deepEqual(
+        payloads(resumed.events).map((m) => m.id),
+        [2],
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
   test("the standalone GET stream resumes with what was sent while it was away", async () => {
     const h = await serve({ createServer: createAnnouncingServer, port: 0 });
     try {
