@@ -52,7 +52,14 @@ export type ReadBody = (maxBytes: number) => Promise<Uint8Array | undefined | nu
  */
 export type FastPostAnswer = "accepted" | "gone" | Response | undefined;
 
-export type LegacyFastPost = (head: FastPostHead, readBody: ReadBody) => Promise<FastPostAnswer>;
+/**
+ * `undefined` at once (no promise) for a POST that is not to the messages path: the node
+ * adapter asks this path first for every POST, Streamable HTTP's included.
+ */
+export type LegacyFastPost = (
+  head: FastPostHead,
+  readBody: ReadBody,
+) => Promise<FastPostAnswer> | undefined;
 
 /** Counts and logs an answer of 400 or more, as the handler's `fetch` does for its own. */
 export type RejectionLog = (
@@ -75,7 +82,9 @@ export interface LegacyFastPostDeps {
  * pipeline checks and answers it). `undefined` as a whole with an auth `verify` hook: it is
  * the user's code and takes a `Request`, so those requests always take the full path.
  */
-export type PlainCaller = (headers: NodeHeaders) => Promise<Principal | null | undefined>;
+export type PlainCaller = (
+  headers: NodeHeaders,
+) => Principal | null | undefined | Promise<Principal | undefined>;
 
 /** Shared by both fast paths (legacy here, Streamable HTTP in streamable-fast.ts). */
 export function plainCaller(
@@ -85,12 +94,14 @@ export function plainCaller(
   if (auth !== undefined && !("tokens" in auth)) return undefined;
   const principalOf = auth === undefined ? undefined : bearerTokens(auth.tokens);
   const allowed = hostAllowed(allowedHosts);
-  return async (headers) => {
+  // Synchronous unless a token is to be checked: the caller awaits only a promise (an
+  // `await` of a plain value still costs a turn, on every POST without tokens).
+  return (headers) => {
     if (headers.origin !== undefined) return undefined;
     const host = headers.host;
     if (typeof host !== "string" || !allowed(host)) return undefined;
     if (principalOf === undefined) return null;
-    return (await principalOf(single(headers.authorization))) ?? undefined;
+    return principalOf(single(headers.authorization)).then((p) => p ?? undefined);
   };
 }
 
@@ -99,10 +110,10 @@ export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost |
   const { ctx } = deps;
   const callerOf = plainCaller(deps.allowedHosts, deps.auth);
   if (callerOf === undefined) return undefined;
-  return async (head, readBody) => {
+  const handle = async (head: FastPostHead, readBody: ReadBody): Promise<FastPostAnswer> => {
     const { headers } = head;
-    if (head.path !== ctx.messagesPath || deps.closing()) return undefined;
-    const principal = await callerOf(headers);
+    const caller = callerOf(headers);
+    const principal = caller instanceof Promise ? await caller : caller;
     if (principal === undefined) return undefined;
     const host = headers.host as string; // checked by callerOf
     const sessionId = sessionIdOf(head.target);
@@ -136,6 +147,8 @@ export function createLegacyFastPost(deps: LegacyFastPostDeps): LegacyFastPost |
     for (const message of body.messages) transport.receive(message, extra);
     return "accepted";
   };
+  return (head, readBody) =>
+    head.path !== ctx.messagesPath || deps.closing() ? undefined : handle(head, readBody);
 }
 
 /**

@@ -168,7 +168,9 @@ async function fastPost(
   if (legacyFastPost === undefined && streamableFastPost === undefined) return false;
   const head = new NodePostHead(req.url ?? "/", req.headers, res);
   const read = (maxBytes: number) => readNodeBody(req, maxBytes);
-  const fast = (await legacyFastPost?.(head, read)) ?? (await streamableFastPost?.(head, read));
+  // The legacy path answers `undefined` at once for any other path: no turn spent on it.
+  const legacy = legacyFastPost?.(head, read);
+  const fast = (legacy && (await legacy)) ?? (await streamableFastPost?.(head, read));
   if (fast === undefined) return false;
   if (fast === "accepted") res.writeHead(202, ACCEPTED_HEADERS).end(ACCEPTED_BODY);
   else if (fast instanceof Response) await send(handler, req, res, fast, logger, drain, {});

@@ -92,7 +92,8 @@ export function createStreamableFastPost(
   return async (head, readBody) => {
     const sessionId = plainSessionId(deps, head);
     if (sessionId === undefined) return undefined;
-    const principal = await callerOf(head.headers);
+    const caller = callerOf(head.headers);
+    const principal = caller instanceof Promise ? await caller : caller;
     if (principal === undefined) return undefined;
     const plain = plainSession(head, sessionId, principal);
     if (plain === undefined) return undefined;

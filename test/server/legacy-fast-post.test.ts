@@ -166,6 +166,19 @@ describe("handler.legacyFastPost decides before reading the body", () => {
     assert.match(await tooDeep.text(), /SERVER_JSON_TOO_DEEP/);
   });
 
+  test("a POST to another path (the Streamable HTTP endpoint's) is declined at once, with no promise", async () => {
+    const { target, fast } = await withSession();
+    const query = target.slice(target.indexOf("?"));
+    // The node adapter asks this path first for every POST: it must not cost a turn.
+    assert.equal(
+      fast({ target: `/mcp${query}`, path: "/mcp", headers: json }, untouched),
+      undefined,
+    );
+    const plain = fast({ target, path: "/messages", headers: json }, async () => body);
+    assert.ok(plain instanceof Promise);
+    assert.equal(await plain, "accepted");
+  });
+
   test("an auth verify hook takes the full path (no fast path at all)", () => {
     const handler = createMcpHttpHandler({
       createServer: createTestServer,
