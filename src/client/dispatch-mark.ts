@@ -13,7 +13,11 @@ const DISPATCH = Symbol("mcp-sse.dispatch");
 
 type WithDispatch = typeof globalThis.fetch & { [DISPATCH]?: HttpFetch };
 
-/** Mark `fetch` (one of ours, over an undici dispatcher) with its `request()` twin. */
+/**
+ * Mark `fetch` (one of ours, over an undici dispatcher) with its `request()` twin. The twin
+ * takes a `RequestAbort` (request-abort.ts) as `init.signal` as well as an `AbortSignal`: it
+ * hands it to `request()`, and makes it a real signal before any `fetch` it falls back to.
+ */
 export function withDispatch(
   fetch: typeof globalThis.fetch,
   dispatch: HttpFetch,
@@ -28,6 +32,20 @@ export function withDispatch(
  */
 export function dispatchOf(fetch: typeof globalThis.fetch): HttpFetch | undefined {
   return (fetch as WithDispatch)[DISPATCH];
+}
+
+/** A fetch that takes a `RequestAbort` as `init.signal` carries this key. */
+const TAKES_REQUEST_ABORT = Symbol("mcp-sse.takes-request-abort");
+
+/** Mark `fetch` as taking a `RequestAbort` for `init.signal` (a `request()` twin, or a wrapper of one). */
+export function takingRequestAbort<F extends HttpFetch>(fetch: F): F {
+  (fetch as F & { [TAKES_REQUEST_ABORT]?: true })[TAKES_REQUEST_ABORT] = true;
+  return fetch;
+}
+
+/** Whether `fetch` takes a `RequestAbort` (else it is given a real `AbortSignal`). */
+export function takesRequestAbort(fetch: HttpFetch): boolean {
+  return (fetch as HttpFetch & { [TAKES_REQUEST_ABORT]?: true })[TAKES_REQUEST_ABORT] === true;
 }
 
 /** Marks a `request()` answer (dispatch-request.ts), which has a node stream behind it. */

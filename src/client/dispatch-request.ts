@@ -18,6 +18,7 @@ import { constants, createBrotliDecompress, createGunzip, createInflate } from "
 import type { Dispatcher } from "undici";
 import type { HttpFetch, HttpResponse } from "../sse/http-response.js";
 import { NODE_ANSWER, type NodeAnswer } from "./dispatch-mark.js";
+import { type RequestAbort, withAbortSignal } from "./transports/request-abort.js";
 
 /** `fetch`'s own `User-Agent` (undici from npm), so that POSTs look like the GET streams. */
 const FETCH_USER_AGENT = "undici";
@@ -58,8 +59,9 @@ export function dispatchRequest(
       (target.protocol !== "http:" && target.protocol !== "https:") ||
       BAD_PORTS.has(Number(target.port))
     )
-      return fallback(url, init);
-    const signal = init.signal ?? undefined;
+      return fallback(url, withAbortSignal(init));
+    // An `AbortSignal` or a `RequestAbort` (request-abort.ts): undici takes either.
+    const signal = (init.signal ?? undefined) as AbortSignal | RequestAbort | undefined;
     let answer: Dispatcher.ResponseData;
     try {
       answer = await dispatcher.request({
@@ -68,7 +70,7 @@ export function dispatchRequest(
         method: (init.method ?? "GET") as Dispatcher.HttpMethod,
         headers: requestHeaders(init.headers, target.protocol === "https:"),
         ...(typeof body === "string" ? { body } : {}),
-        ...(signal === undefined ? {} : { signal }),
+        ...(signal === undefined ? {} : { signal: signal as Dispatcher.RequestOptions["signal"] }),
       });
     } catch (cause) {
       if (signal?.aborted) throw cause;

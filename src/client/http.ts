@@ -14,7 +14,7 @@
  */
 import { Agent, type Dispatcher, Pool, fetch as undiciFetch } from "undici";
 import type { ServerConfig } from "../config/types.js";
-import { withDispatch } from "./dispatch-mark.js";
+import { takingRequestAbort, withDispatch } from "./dispatch-mark.js";
 import { dispatchRequest } from "./dispatch-request.js";
 import { closedOverTlsHint, tlsFailure } from "./tls-errors.js";
 
@@ -124,7 +124,9 @@ export function createFetchPool(server: ServerConfig, options: FetchPoolOptions 
   return {
     fetch: withDispatch(
       boundFetch,
-      dispatchRequest(agent, boundFetch, (url, error) => explainTls(server, url, error)),
+      takingRequestAbort(
+        dispatchRequest(agent, boundFetch, (url, error) => explainTls(server, url, error)),
+      ),
     ),
     dispatcher: agent,
     close(graceMs = DEFAULT_POOL_CLOSE_GRACE_MS) {

@@ -6,9 +6,15 @@
  */
 import { poolOf } from "../config/normalize.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
-import { dispatchOf, withDispatch } from "./dispatch-mark.js";
+import {
+  dispatchOf,
+  takesRequestAbort,
+  takingRequestAbort,
+  withDispatch,
+} from "./dispatch-mark.js";
 import type { SharedPool } from "./pool.js";
 import { notConnected } from "./transports/errors.js";
+import { withAbortSignal } from "./transports/request-abort.js";
 
 export interface ManagerPool {
   fetchFor(server: ServerConfig): typeof globalThis.fetch;
@@ -34,10 +40,16 @@ export function managerPool(config: McpsConfig): ManagerPool {
       const fetch: typeof globalThis.fetch = async (input, init) =>
         (await boundFetch())(input, init);
       // POSTs over `request()` (dispatch-request.ts), on the same shared dispatcher.
-      return withDispatch(fetch, async (url, init) => {
-        const f = await boundFetch();
-        return (dispatchOf(f) ?? f)(url, init);
-      });
+      return withDispatch(
+        fetch,
+        takingRequestAbort(async (url, init) => {
+          const f = await boundFetch();
+          const dispatch = dispatchOf(f);
+          return dispatch !== undefined && takesRequestAbort(dispatch)
+            ? dispatch(url, init)
+            : (dispatch ?? f)(url, withAbortSignal(init));
+        }),
+      );
     },
     close() {
       closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());

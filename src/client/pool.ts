@@ -17,7 +17,7 @@
 import { Agent, type Dispatcher, interceptors, fetch as undiciFetch } from "undici";
 import type { PoolConfig, ServerConfig } from "../config/types.js";
 import type { HttpFetch } from "../sse/http-response.js";
-import { withDispatch } from "./dispatch-mark.js";
+import { takingRequestAbort, withDispatch } from "./dispatch-mark.js";
 import { dispatchRequest } from "./dispatch-request.js";
 import {
   agentOptions,
@@ -114,13 +114,16 @@ export function createSharedPool(pool: PoolConfig, options: SharedPoolOptions = 
         });
       }) as unknown as typeof globalThis.fetch;
       let dispatch: HttpFetch | undefined;
-      return withDispatch(fetch, (url, init) => {
-        if (closed !== undefined) return Promise.reject(new TypeError("the HTTP pool is closed"));
-        dispatch ??= dispatchRequest(groupOf(server).dispatcher, fetch, (u, error) =>
-          explainTls(server, u, error),
-        );
-        return dispatch(url, init);
-      });
+      return withDispatch(
+        fetch,
+        takingRequestAbort((url, init) => {
+          if (closed !== undefined) return Promise.reject(new TypeError("the HTTP pool is closed"));
+          dispatch ??= dispatchRequest(groupOf(server).dispatcher, fetch, (u, error) =>
+            explainTls(server, u, error),
+          );
+          return dispatch(url, init);
+        }),
+      );
     },
     stats: () => limiter.stats(),
     close(graceMs = DEFAULT_POOL_CLOSE_GRACE_MS) {

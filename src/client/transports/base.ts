@@ -13,10 +13,16 @@ import type { HttpFetch } from "../../sse/http-response.js";
 import { secretValuesOf } from "../../sse/reader-http.js";
 import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
 import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
-import { dispatchOf, withDispatch } from "../dispatch-mark.js";
+import {
+  dispatchOf,
+  takesRequestAbort,
+  takingRequestAbort,
+  withDispatch,
+} from "../dispatch-mark.js";
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
 import { type HeaderSource, scrub, scrubError } from "./request.js";
+import { withAbortSignal } from "./request-abort.js";
 import type { ClientTransportOptions, StreamName, StreamStateChange } from "./types.js";
 
 /** Reconnect a silent stream after this long, ms; 0: never (see `idleTimeoutMs`). */
@@ -43,10 +49,16 @@ export function defaultFetch(server: ServerConfig): OwnedFetch {
   };
   const fetch: typeof globalThis.fetch = async (input, init) => (await open()).fetch(input, init);
   return {
-    fetch: withDispatch(fetch, async (url, init) => {
-      const owned = (await open()).fetch;
-      return (dispatchOf(owned) ?? owned)(url, init);
-    }),
+    fetch: withDispatch(
+      fetch,
+      takingRequestAbort(async (url, init) => {
+        const owned = (await open()).fetch;
+        const dispatch = dispatchOf(owned);
+        return dispatch !== undefined && takesRequestAbort(dispatch)
+          ? dispatch(url, init)
+          : (dispatch ?? owned)(url, withAbortSignal(init));
+      }),
+    ),
     close() {
       closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());
       return closing;
@@ -208,12 +220,16 @@ export abstract class ClientTransportBase {
   protected makeFetch(): HttpFetch {
     const bare = this.makeBareFetch();
     const dispatch = this.oauth === undefined ? dispatchOf(bare) : undefined;
-    return withHeaders<HttpFetch>(
+    const fetch = withHeaders<HttpFetch>(
       dispatch ?? bare,
       this.getHeaders,
       (values) => this.rememberSecrets(values),
       this.server.name,
     );
+    // The header merge passes `init.signal` on as it is: it takes what its fetch takes.
+    return dispatch !== undefined && takesRequestAbort(dispatch)
+      ? takingRequestAbort(fetch)
+      : fetch;
   }
 
   /** The reconnection and timeout options every event stream of this server uses. */

@@ -7,7 +7,8 @@ import { McpSseError, redactUrl } from "../../errors.js";
 import { REDACTED, redactValue } from "../../redact.js";
 import { parseRetryAfter } from "../../sse/backoff.js";
 import type { HttpFetch, HttpResponse } from "../../sse/http-response.js";
-import { discardOf } from "../dispatch-mark.js";
+import { discardOf, takesRequestAbort } from "../dispatch-mark.js";
+import { RequestAbort } from "./request-abort.js";
 
 /** Longest body excerpt kept in an HTTP error. */
 export const ERROR_BODY_EXCERPT_CHARS = 200;
@@ -18,8 +19,6 @@ export type HeaderSource = () => Record<string, string> | Promise<Record<string,
 
 export interface TimedRequest {
   response: HttpResponse;
-  /** Aborts the request and its body (on timeout, close, or the caller's signal). */
-  signal: AbortSignal;
   /** Stop the timeout clock (the caller has what it waited for). */
   clearTimeout(): void;
   /** True once the timeout fired (so an aborted body read can be reported as a timeout). */
@@ -48,7 +47,9 @@ export interface TimedFetchOptions {
  */
 export async function timedFetch(options: TimedFetchOptions): Promise<TimedRequest> {
   const { url, init, serverName, timeoutMs } = options;
-  const controller = new AbortController();
+  // A fetch over undici's `request()` takes the light abort source (request-abort.ts).
+  const controller = takesRequestAbort(options.fetch) ? new RequestAbort() : new AbortController();
+  const signal = controller instanceof RequestAbort ? controller : controller.signal;
   let timedOut = false;
   const timer =
     timeoutMs > 0
@@ -75,11 +76,11 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
     const response = await options.fetch(url, {
       redirect: "error",
       ...init,
-      signal: controller.signal,
+      // A `RequestAbort` only for a fetch that takes one (`takesRequestAbort`).
+      signal: signal as AbortSignal,
     });
     return {
       response,
-      signal: controller.signal,
       clearTimeout: cleanup,
       timedOut: () => timedOut,
     };
@@ -87,7 +88,7 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
     cleanup();
     if (timedOut)
       throw requestTimeout(serverName, method, url, options.budgetMs ?? timeoutMs, cause);
-    if (controller.signal.aborted) throw aborted(serverName, method, url, cause);
+    if (signal.aborted) throw aborted(serverName, method, url, cause);
     if (cause instanceof McpSseError) throw cause;
     if (isRedirectRefusal(cause))
       throw new McpSseError(
@@ -103,22 +104,27 @@ export async function timedFetch(options: TimedFetchOptions): Promise<TimedReque
   }
 }
 
+/** What `linkAbort` aborts: an `AbortController` or a `RequestAbort`. */
+interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 /** Controllers waiting on each signal: ONE `abort` listener per signal, however many requests. */
-const linked = new WeakMap<AbortSignal, Set<AbortController>>();
+const linked = new WeakMap<AbortSignal, Set<Abortable>>();
 
 /**
  * Abort `controller` when `signal` aborts, until the returned function unlinks it. All the
  * requests in flight on one signal (the transport's lifetime) share one listener: one each
  * would pass Node's listener limit (`MaxListenersExceededWarning`) at 11 concurrent calls.
  */
-export function linkAbort(signal: AbortSignal, controller: AbortController): () => void {
+export function linkAbort(signal: AbortSignal, controller: Abortable): () => void {
   if (signal.aborted) {
     controller.abort();
     return () => undefined;
   }
   let set = linked.get(signal);
   if (set === undefined) {
-    const controllers = new Set<AbortController>();
+    const controllers = new Set<Abortable>();
     set = controllers;
     linked.set(signal, controllers);
     signal.addEventListener(
