@@ -7,6 +7,7 @@
  */
 import type { Readable } from "node:stream";
 import type { HttpFetch, HttpResponse } from "../sse/http-response.js";
+import { withAbortSignal } from "./transports/request-abort.js";
 
 /** The `fetch` that made a dispatcher request possible carries it under this key. */
 const DISPATCH = Symbol("mcp-sse.dispatch");
@@ -46,6 +47,20 @@ export function takingRequestAbort<F extends HttpFetch>(fetch: F): F {
 /** Whether `fetch` takes a `RequestAbort` (else it is given a real `AbortSignal`). */
 export function takesRequestAbort(fetch: HttpFetch): boolean {
   return (fetch as HttpFetch & { [TAKES_REQUEST_ABORT]?: true })[TAKES_REQUEST_ABORT] === true;
+}
+
+/**
+ * `fetch`'s `request()` twin when it has one, else `fetch` itself, called with `init`; its
+ * `signal` is made a real `AbortSignal` for whichever does not take a `RequestAbort`.
+ */
+export function dispatchThrough(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  init: RequestInit,
+): Promise<HttpResponse> {
+  const dispatch = dispatchOf(fetch);
+  if (dispatch !== undefined && takesRequestAbort(dispatch)) return dispatch(url, init);
+  return (dispatch ?? fetch)(url, withAbortSignal(init));
 }
 
 /** Marks a `request()` answer (dispatch-request.ts), which has a node stream behind it. */

@@ -6,15 +6,9 @@
  */
 import { poolOf } from "../config/normalize.js";
 import type { McpsConfig, ServerConfig } from "../config/types.js";
-import {
-  dispatchOf,
-  takesRequestAbort,
-  takingRequestAbort,
-  withDispatch,
-} from "./dispatch-mark.js";
+import { dispatchThrough, takingRequestAbort, withDispatch } from "./dispatch-mark.js";
 import type { SharedPool } from "./pool.js";
 import { notConnected } from "./transports/errors.js";
-import { withAbortSignal } from "./transports/request-abort.js";
 
 export interface ManagerPool {
   fetchFor(server: ServerConfig): typeof globalThis.fetch;
@@ -42,13 +36,7 @@ export function managerPool(config: McpsConfig): ManagerPool {
       // POSTs over `request()` (dispatch-request.ts), on the same shared dispatcher.
       return withDispatch(
         fetch,
-        takingRequestAbort(async (url, init) => {
-          const f = await boundFetch();
-          const dispatch = dispatchOf(f);
-          return dispatch !== undefined && takesRequestAbort(dispatch)
-            ? dispatch(url, init)
-            : (dispatch ?? f)(url, withAbortSignal(init));
-        }),
+        takingRequestAbort(async (url, init) => dispatchThrough(await boundFetch(), url, init)),
       );
     },
     close() {

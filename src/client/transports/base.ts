@@ -15,6 +15,7 @@ import { oauthOf, type ServerOAuth } from "../auth/server-oauth.js";
 import { callHeaderSecrets, RESERVED_CALL_HEADERS } from "../call-headers.js";
 import {
   dispatchOf,
+  dispatchThrough,
   takesRequestAbort,
   takingRequestAbort,
   withDispatch,
@@ -22,7 +23,6 @@ import {
 import type { FetchPool } from "../http.js";
 import { notConnected } from "./errors.js";
 import { type HeaderSource, scrub, scrubError } from "./request.js";
-import { withAbortSignal } from "./request-abort.js";
 import type { ClientTransportOptions, StreamName, StreamStateChange } from "./types.js";
 
 /** Reconnect a silent stream after this long, ms; 0: never (see `idleTimeoutMs`). */
@@ -51,13 +51,7 @@ export function defaultFetch(server: ServerConfig): OwnedFetch {
   return {
     fetch: withDispatch(
       fetch,
-      takingRequestAbort(async (url, init) => {
-        const owned = (await open()).fetch;
-        const dispatch = dispatchOf(owned);
-        return dispatch !== undefined && takesRequestAbort(dispatch)
-          ? dispatch(url, init)
-          : (dispatch ?? owned)(url, withAbortSignal(init));
-      }),
+      takingRequestAbort(async (url, init) => dispatchThrough((await open()).fetch, url, init)),
     ),
     close() {
       closing ??= pool === undefined ? Promise.resolve() : pool.then((p) => p.close());
